@@ -1,0 +1,1 @@
+namespace TenantRag; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace TenantRag.Rag; internal static class Placeholder {}
