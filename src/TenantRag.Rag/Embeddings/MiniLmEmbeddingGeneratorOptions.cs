@@ -1,0 +1,26 @@
+namespace TenantRag.Rag.Embeddings;
+
+/// <summary>Settings of <see cref="MiniLmEmbeddingGenerator"/>.</summary>
+public sealed class MiniLmEmbeddingGeneratorOptions
+{
+    /// <summary>
+    /// Gets or sets the path of the bundled model file; <see langword="null"/> (the default) means
+    /// <c>models/all-MiniLM-L6-v2.bin</c> beside the application, where the build of TenantRag.Rag puts it.
+    /// </summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>
+    /// Gets or sets the number of tokens, including <c>[CLS]</c> and <c>[SEP]</c>, that inputs are cut to;
+    /// 3 to 512, default 512 (the model's limit).
+    /// </summary>
+    public int MaxSequenceLength { get; set; } = MiniLmTokenizer.ModelMaxSequenceLength;
+
+    /// <summary>Gets or sets how many inputs go through the model in one run; default 32.</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// Gets or sets the number of threads ONNX Runtime uses inside one run; default 2 (this project's machines have
+    /// two cores, and concurrent callers add their own parallelism).
+    /// </summary>
+    public int IntraOpNumThreads { get; set; } = 2;
+}
