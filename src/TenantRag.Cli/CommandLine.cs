@@ -1,0 +1,32 @@
+using System.CommandLine;
+using TenantRag.Cli.Commands;
+
+namespace TenantRag.Cli;
+
+/// <summary>The <c>tenantrag</c> command tree (DESIGN §5). Exit codes: 0 success, 1 failure, 2 bad usage.</summary>
+internal static class CommandLine
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("TenantRag: private retrieval-augmented assistants per tenant, isolated by PostgreSQL.");
+        root.Options.Add(CliContext.JsonOption);
+        root.Subcommands.Add(DbCommands.Create());
+        root.Subcommands.Add(TenantCommands.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(BenchCommands.Create());
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
+            }
+
+            await Console.Error.WriteLineAsync("run 'tenantrag --help' for usage").ConfigureAwait(false);
+            return 2;
+        }
+
+        return await parse.InvokeAsync().ConfigureAwait(false);
+    }
+}

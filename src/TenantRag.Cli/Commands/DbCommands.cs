@@ -1,0 +1,116 @@
+using System.CommandLine;
+using TenantRag.Postgres.Cluster;
+using TenantRag.Postgres.Installation;
+
+namespace TenantRag.Cli.Commands;
+
+/// <summary><c>tenantrag db start|stop|status</c>: the embedded PostgreSQL.</summary>
+internal static class DbCommands
+{
+    public static Command Create()
+    {
+        var db = new Command("db", "The embedded PostgreSQL under $TENANTRAG_HOME (or the server of TENANTRAG_DATABASE_URL)");
+
+        var start = new Command("start", "Initialise (first time), start, bootstrap and migrate");
+        start.SetAction(CliContext.Action(StartAsync));
+        db.Subcommands.Add(start);
+
+        var stop = new Command("stop", "Stop the embedded PostgreSQL (fast shutdown)");
+        stop.SetAction(CliContext.Action(StopAsync));
+        db.Subcommands.Add(stop);
+
+        var status = new Command("status", "Is it running, and where");
+        status.SetAction(CliContext.Action(StatusAsync));
+        db.Subcommands.Add(status);
+        return db;
+    }
+
+    private static async Task<int> StartAsync(CliContext cli)
+    {
+        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        var endpoint = database.Installation.Endpoint;
+        if (cli.Json)
+        {
+            CliContext.WriteJson(new { running = true, host = endpoint.Host, port = endpoint.Port, external = !endpoint.IsEmbedded, notices = database.Notices });
+        }
+        else
+        {
+            Console.WriteLine(endpoint.IsEmbedded
+                ? $"PostgreSQL is running on {endpoint.Host}:{endpoint.Port} (data: {cli.Home.DataDirectory}); schema is current"
+                : $"using the external server {endpoint.Host}:{endpoint.Port} (TENANTRAG_DATABASE_URL); schema is current");
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> StopAsync(CliContext cli)
+    {
+        if (CliContext.IsExternal)
+        {
+            throw new TenantRagException("TENANTRAG_DATABASE_URL is set: that server is not started by tenantrag, so it does not stop it");
+        }
+
+        var cluster = await EmbeddedCluster.OpenAsync(cli.Home, Secrets.LoadOrCreate(cli.Home), cancellationToken: cli.CancellationToken).ConfigureAwait(false);
+        var stopped = await cluster.StopAsync(cancellationToken: cli.CancellationToken).ConfigureAwait(false);
+        if (cli.Json)
+        {
+            CliContext.WriteJson(new { stopped, running = false });
+        }
+        else
+        {
+            Console.WriteLine(stopped ? "PostgreSQL stopped" : "PostgreSQL was not running");
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> StatusAsync(CliContext cli)
+    {
+        if (CliContext.IsExternal)
+        {
+            var endpoint = ServerEndpoint.Parse(Environment.GetEnvironmentVariable("TENANTRAG_DATABASE_URL")!);
+            if (cli.Json)
+            {
+                CliContext.WriteJson(new { running = (bool?)null, external = true, host = endpoint.Host, port = endpoint.Port, dataDirectory = (string?)null });
+            }
+            else
+            {
+                Console.WriteLine($"external server {endpoint.Host}:{endpoint.Port} (TENANTRAG_DATABASE_URL); not managed by tenantrag");
+            }
+
+            return 0;
+        }
+
+        var secrets = Secrets.LoadOrCreate(cli.Home);
+        var cluster = await EmbeddedCluster.OpenAsync(cli.Home, secrets, cancellationToken: cli.CancellationToken).ConfigureAwait(false);
+        var status = await cluster.GetStatusAsync(cli.CancellationToken).ConfigureAwait(false);
+        var admin = status.Initialized ? cluster.Endpoint(status.Port).BootstrapConnectionString().ConnectionString : null;
+        if (cli.Json)
+        {
+            CliContext.WriteJson(new
+            {
+                running = status.Running,
+                initialized = status.Initialized,
+                external = false,
+                host = status.Host,
+                port = status.Port,
+                dataDirectory = status.DataDirectory,
+                pid = status.Pid,
+                postgresVersion = status.MajorVersion,
+                adminConnectionString = admin,
+            });
+        }
+        else if (!status.Initialized)
+        {
+            Console.WriteLine($"no cluster yet under {status.DataDirectory}: 'tenantrag db start' makes one");
+        }
+        else
+        {
+            Console.WriteLine(status.Running
+                ? $"running: PostgreSQL {status.MajorVersion} on {status.Host}:{status.Port}, pid {status.Pid}, data {status.DataDirectory}"
+                : $"stopped: PostgreSQL {status.MajorVersion}, port {status.Port}, data {status.DataDirectory} ('tenantrag db start' starts it)");
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Cli.Commands;
+
+/// <summary><c>tenantrag tenant create|list|show|delete</c>.</summary>
+internal static class TenantCommands
+{
+    public static Command Create()
+    {
+        var tenant = new Command("tenant", "Tenant lifecycle");
+        var slug = new Argument<string>("slug") { Description = "3-40 characters of a-z, 0-9 and '-', starting with a letter" };
+        var mode = new Option<string>("--mode") { Description = "shared (row-level security in one database) or dedicated (a database of its own)", DefaultValueFactory = _ => "shared" };
+
+        var create = new Command("create", "Create a tenant") { slug, mode };
+        create.SetAction(CliContext.Action(cli => CreateAsync(cli, cli.Parse.GetValue(slug), cli.Parse.GetValue(mode))));
+        tenant.Subcommands.Add(create);
+
+        var list = new Command("list", "List tenants");
+        list.SetAction(CliContext.Action(ListAsync));
+        tenant.Subcommands.Add(list);
+
+        var show = new Command("show", "Show one tenant") { slug };
+        show.SetAction(CliContext.Action(cli => ShowAsync(cli, cli.Parse.GetValue(slug))));
+        tenant.Subcommands.Add(show);
+
+        var delete = new Command("delete", "Delete a tenant: every row (shared) or its database and role (dedicated)") { slug };
+        delete.SetAction(CliContext.Action(cli => DeleteAsync(cli, cli.Parse.GetValue(slug))));
+        tenant.Subcommands.Add(delete);
+        return tenant;
+    }
+
+    internal static object ToJson(TenantInfo t) => new
+    {
+        slug = t.Slug.Value,
+        mode = t.Mode.ToName(),
+        database = t.Database,
+        server = t.Server,
+        status = t.Status,
+        createdAt = t.CreatedAt,
+        lastActiveAt = t.LastActiveAt,
+    };
+
+    private static async Task<int> CreateAsync(CliContext cli, string? slugText, string? modeText)
+    {
+        // Validate before touching the database: bad input changes nothing.
+        var slug = TenantSlug.Parse(slugText);
+        var mode = TenancyModes.Parse(modeText);
+        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        var tenant = await database.Catalog.CreateAsync(slug, mode, cli.CancellationToken).ConfigureAwait(false);
+        if (cli.Json)
+        {
+            CliContext.WriteJson(ToJson(tenant));
+        }
+        else
+        {
+            Console.WriteLine($"created tenant {tenant.Slug} ({tenant.Mode.ToName()}, database {tenant.Database})");
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> ListAsync(CliContext cli)
+    {
+        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        var tenants = await database.Catalog.ListAsync(cli.CancellationToken).ConfigureAwait(false);
+        if (cli.Json)
+        {
+            CliContext.WriteJson(new { tenants = tenants.Select(ToJson) });
+            return 0;
+        }
+
+        if (tenants.Count == 0)
+        {
+            Console.WriteLine("no tenants yet: 'tenantrag tenant create <slug> --mode shared|dedicated'");
+            return 0;
+        }
+
+        Console.WriteLine($"{"SLUG",-40} {"MODE",-10} {"STATUS",-12} {"DATABASE",-40} CREATED");
+        foreach (var t in tenants)
+        {
+            Console.WriteLine($"{t.Slug.Value,-40} {t.Mode.ToName(),-10} {t.Status,-12} {t.Database,-40} {t.CreatedAt:u}");
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> ShowAsync(CliContext cli, string? slugText)
+    {
+        var slug = TenantSlug.Parse(slugText);
+        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        var tenant = await database.Catalog.FindAsync(slug, cli.CancellationToken).ConfigureAwait(false) ?? throw new TenantNotFoundException(slug);
+        if (cli.Json)
+        {
+            CliContext.WriteJson(ToJson(tenant));
+        }
+        else
+        {
+            Console.WriteLine($"slug:        {tenant.Slug}");
+            Console.WriteLine($"mode:        {tenant.Mode.ToName()}");
+            Console.WriteLine($"database:    {tenant.Database}");
+            Console.WriteLine($"status:      {tenant.Status}");
+            Console.WriteLine($"created:     {tenant.CreatedAt:u}");
+            Console.WriteLine($"last active: {(tenant.LastActiveAt is { } at ? at.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "never")}");
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> DeleteAsync(CliContext cli, string? slugText)
+    {
+        var slug = TenantSlug.Parse(slugText);
+        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        var deletion = await database.Catalog.DeleteAsync(slug, cli.CancellationToken).ConfigureAwait(false);
+        if (cli.Json)
+        {
+            CliContext.WriteJson(new
+            {
+                deleted = ToJson(deletion.Tenant),
+                documents = deletion.Documents,
+                chunks = deletion.Chunks,
+                droppedDatabase = deletion.DroppedDatabase,
+                droppedRole = deletion.DroppedRole,
+            });
+        }
+        else
+        {
+            var dropped = deletion.DroppedDatabase is null ? string.Empty : $"; dropped database {deletion.DroppedDatabase} and role {deletion.DroppedRole}";
+            Console.WriteLine($"deleted tenant {slug} ({deletion.Tenant.Mode.ToName()}): removed {deletion.Documents} documents and {deletion.Chunks} chunks{dropped}");
+        }
+
+        return 0;
+    }
+}

@@ -1,1 +1,0 @@
-namespace TenantRag; internal static class Placeholder {}

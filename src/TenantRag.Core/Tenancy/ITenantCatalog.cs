@@ -1,0 +1,17 @@
+namespace TenantRag.Tenancy;
+
+/// <summary>The control plane: which tenants exist, in which model and database.</summary>
+public interface ITenantCatalog
+{
+    /// <summary>Creates a tenant; throws <see cref="TenantAlreadyExistsException"/> when the slug is taken.</summary>
+    Task<TenantInfo> CreateAsync(TenantSlug slug, TenancyMode mode, CancellationToken cancellationToken = default);
+
+    /// <summary>The tenant, or null when there is none.</summary>
+    Task<TenantInfo?> FindAsync(TenantSlug slug, CancellationToken cancellationToken = default);
+
+    /// <summary>Every tenant, ordered by slug.</summary>
+    Task<IReadOnlyList<TenantInfo>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a tenant and all its rows (or its database); throws <see cref="TenantNotFoundException"/>.</summary>
+    Task<TenantDeletion> DeleteAsync(TenantSlug slug, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,65 @@
+using Npgsql;
+using TenantRag.Postgres.Cluster;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Postgres.Installation;
+
+/// <summary>
+/// One TenantRag installation on one PostgreSQL server: how to reach it, its names, its secrets and settings.
+/// It builds connection strings per role; it holds no connection itself.
+/// </summary>
+public sealed class Installation
+{
+    /// <summary>Describes an installation.</summary>
+    public Installation(ServerEndpoint endpoint, Secrets secrets, TenancyOptions? options = null)
+    {
+        Endpoint = endpoint;
+        Secrets = secrets;
+        Options = options ?? new TenancyOptions();
+        Names = new InstallationNames(Options.Prefix);
+    }
+
+    /// <summary>The server.</summary>
+    public ServerEndpoint Endpoint { get; }
+
+    /// <summary>The generated credentials.</summary>
+    public Secrets Secrets { get; }
+
+    /// <summary>Tenancy settings.</summary>
+    public TenancyOptions Options { get; }
+
+    /// <summary>Database and role names.</summary>
+    public InstallationNames Names { get; }
+
+    /// <summary>The catalog's id for this server.</summary>
+    public string ServerId => "primary";
+
+    /// <summary>The admin role on <paramref name="database"/>: migrations, provisioning, audits. Never serves a tenant.</summary>
+    public string AdminConnectionString(string database, int maxPoolSize = 4) => Tuned(
+        Endpoint.ConnectionString(Names.AdminRole, Secrets.AdminPassword, database), maxPoolSize, TimeSpan.FromMinutes(1));
+
+    /// <summary>The serving role on <paramref name="database"/> (the shared database or the catalog).</summary>
+    public string AppConnectionString(string database, int maxPoolSize) => Tuned(
+        Endpoint.ConnectionString(Names.AppRole, Secrets.AppPassword, database), maxPoolSize, Options.IdleTimeout);
+
+    /// <summary>A dedicated tenant's own login role on its own database.</summary>
+    public string DedicatedConnectionString(TenantSlug slug)
+    {
+        var role = Names.DedicatedRole(slug);
+        return Tuned(Endpoint.ConnectionString(role, Secrets.DerivePassword(role), Names.DedicatedDatabase(slug)),
+            Options.DedicatedMaxPoolSize, Options.IdleTimeout);
+    }
+
+    private static string Tuned(NpgsqlConnectionStringBuilder builder, int maxPoolSize, TimeSpan idle)
+    {
+        builder.MaxPoolSize = maxPoolSize;
+        builder.MinPoolSize = 0;
+        builder.ConnectionIdleLifetime = Math.Max(1, (int)idle.TotalSeconds);
+        builder.ConnectionPruningInterval = Math.Max(1, Math.Min(10, (int)idle.TotalSeconds));
+
+        // No DISCARD ALL when a connection goes back to the pool: isolation must not depend on it. Every tenant
+        // setting is transaction-local, and the leak drills prove a reused connection carries nothing over.
+        builder.NoResetOnClose = true;
+        return builder.ConnectionString;
+    }
+}

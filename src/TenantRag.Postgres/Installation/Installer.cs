@@ -1,0 +1,199 @@
+using Npgsql;
+using TenantRag.Postgres.Schema;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Postgres.Installation;
+
+/// <summary>
+/// Creates and upgrades an installation: the roles of DESIGN §2, the catalog, template and shared databases, and
+/// the schema of every database (dedicated tenants included). Idempotent; concurrent callers take turns on an
+/// advisory lock. When everything is current it costs one query.
+/// </summary>
+public sealed class Installer(Installation installation)
+{
+    // Session advisory lock on the maintenance database guarding role and database creation.
+    private const long BootstrapLockKey = 0x7465_6e61_6e74_7262;
+
+    private static readonly IReadOnlyList<Migration> CatalogMigrations = Migration.Load("Catalog");
+    private static readonly IReadOnlyList<Migration> TenantMigrations = Migration.Load("Tenant");
+
+    /// <summary>Newest catalog schema version.</summary>
+    public static int CatalogVersion => CatalogMigrations.Count;
+
+    /// <summary>Newest tenant-data schema version.</summary>
+    public static int TenantVersion => TenantMigrations.Count;
+
+    private InstallationNames Names => installation.Names;
+
+    /// <summary>Makes sure everything exists and is migrated.</summary>
+    public async Task EnsureAsync(CancellationToken cancellationToken = default)
+    {
+        if (await IsCurrentAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await using var bootstrap = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(installation.Endpoint.BootstrapConnectionString().ConnectionString) { Pooling = false }.ConnectionString);
+        await using var connection = await bootstrap.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_lock({BootstrapLockKey})", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureRolesAsync(connection, cancellationToken).ConfigureAwait(false);
+            foreach (var database in new[] { Names.Catalog, Names.Template, Names.Shared })
+            {
+                await EnsureDatabaseAsync(connection, database, cancellationToken).ConfigureAwait(false);
+            }
+
+            await MigrateAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({BootstrapLockKey})", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Brings one dedicated tenant database (made from the template) to the newest version and records it.</summary>
+    internal async Task<int> MigrateTenantDatabaseAsync(string database, string kind, CancellationToken cancellationToken)
+    {
+        var version = await Migrator.MigrateAsync(installation.AdminConnectionString(database), TenantMigrations, Placeholders, cancellationToken).ConfigureAwait(false);
+        await RecordVersionAsync(database, kind, version, cancellationToken).ConfigureAwait(false);
+        return version;
+    }
+
+    private IReadOnlyDictionary<string, string> Placeholders => new Dictionary<string, string>
+    {
+        ["app_role"] = Sql.Identifier(Names.AppRole),
+        ["admin_role"] = Sql.Identifier(Names.AdminRole),
+    };
+
+    private async Task MigrateAllAsync(CancellationToken cancellationToken)
+    {
+        var catalogVersion = await Migrator.MigrateAsync(installation.AdminConnectionString(Names.Catalog), CatalogMigrations, Placeholders, cancellationToken).ConfigureAwait(false);
+        await using var catalog = NpgsqlDataSource.Create(installation.AdminConnectionString(Names.Catalog));
+        await using (var cmd = catalog.CreateCommand("INSERT INTO tenantrag.servers (id, host, port) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port"))
+        {
+            cmd.Parameters.Add(new() { Value = installation.ServerId });
+            cmd.Parameters.Add(new() { Value = installation.Endpoint.Host });
+            cmd.Parameters.Add(new() { Value = installation.Endpoint.Port });
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await RecordVersionAsync(Names.Catalog, "catalog", catalogVersion, cancellationToken).ConfigureAwait(false);
+        await MigrateTenantDatabaseAsync(Names.Template, "template", cancellationToken).ConfigureAwait(false);
+        await MigrateTenantDatabaseAsync(Names.Shared, "shared", cancellationToken).ConfigureAwait(false);
+
+        var dedicated = new List<string>();
+        await using (var cmd = catalog.CreateCommand("SELECT database_name FROM tenantrag.tenants WHERE mode = 'dedicated' AND status = 'active' ORDER BY slug"))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                dedicated.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var database in dedicated)
+        {
+            await MigrateTenantDatabaseAsync(database, "dedicated", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RecordVersionAsync(string database, string kind, int version, CancellationToken cancellationToken)
+    {
+        await using var catalog = NpgsqlDataSource.Create(installation.AdminConnectionString(Names.Catalog));
+        await using var cmd = catalog.CreateCommand("""
+            INSERT INTO tenantrag.schema_versions (database_name, kind, version) VALUES ($1, $2, $3)
+            ON CONFLICT (database_name) DO UPDATE SET kind = excluded.kind, version = excluded.version, updated_at = now()
+            """);
+        cmd.Parameters.Add(new() { Value = database });
+        cmd.Parameters.Add(new() { Value = kind });
+        cmd.Parameters.Add(new() { Value = version });
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // One query: are the catalog, template, shared and every active dedicated database at the newest version?
+    private async Task<bool> IsCurrentAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var catalog = NpgsqlDataSource.Create(installation.AdminConnectionString(Names.Catalog));
+            await using var cmd = catalog.CreateCommand("""
+                SELECT
+                  (SELECT coalesce(max(version), 0) FROM tenantrag.schema_versions WHERE database_name = $1) = $4
+                  AND (SELECT count(*) FROM tenantrag.schema_versions WHERE database_name IN ($2, $3) AND version = $5) = 2
+                  AND NOT EXISTS (
+                      SELECT 1 FROM tenantrag.tenants t
+                      LEFT JOIN tenantrag.schema_versions v ON v.database_name = t.database_name
+                      WHERE t.mode = 'dedicated' AND t.status = 'active' AND coalesce(v.version, 0) <> $5)
+                """);
+            cmd.Parameters.Add(new() { Value = Names.Catalog });
+            cmd.Parameters.Add(new() { Value = Names.Template });
+            cmd.Parameters.Add(new() { Value = Names.Shared });
+            cmd.Parameters.Add(new() { Value = CatalogVersion });
+            cmd.Parameters.Add(new() { Value = TenantVersion });
+            return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InvalidPassword
+            or PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            // Not bootstrapped yet (no role, no database, no table): take the full path.
+            return false;
+        }
+    }
+
+    private async Task EnsureRolesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var admin = Sql.Identifier(Names.AdminRole);
+        var app = Sql.Identifier(Names.AppRole);
+        await EnsureRoleAsync(connection, InstallationNames.AuthenticatedRole, "NOLOGIN NOINHERIT NOBYPASSRLS", cancellationToken).ConfigureAwait(false);
+        await EnsureRoleAsync(connection, InstallationNames.AnonymousRole, "NOLOGIN NOINHERIT NOBYPASSRLS", cancellationToken).ConfigureAwait(false);
+
+        // The admin bypasses RLS because its work (deleting a tenant, auditing) spans tenants; it never serves requests.
+        await EnsureRoleAsync(connection, Names.AdminRole,
+            $"LOGIN CREATEDB CREATEROLE BYPASSRLS NOSUPERUSER PASSWORD {Sql.SecretLiteral(installation.Secrets.AdminPassword)}", cancellationToken).ConfigureAwait(false);
+
+        // The serving role gets nothing by inheritance: it must SET LOCAL ROLE authenticated in each transaction.
+        await EnsureRoleAsync(connection, Names.AppRole,
+            $"LOGIN NOINHERIT NOBYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {Sql.SecretLiteral(installation.Secrets.AppPassword)}", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"""
+            GRANT authenticated, anonymous TO {app};
+            GRANT authenticated TO {admin} WITH ADMIN OPTION;
+            """, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task EnsureRoleAsync(NpgsqlConnection connection, string role, string attributes, CancellationToken cancellationToken)
+    {
+        var quoted = Sql.Identifier(role);
+        try
+        {
+            await ExecuteAsync(connection, $"CREATE ROLE {quoted} {attributes}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation)
+        {
+            // Exists already (or another installation made it first): bring its attributes in line.
+            await ExecuteAsync(connection, $"ALTER ROLE {quoted} {attributes}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EnsureDatabaseAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        var quoted = Sql.Identifier(database);
+        try
+        {
+            await ExecuteAsync(connection, $"CREATE DATABASE {quoted} OWNER {Sql.Identifier(Names.AdminRole)}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+        {
+            // Made by an earlier run or a concurrent one.
+        }
+
+        var grant = database == Names.Template ? string.Empty : $"GRANT CONNECT ON DATABASE {quoted} TO {Sql.Identifier(Names.AppRole)};";
+        await ExecuteAsync(connection, $"REVOKE ALL ON DATABASE {quoted} FROM PUBLIC; {grant}", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using Npgsql;
+
+namespace TenantRag.Postgres.Tenancy;
+
+/// <summary>
+/// One <see cref="NpgsqlDataSource"/> per (database, role), created on first use and closed when unused for
+/// <see cref="IdleTimeout"/>: an idle tenant then holds no connection and no pool. Leases keep a data source alive
+/// while a session uses it.
+/// </summary>
+public sealed class DataSourceRegistry : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Timer _sweeper;
+    private readonly Lock _gate = new();
+    private bool _disposed;
+
+    /// <summary>Creates a registry that closes data sources idle longer than <paramref name="idleTimeout"/>.</summary>
+    public DataSourceRegistry(TimeSpan idleTimeout)
+    {
+        IdleTimeout = idleTimeout;
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(idleTimeout.TotalMilliseconds / 2, 200, 30_000));
+        _sweeper = new Timer(_ => _ = SweepAsync(), null, period, period);
+    }
+
+    /// <summary>How long an unused data source lives.</summary>
+    public TimeSpan IdleTimeout { get; }
+
+    /// <summary>How many data sources are open now (for tests and usage figures).</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Borrows the data source for <paramref name="key"/>, creating it with <paramref name="connectionString"/>.</summary>
+    public Lease Acquire(string key, Func<string> connectionString)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_entries.TryGetValue(key, out var entry))
+            {
+                entry = new Entry(NpgsqlDataSource.Create(connectionString()));
+                _entries[key] = entry;
+            }
+
+            entry.Leases++;
+            entry.LastUsed = Environment.TickCount64;
+            return new Lease(this, key, entry);
+        }
+    }
+
+    /// <summary>Closes and forgets the data source for <paramref name="key"/> now (a dropped database).</summary>
+    public async Task EvictAsync(string key)
+    {
+        Entry? entry;
+        lock (_gate)
+        {
+            _entries.TryRemove(key, out entry);
+        }
+
+        if (entry is not null)
+        {
+            await entry.DataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes every data source unused for longer than <see cref="IdleTimeout"/>; returns how many.</summary>
+    public async Task<int> SweepAsync()
+    {
+        var idle = new List<Entry>();
+        lock (_gate)
+        {
+            var now = Environment.TickCount64;
+            foreach (var (key, entry) in _entries)
+            {
+                if (entry.Leases == 0 && now - entry.LastUsed >= (long)IdleTimeout.TotalMilliseconds)
+                {
+                    _entries.TryRemove(key, out _);
+                    idle.Add(entry);
+                }
+            }
+        }
+
+        foreach (var entry in idle)
+        {
+            await entry.DataSource.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return idle.Count;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        List<Entry> all;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            all = [.. _entries.Values];
+            _entries.Clear();
+        }
+
+        await _sweeper.DisposeAsync().ConfigureAwait(false);
+        foreach (var entry in all)
+        {
+            await entry.DataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void Release(Entry entry)
+    {
+        lock (_gate)
+        {
+            entry.Leases--;
+            entry.LastUsed = Environment.TickCount64;
+        }
+    }
+
+    internal sealed class Entry(NpgsqlDataSource dataSource)
+    {
+        public NpgsqlDataSource DataSource { get; } = dataSource;
+
+        public int Leases { get; set; }
+
+        public long LastUsed { get; set; }
+    }
+
+    /// <summary>A borrowed data source; dispose to give it back.</summary>
+    public sealed class Lease : IDisposable
+    {
+        private readonly DataSourceRegistry _registry;
+        private readonly Entry _entry;
+        private int _released;
+
+        internal Lease(DataSourceRegistry registry, string key, Entry entry)
+        {
+            _registry = registry;
+            _entry = entry;
+            Key = key;
+        }
+
+        /// <summary>The registry key.</summary>
+        public string Key { get; }
+
+        /// <summary>The data source.</summary>
+        public NpgsqlDataSource DataSource => _entry.DataSource;
+
+        /// <inheritdoc />
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                _registry.Release(_entry);
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using TenantRag.Postgres.Cluster;
+using TenantRag.Postgres.Installation;
+using TenantRag.Postgres.Tenancy;
+
+namespace TenantRag.Postgres;
+
+/// <summary>
+/// The composed data layer of one process: the installation (bootstrapped and migrated on open), the pool registry,
+/// tenant sessions and the tenant catalog. Dispose it to close every pool.
+/// </summary>
+public sealed class TenantRagDatabase : IAsyncDisposable
+{
+    private TenantRagDatabase(Installation.Installation installation, IReadOnlyList<string> notices)
+    {
+        Installation = installation;
+        Notices = notices;
+        Registry = new DataSourceRegistry(installation.Options.IdleTimeout);
+        Sessions = new TenantConnectionFactory(installation, Registry);
+        Catalog = new PostgresTenantCatalog(installation, Registry, Sessions);
+    }
+
+    /// <summary>Server, names, secrets and settings.</summary>
+    public Installation.Installation Installation { get; }
+
+    /// <summary>What start-up repaired or changed (stale pid file, port taken), one line each.</summary>
+    public IReadOnlyList<string> Notices { get; }
+
+    /// <summary>The pools, one per database and role.</summary>
+    public DataSourceRegistry Registry { get; }
+
+    /// <summary>Opens tenant sessions.</summary>
+    public TenantConnectionFactory Sessions { get; }
+
+    /// <summary>Tenant lifecycle.</summary>
+    public PostgresTenantCatalog Catalog { get; }
+
+    /// <summary>
+    /// Opens the installation this environment names: <c>TENANTRAG_DATABASE_URL</c> if set, else the embedded cluster
+    /// under <paramref name="home"/> (started on demand). Bootstraps and migrates as needed.
+    /// </summary>
+    public static async Task<TenantRagDatabase> OpenAsync(TenantRagHome home, TenancyOptions? options = null,
+        EmbeddedClusterOptions? clusterOptions = null, CancellationToken cancellationToken = default)
+    {
+        var secrets = Secrets.LoadOrCreate(home);
+        IReadOnlyList<string> notices = [];
+        ServerEndpoint endpoint;
+        if (Environment.GetEnvironmentVariable("TENANTRAG_DATABASE_URL") is { Length: > 0 } url)
+        {
+            endpoint = ServerEndpoint.Parse(url);
+        }
+        else
+        {
+            var cluster = await EmbeddedCluster.OpenAsync(home, secrets, clusterOptions, cancellationToken).ConfigureAwait(false);
+            endpoint = await cluster.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+            notices = cluster.Notices;
+        }
+
+        return await OpenAsync(endpoint, secrets, options, notices, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens an installation on a known server, bootstrapping and migrating it as needed.</summary>
+    public static async Task<TenantRagDatabase> OpenAsync(ServerEndpoint endpoint, Secrets secrets, TenancyOptions? options = null,
+        IReadOnlyList<string>? notices = null, CancellationToken cancellationToken = default)
+    {
+        var installation = new Installation.Installation(endpoint, secrets, options);
+        await new Installer(installation).EnsureAsync(cancellationToken).ConfigureAwait(false);
+        return new TenantRagDatabase(installation, notices ?? []);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => Registry.DisposeAsync();
+}
