@@ -1,0 +1,12 @@
+using TenantRag.Rag.Ingestion.Extraction;
+
+namespace TenantRag.Rag.Ingestion.Chunking;
+
+/// <summary>Splits extracted documents into chunks for embedding.</summary>
+public interface IDocumentChunker
+{
+    /// <summary>Splits <paramref name="document"/> into chunks, ordered, with ordinals starting at 0.</summary>
+    /// <param name="document">The document; sections with blank text produce no chunks.</param>
+    /// <returns>The chunks; empty when the document has no text.</returns>
+    IReadOnlyList<DocumentChunk> Chunk(ExtractedDocument document);
+}

@@ -1,0 +1,193 @@
+using System.Collections.Frozen;
+using System.Text;
+using AngleSharp.Dom;
+using AngleSharp.Html.Dom;
+using AngleSharp.Html.Parser;
+
+namespace TenantRag.Rag.Ingestion.Extraction;
+
+/// <summary>
+/// Extracts the readable text of HTML pages (.html, .htm) with AngleSharp. Scripts, styles, navigation, headers,
+/// footers, asides, forms, iframes, SVG and hidden elements are dropped; h1-h6 start sections; block elements
+/// separate paragraphs; whitespace is normalised. The title comes from &lt;title&gt;, else the first h1, else the file name.
+/// UTF-8 is assumed; other encodings are detected by AngleSharp from the BOM or &lt;meta charset&gt;.
+/// </summary>
+public sealed class HtmlDocumentExtractor : IDocumentExtractor
+{
+    private const string NoiseSelector =
+        "script, style, noscript, template, nav, header, footer, aside, form, iframe, frame, frameset, svg, math, canvas, " +
+        "object, embed, applet, audio, video, map, button, select, dialog, link, meta, [hidden], [aria-hidden='true']";
+
+    private static readonly FrozenSet<string> BlockElements = FrozenSet.ToFrozenSet(
+    [
+        "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "div", "dl", "dt", "fieldset",
+        "figcaption", "figure", "hr", "html", "li", "main", "menu", "ol", "p", "section", "summary", "table", "tbody",
+        "td", "tfoot", "th", "thead", "tr", "ul",
+    ], StringComparer.OrdinalIgnoreCase);
+
+    private static readonly FrozenSet<string> TableContentElements = FrozenSet.ToFrozenSet(
+    [
+        "address", "article", "blockquote", "div", "dl", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ol", "p", "pre",
+        "section", "table", "ul",
+    ], StringComparer.OrdinalIgnoreCase);
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> SupportedExtensions { get; } = [".html", ".htm"];
+
+    /// <inheritdoc />
+    public async Task<ExtractionResult> ExtractAsync(Stream content, string fileName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(fileName);
+        var bytes = await TextContent.ReadAllBytesAsync(content, cancellationToken).ConfigureAwait(false);
+        var isUtf16 = bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]);
+        if (!isUtf16 && bytes.Span.IndexOf((byte)0) >= 0)
+        {
+            throw new DocumentRejectedException(fileName, DocumentRejectionReason.BinaryContent, "the file contains NUL bytes: it is not an HTML text file");
+        }
+
+        using var document = Parse(bytes);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        foreach (var noise in document.QuerySelectorAll(NoiseSelector).ToArray())
+        {
+            noise.Remove();
+        }
+
+        var firstH1 = document.QuerySelector("h1");
+        var title = TextContent.CollapseWhitespace(document.Title ?? string.Empty);
+        var titleIsFirstH1 = false;
+        if (title.Length == 0 && firstH1 is not null)
+        {
+            title = TextContent.CollapseWhitespace(firstH1.TextContent);
+            titleIsFirstH1 = true;
+        }
+        else if (firstH1 is not null)
+        {
+            titleIsFirstH1 = string.Equals(TextContent.CollapseWhitespace(firstH1.TextContent), title, StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (title.Length == 0)
+        {
+            title = TextContent.TitleFromFileName(fileName);
+        }
+
+        var walker = new Walker(titleIsFirstH1 ? firstH1 : null);
+        walker.Visit(document.Body ?? document.DocumentElement);
+        return new ExtractionResult
+        {
+            Documents = [new ExtractedDocument { Title = title, SourceFileName = fileName, Sections = walker.Finish() }],
+        };
+    }
+
+    private static IHtmlDocument Parse(ReadOnlyMemory<byte> bytes)
+    {
+        var parser = new HtmlParser();
+        if (TextContent.TryDecodeUtf8(bytes.Span) is { } text)
+        {
+            return parser.ParseDocument(text);
+        }
+
+        // Not UTF-8: let AngleSharp sniff the BOM / <meta charset> (falls back to windows-1252).
+        using var stream = new MemoryStream(bytes.ToArray(), writable: false);
+        return parser.ParseDocument(stream);
+    }
+
+    private sealed class Walker(IElement? titleHeading)
+    {
+        private readonly SectionAccumulator _sections = new();
+        private readonly StringBuilder _inline = new();
+
+        public IReadOnlyList<DocumentSection> Finish()
+        {
+            FlushParagraph();
+            return _sections.Build();
+        }
+
+        public void Visit(INode node)
+        {
+            foreach (var child in node.ChildNodes)
+            {
+                switch (child)
+                {
+                    case IText text:
+                        // Source line breaks are just whitespace in HTML; only <br> breaks a line.
+                        _inline.Append(text.Data.Replace('\n', ' '));
+                        break;
+                    case IElement element:
+                        VisitElement(element);
+                        break;
+                }
+            }
+        }
+
+        private void VisitElement(IElement element)
+        {
+            var name = element.LocalName;
+            if (name.Length == 2 && name[0] == 'h' && name[1] is >= '1' and <= '6')
+            {
+                FlushParagraph();
+                _sections.StartHeading(name[1] - '0', TextContent.CollapseWhitespace(element.TextContent), ReferenceEquals(element, titleHeading));
+                return;
+            }
+
+            switch (name)
+            {
+                case "br":
+                    _inline.Append('\n');
+                    return;
+                case "pre":
+                    FlushParagraph();
+                    _sections.AddParagraph(TextContent.NormalizeBlockText(element.TextContent));
+                    return;
+                case "table" when !HasBlockContent(element):
+                    FlushParagraph();
+                    _sections.AddParagraph(DataTableText(element));
+                    return;
+                case "img":
+                    return;
+            }
+
+            if (BlockElements.Contains(name))
+            {
+                FlushParagraph();
+                Visit(element);
+                FlushParagraph();
+            }
+            else
+            {
+                Visit(element);
+                if (name is "td" or "th")
+                {
+                    _inline.Append(' ');
+                }
+            }
+        }
+
+        private static bool HasBlockContent(IElement table) =>
+            table.Descendants<IElement>().Any(e => TableContentElements.Contains(e.LocalName));
+
+        private static string DataTableText(IElement table)
+        {
+            var rows = table.QuerySelectorAll("tr")
+                .Select(row => string.Join("; ", row.Children
+                    .Where(cell => cell.LocalName is "td" or "th")
+                    .Select(cell => TextContent.CollapseWhitespace(cell.TextContent))
+                    .Where(cell => cell.Length > 0)))
+                .Where(row => row.Length > 0);
+            return string.Join('\n', rows);
+        }
+
+        private void FlushParagraph()
+        {
+            if (_inline.Length == 0)
+            {
+                return;
+            }
+
+            var lines = _inline.ToString().Split('\n').Select(l => TextContent.CollapseWhitespace(l)).Where(l => l.Length > 0);
+            _sections.AddParagraph(string.Join('\n', lines));
+            _inline.Clear();
+        }
+    }
+}
