@@ -43,11 +43,11 @@ public sealed class Installation
         Endpoint.ConnectionString(Names.AppRole, Secrets.AppPassword, database), maxPoolSize, Options.IdleTimeout);
 
     /// <summary>A dedicated tenant's own login role on its own database.</summary>
-    public string DedicatedConnectionString(TenantSlug slug)
+    public string DedicatedConnectionString(TenantSlug slug, int? maxPoolSize = null)
     {
         var role = Names.DedicatedRole(slug);
         return Tuned(Endpoint.ConnectionString(role, Secrets.DerivePassword(role), Names.DedicatedDatabase(slug)),
-            Options.DedicatedMaxPoolSize, Options.IdleTimeout);
+            maxPoolSize ?? Options.DedicatedMaxPoolSize, Options.IdleTimeout);
     }
 
     private static string Tuned(NpgsqlConnectionStringBuilder builder, int maxPoolSize, TimeSpan idle)

@@ -175,8 +175,8 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
     private async Task DropDedicatedAsync(TenantSlug slug, CancellationToken cancellationToken)
     {
         var databaseName = Names.DedicatedDatabase(slug);
-        await _registry.EvictAsync($"tenant|{databaseName}").ConfigureAwait(false);
-        await _registry.EvictAsync($"admin|{databaseName}").ConfigureAwait(false);
+        await _registry.EvictAsync(Pools.DedicatedKey(_installation, slug)).ConfigureAwait(false);
+        await _registry.EvictAsync(Pools.AdminKey(databaseName)).ConfigureAwait(false);
         using var lease = AdminLease("postgres");
 
         // FORCE ends the tenant's remaining sessions (in other processes too) instead of failing.
@@ -234,8 +234,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private DataSourceRegistry.Lease AdminLease(string database) =>
-        _registry.Acquire($"admin|{database}", () => _installation.AdminConnectionString(database));
+    private DataSourceRegistry.Lease AdminLease(string database) => _registry.Admin(_installation, database);
 
     private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
     {

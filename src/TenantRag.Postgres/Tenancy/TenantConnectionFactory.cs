@@ -59,15 +59,12 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
 
     private DataSourceRegistry.Lease LeaseFor(TenantInfo tenant) => tenant.Mode switch
     {
-        TenancyMode.Shared => _registry.Acquire($"app|{tenant.Database}",
-            () => _installation.AppConnectionString(tenant.Database, _installation.Options.SharedMaxPoolSize)),
-        TenancyMode.Dedicated => _registry.Acquire($"tenant|{tenant.Database}",
-            () => _installation.DedicatedConnectionString(tenant.Slug)),
+        TenancyMode.Shared => _registry.App(_installation, tenant.Database, _installation.Options.SharedMaxPoolSize),
+        TenancyMode.Dedicated => _registry.Dedicated(_installation, tenant.Slug),
         _ => throw new InvalidOperationException($"unknown mode {tenant.Mode}"),
     };
 
-    private DataSourceRegistry.Lease CatalogLease() =>
-        _registry.Acquire($"app|{_installation.Names.Catalog}", () => _installation.AppConnectionString(_installation.Names.Catalog, 4));
+    private DataSourceRegistry.Lease CatalogLease() => _registry.App(_installation, _installation.Names.Catalog, 4);
 
     // Record activity at most once a minute per tenant, so the catalog knows which tenants are idle.
     private async Task TouchAsync(TenantSlug slug, CancellationToken cancellationToken)
