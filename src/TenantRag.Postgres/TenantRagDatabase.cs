@@ -2,6 +2,7 @@ using TenantRag.Postgres.Cluster;
 using TenantRag.Postgres.Installation;
 using TenantRag.Postgres.Tenancy;
 
+
 namespace TenantRag.Postgres;
 
 /// <summary>
@@ -65,6 +66,15 @@ public sealed class TenantRagDatabase : IAsyncDisposable
         var installation = new Installation.Installation(endpoint, secrets, options);
         await new Installer(installation).EnsureAsync(cancellationToken).ConfigureAwait(false);
         return new TenantRagDatabase(installation, notices ?? []);
+    }
+
+    /// <summary>Bytes on disk of <paramref name="database"/> (<c>pg_database_size</c>).</summary>
+    public async Task<long> DatabaseSizeAsync(string database, CancellationToken cancellationToken = default)
+    {
+        using var admin = Registry.Admin(Installation, Installation.Names.Catalog);
+        await using var cmd = admin.DataSource.CreateCommand("SELECT pg_database_size($1)");
+        cmd.Parameters.Add(new() { Value = database });
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <inheritdoc />
