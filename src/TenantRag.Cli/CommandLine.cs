@@ -12,6 +12,10 @@ internal static class CommandLine
         root.Options.Add(CliContext.JsonOption);
         root.Subcommands.Add(DbCommands.Create());
         root.Subcommands.Add(TenantCommands.Create());
+        root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(SearchCommands.CreateSearch());
+        root.Subcommands.Add(SearchCommands.CreateAsk());
+        root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
 

@@ -1,4 +1,5 @@
 using TenantRag.Postgres.Cluster;
+using TenantRag.Postgres.Documents;
 using TenantRag.Postgres.Installation;
 using TenantRag.Postgres.Tenancy;
 
@@ -18,7 +19,15 @@ public sealed class TenantRagDatabase : IAsyncDisposable
         Registry = new DataSourceRegistry(installation.Options.IdleTimeout);
         Sessions = new TenantConnectionFactory(installation, Registry);
         Catalog = new PostgresTenantCatalog(installation, Registry, Sessions);
+        Documents = new PostgresDocumentRepository(Sessions);
+        Search = new PostgresSearchStore(Sessions);
     }
+
+    /// <summary>Documents, through tenant sessions.</summary>
+    public PostgresDocumentRepository Documents { get; }
+
+    /// <summary>Read sessions for retrieval.</summary>
+    public PostgresSearchStore Search { get; }
 
     /// <summary>Server, names, secrets and settings.</summary>
     public Installation.Installation Installation { get; }

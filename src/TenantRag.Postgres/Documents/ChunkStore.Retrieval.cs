@@ -1,21 +1,12 @@
 using Npgsql;
 using TenantRag.Documents;
 using TenantRag.Postgres.Tenancy;
+using TenantRag.Retrieval;
 
 namespace TenantRag.Postgres.Documents;
 
 public static partial class ChunkStore
 {
-    /// <summary>Which part of a tenant's vectors to load: the tenant-wide chunks, or the session user's private ones.</summary>
-    public enum VectorPartition
-    {
-        /// <summary>Chunks of documents every user of the tenant may see.</summary>
-        Tenant,
-
-        /// <summary>The session user's own private chunks.</summary>
-        OwnPrivate,
-    }
-
     /// <summary>The tenant's data version: it grows with every write to its chunks (by any process).</summary>
     public static async Task<long> DataVersionAsync(TenantSession session, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,22 @@
+using TenantRag.Tenancy;
+
+namespace TenantRag.Documents;
+
+/// <summary>Documents of a tenant, as the caller (tenant and user) may see and change them. Each call is one transaction.</summary>
+public interface IDocumentRepository
+{
+    /// <summary>The content hash of the caller's document from <paramref name="source"/>, or null when there is none.</summary>
+    Task<string?> FindContentHashAsync(TenantContext context, string source, CancellationToken cancellationToken = default);
+
+    /// <summary>Stored vectors of <paramref name="model"/> for any of these chunk content hashes, to skip embedding them again.</summary>
+    Task<Dictionary<string, float[]>> FindEmbeddingsAsync(TenantContext context, IReadOnlyCollection<string> chunkHashes, EmbeddingModel model, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores (adds, replaces, or leaves unchanged) a document with its chunks, atomically.</summary>
+    Task<(Guid Id, StoreOutcome Outcome)> StoreAsync(TenantContext context, NewDocument document, IReadOnlyList<NewChunk> chunks, EmbeddingModel? model, CancellationToken cancellationToken = default);
+
+    /// <summary>The documents the caller may see.</summary>
+    Task<IReadOnlyList<DocumentSummary>> ListAsync(TenantContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes one of the caller's documents; false when there is none it may delete (missing or another tenant's look the same).</summary>
+    Task<bool> DeleteAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default);
+}

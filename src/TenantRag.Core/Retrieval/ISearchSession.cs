@@ -1,0 +1,26 @@
+using TenantRag.Documents;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Retrieval;
+
+/// <summary>What retrieval reads, inside one tenant transaction: row-level security decides what is visible.</summary>
+public interface ISearchSession : IAsyncDisposable
+{
+    /// <summary>Whose session this is.</summary>
+    TenantContext Context { get; }
+
+    /// <summary>The tenant's data version; it grows with every write to the tenant's chunks, by any process.</summary>
+    Task<long> DataVersionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Embedding models of the visible chunks, most chunks first.</summary>
+    Task<IReadOnlyList<(EmbeddingModel Model, long Chunks)>> EmbeddingModelsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Streams one partition's vectors of <paramref name="model"/>: chunk id, owner, private flag, vector. Returns the count.</summary>
+    Task<int> LoadVectorsAsync(VectorPartition partition, EmbeddingModel model, Action<long, string, bool, float[]> sink, CancellationToken cancellationToken = default);
+
+    /// <summary>Full-text search (any query word may match), best first.</summary>
+    Task<IReadOnlyList<(long ChunkId, float Score)>> LexicalSearchAsync(string query, int k, CancellationToken cancellationToken = default);
+
+    /// <summary>Visible chunks with their documents, in the order of <paramref name="ids"/>.</summary>
+    Task<IReadOnlyList<ChunkDetails>> GetChunksAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,48 @@
+using TenantRag.Documents;
+using TenantRag.Postgres.Tenancy;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Postgres.Documents;
+
+/// <summary><see cref="IDocumentRepository"/> on PostgreSQL: one tenant session (transaction) per call.</summary>
+public sealed class PostgresDocumentRepository(TenantConnectionFactory sessions) : IDocumentRepository
+{
+    /// <inheritdoc />
+    public async Task<string?> FindContentHashAsync(TenantContext context, string source, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        return await ChunkStore.FindContentHashAsync(session, source, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<Dictionary<string, float[]>> FindEmbeddingsAsync(TenantContext context, IReadOnlyCollection<string> chunkHashes, EmbeddingModel model, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        return await ChunkStore.FindEmbeddingsAsync(session, chunkHashes, model, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<(Guid Id, StoreOutcome Outcome)> StoreAsync(TenantContext context, NewDocument document, IReadOnlyList<NewChunk> chunks, EmbeddingModel? model, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        var result = await ChunkStore.StoreAsync(session, document, chunks, model, cancellationToken).ConfigureAwait(false);
+        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DocumentSummary>> ListAsync(TenantContext context, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        return await DocumentStore.ListAsync(session, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        var deleted = await ChunkStore.DeleteDocumentAsync(session, id, cancellationToken).ConfigureAwait(false);
+        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+}
