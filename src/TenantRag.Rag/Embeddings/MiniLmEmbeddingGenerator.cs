@@ -13,7 +13,7 @@ namespace TenantRag.Rag.Embeddings;
 /// </summary>
 /// <remarks>
 /// Inputs are lowercased, cut to <see cref="MiniLmEmbeddingGeneratorOptions.MaxSequenceLength"/> tokens, and run in
-/// batches padded to their longest input; within one call inputs are grouped by length to reduce padding, and results
+/// batches (bounded in inputs and in tokens) padded to their longest input; within one call inputs are grouped by length to reduce padding, and results
 /// come back in input order. The work is CPU-bound and runs on the calling thread; the returned task is already
 /// complete when the method returns. Empty or whitespace-only inputs are rejected with <see cref="ArgumentException"/>,
 /// since their vector carries no meaning and would match unrelated queries.
@@ -31,6 +31,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
 
     private readonly InferenceSession _session;
     private readonly int _batchSize;
+    private readonly int _maxBatchTokens;
     private readonly ILogger _logger;
     private readonly EmbeddingGeneratorMetadata _metadata;
     private int _disposed;
@@ -44,8 +45,10 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         options ??= new MiniLmEmbeddingGeneratorOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IntraOpNumThreads, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens, 1);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _batchSize = options.BatchSize;
+        _maxBatchTokens = options.MaxBatchTokens;
 
         var stopwatch = Stopwatch.StartNew();
         Tokenizer = MiniLmTokenizer.LoadBundled(options.ModelPath, options.MaxSequenceLength);
@@ -170,11 +173,22 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
             : a.Index.CompareTo(b.Index));
 
         var vectors = new float[inputs.Count][];
-        for (var start = 0; start < order.Length; start += _batchSize)
+        var start = 0;
+        while (start < order.Length)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var batch = order.AsSpan(start, Math.Min(_batchSize, order.Length - start));
-            RunBatch(batch, vectors);
+
+            // Sorted ascending, so the last input taken sets the batch's padded width.
+            var size = 1;
+            while (size < _batchSize
+                && start + size < order.Length
+                && (long)(size + 1) * order[start + size].Ids.Length <= _maxBatchTokens)
+            {
+                size++;
+            }
+
+            RunBatch(order.AsSpan(start, size), vectors);
+            start += size;
         }
 
         var createdAt = DateTimeOffset.UtcNow;

@@ -19,6 +19,8 @@ internal struct TopKSelection
 
     public readonly int Count => _count;
 
+    public readonly int Capacity => _scores.Length;
+
     public void Offer(float score, int row)
     {
         if (_count < _scores.Length)
@@ -28,14 +30,6 @@ internal struct TopKSelection
         else if (IsBetter(score, row, _scores[0], _rows[0]))
         {
             SiftDown(0, score, row);
-        }
-    }
-
-    public void MergeFrom(in TopKSelection other)
-    {
-        for (var i = 0; i < other._count; i++)
-        {
-            Offer(other._scores[i], other._rows[i]);
         }
     }
 

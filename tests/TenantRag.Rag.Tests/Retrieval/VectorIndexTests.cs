@@ -11,8 +11,9 @@ public sealed class VectorIndexTests
     [InlineData(10)]
     [InlineData(11)]
     [InlineData(1_000)]
-    [InlineData(5_000)]
-    [InlineData(20_000)] // large enough to take the multi-threaded path
+    [InlineData(VectorIndex.QuantizationMinRows - 1)] // largest exhaustive-only index
+    [InlineData(VectorIndex.QuantizationMinRows)] // smallest index with the int8 first pass
+    [InlineData(20_000)]
     public void Search_matches_a_brute_force_scalar_reference(int count)
     {
         var vectors = RandomVectors.CreateUnit(count, Dimensions, seed: count);
@@ -27,6 +28,69 @@ public sealed class VectorIndexTests
 
             AssertSameRanking(expected, actual);
         }
+    }
+
+    [Theory]
+    [InlineData(384, 0.05)]
+    [InlineData(384, 0.005)] // tight clusters: thousands of rows within the int8 error bound of each other
+    [InlineData(100, 0.02)] // a dimension that is not a multiple of the SIMD width
+    public void Quantized_search_is_exact_on_clustered_data(int dimensions, double spread)
+    {
+        var random = new Random(dimensions);
+        var centres = RandomVectors.CreateUnit(8, dimensions, seed: 99);
+        var vectors = new float[6000][];
+        for (var row = 0; row < vectors.Length; row++)
+        {
+            var noise = RandomVectors.CreateUnit(random, dimensions);
+            var vector = new float[dimensions];
+            for (var d = 0; d < dimensions; d++)
+            {
+                vector[d] = centres[row % centres.Length][d] + (float)(spread * noise[d]);
+            }
+
+            var norm = (float)Math.Sqrt(Dot(vector, vector));
+            vectors[row] = vector.Select(v => v / norm).ToArray();
+        }
+
+        var index = Build(vectors, row => ("u" + (row % 4), row % 3 == 0));
+
+        // Queries at, near and far from the clusters, one not unit-length, and one with a single non-zero component.
+        var queries = new List<float[]> { centres[0], vectors[17], RandomVectors.CreateUnit(random, dimensions) };
+        queries.Add(vectors[5].Select(v => v * 7.5f).ToArray());
+        var spike = new float[dimensions];
+        spike[3] = 1f;
+        queries.Add(spike);
+        foreach (var query in queries)
+        {
+            foreach (var k in new[] { 1, 10, 100 })
+            {
+                // Clustered scores differ by less than float rounding, so the reference is a full scan with the same
+                // float kernel: the int8 first pass must never change the result of that scan.
+                var expected = FloatReference(vectors, query, k, row => row % 3 != 0 || "u" + (row % 4) == "u1");
+
+                var actual = index.Search(query, k, "u1");
+
+                Assert.Equal(expected.Select(e => e.ChunkId), actual.Select(a => a.ChunkId));
+                Assert.Equal(expected.Select(e => e.Score), actual.Select(a => a.Score));
+            }
+        }
+    }
+
+    [Fact]
+    public void Quantized_search_orders_exact_ties_by_insertion()
+    {
+        var vectors = RandomVectors.CreateUnit(VectorIndex.QuantizationMinRows + 100, Dimensions, seed: 21);
+        var duplicate = RandomVectors.CreateUnit(1, Dimensions, seed: 22)[0];
+        var builder = new VectorIndexBuilder(Dimensions);
+        for (var row = 0; row < vectors.Length; row++)
+        {
+            // Every 200th row is the same vector, so 21 rows tie for the best score.
+            builder.Add(row, "u", isPrivate: false, row % 200 == 0 ? duplicate : vectors[row]);
+        }
+
+        var hits = builder.Build().Search(duplicate, 15, "u");
+
+        Assert.Equal(Enumerable.Range(0, 15).Select(i => i * 200L), hits.Select(h => h.ChunkId));
     }
 
     [Fact]
@@ -193,6 +257,17 @@ public sealed class VectorIndexTests
         }
 
         return scored.OrderByDescending(s => s.Score).ThenBy(s => s.ChunkId).Take(k).ToList();
+    }
+
+    private static List<(long ChunkId, float Score)> FloatReference(float[][] vectors, float[] query, int k, Func<int, bool> visible)
+    {
+        return Enumerable.Range(0, vectors.Length)
+            .Where(visible)
+            .Select(row => ((long)row, System.Numerics.Tensors.TensorPrimitives.Dot(query, vectors[row])))
+            .OrderByDescending(s => s.Item2)
+            .ThenBy(s => s.Item1)
+            .Take(k)
+            .ToList();
     }
 
     private static double Dot(float[] a, float[] b)
