@@ -93,12 +93,15 @@ public sealed class VectorIndexBuilder
     /// <returns>The immutable index.</returns>
     public VectorIndex Build()
     {
+        // When the arrays are exactly full they are handed over instead of copied (the vectors can be hundreds of MB):
+        // the next Add has to grow them, which copies into new arrays and leaves the index's untouched.
+        var exact = Count == _chunkIds.Length;
         return new VectorIndex(
             Dimensions,
             Count,
-            _vectors.AsSpan(0, Count * Dimensions).ToArray(),
-            _chunkIds.AsSpan(0, Count).ToArray(),
-            _visibility.AsSpan(0, Count).ToArray(),
+            exact ? _vectors : _vectors.AsSpan(0, Count * Dimensions).ToArray(),
+            exact ? _chunkIds : _chunkIds.AsSpan(0, Count).ToArray(),
+            exact ? _visibility : _visibility.AsSpan(0, Count).ToArray(),
             [.. _owners],
             new Dictionary<string, int>(_ownerOrdinals, StringComparer.Ordinal));
     }

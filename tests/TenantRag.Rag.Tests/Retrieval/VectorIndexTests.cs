@@ -232,6 +232,23 @@ public sealed class VectorIndexTests
         Assert.Equal(39L, builder.Build().Search(vectors[39], 1, "u")[0].ChunkId);
     }
 
+    [Fact]
+    public void Index_built_from_a_full_builder_is_unaffected_by_later_additions()
+    {
+        var vectors = RandomVectors.CreateUnit(4, Dimensions, seed: 8);
+        var builder = new VectorIndexBuilder(Dimensions, capacity: 2);
+        builder.Add(0, "u", false, vectors[0]);
+        builder.Add(1, "u", false, vectors[1]);
+        var index = builder.Build();
+
+        builder.Add(2, "u", false, vectors[2]);
+        builder.Add(3, "u", false, vectors[3]);
+
+        Assert.Equal(2, index.Count);
+        Assert.Equal(vectors[1], index.GetVector(1).ToArray());
+        Assert.Equal([0L, 1L], index.Search(vectors[2], 10, "u").Select(h => h.ChunkId).Order());
+    }
+
     internal static VectorIndex Build(float[][] vectors, Func<int, (string Owner, bool IsPrivate)> meta)
     {
         var builder = new VectorIndexBuilder(vectors.Length == 0 ? Dimensions : vectors[0].Length, vectors.Length);
