@@ -17,6 +17,8 @@ internal static class CommandLine
         root.Subcommands.Add(SearchCommands.CreateAsk());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(TokenCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
 
         var parse = root.Parse(args);

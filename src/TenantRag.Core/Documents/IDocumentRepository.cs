@@ -17,6 +17,9 @@ public interface IDocumentRepository
     /// <summary>The documents the caller may see.</summary>
     Task<IReadOnlyList<DocumentSummary>> ListAsync(TenantContext context, CancellationToken cancellationToken = default);
 
+    /// <summary>One document the caller may see, or null (missing, another tenant's, or another user's private one look the same).</summary>
+    Task<DocumentSummary?> GetAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes one of the caller's documents; false when there is none it may delete (missing or another tenant's look the same).</summary>
     Task<bool> DeleteAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default);
 }

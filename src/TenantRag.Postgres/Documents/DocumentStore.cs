@@ -33,14 +33,22 @@ public static class DocumentStore
     }
 
     /// <summary>The documents the session's user may see, newest first.</summary>
-    public static async Task<IReadOnlyList<DocumentSummary>> ListAsync(TenantSession session, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<DocumentSummary>> ListAsync(TenantSession session, CancellationToken cancellationToken = default) =>
+        QueryAsync(session, null, cancellationToken);
+
+    /// <summary>One document the session's user may see, or null.</summary>
+    public static async Task<DocumentSummary?> GetAsync(TenantSession session, Guid id, CancellationToken cancellationToken = default) =>
+        (await QueryAsync(session, id, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+
+    private static async Task<IReadOnlyList<DocumentSummary>> QueryAsync(TenantSession session, Guid? id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         await using var cmd = session.CreateCommand("""
             SELECT id, tenant_id, title, owner_id, visibility, created_at FROM public.documents
-            WHERE tenant_id = $1 ORDER BY created_at DESC, title
+            WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id = $2) ORDER BY created_at DESC, title
             """);
         cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         var list = new List<DocumentSummary>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -38,6 +38,13 @@ public sealed class PostgresDocumentRepository(TenantConnectionFactory sessions)
     }
 
     /// <inheritdoc />
+    public async Task<DocumentSummary?> GetAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        return await DocumentStore.GetAsync(session, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task<bool> DeleteAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default)
     {
         await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);

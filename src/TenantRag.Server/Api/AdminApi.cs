@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using TenantRag.Postgres;
+using TenantRag.Server.Auth;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Server.Api;
+
+/// <summary><c>/admin/v1/tenants</c>: tenant lifecycle, for tokens with the <c>tenantrag:admin</c> scope.</summary>
+internal static class AdminApi
+{
+    public sealed record CreateTenantRequest(string? Slug, string? Mode);
+
+    public sealed record TenantResponse(string Slug, string Mode, string Database, string Status, DateTimeOffset CreatedAt, DateTimeOffset? LastActiveAt);
+
+    public sealed record DeletedTenantResponse(TenantResponse Deleted, long Documents, long Chunks, string? DroppedDatabase, string? DroppedRole);
+
+    public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/admin/v1/tenants").RequireAuthorization(AuthenticationSetup.AdminPolicy).WithTags("Admin");
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{slug}", GetAsync);
+        group.MapDelete("/{slug}", DeleteAsync);
+        return group;
+    }
+
+    internal static TenantResponse ToResponse(TenantInfo t) =>
+        new(t.Slug.Value, t.Mode.ToName(), t.Database, t.Status, t.CreatedAt, t.LastActiveAt);
+
+    private static async Task<Created<TenantResponse>> CreateAsync(CreateTenantRequest request, TenantRagDatabase database, CancellationToken cancellationToken)
+    {
+        var slug = TenantSlug.Parse(request.Slug);
+        var mode = TenancyModes.Parse(request.Mode ?? "shared");
+        var tenant = await database.Catalog.CreateAsync(slug, mode, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Created($"/admin/v1/tenants/{tenant.Slug}", ToResponse(tenant));
+    }
+
+    private static async Task<Ok<TenantResponse[]>> ListAsync(TenantRagDatabase database, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await database.Catalog.ListAsync(cancellationToken).ConfigureAwait(false)).Select(ToResponse).ToArray());
+
+    private static async Task<Results<Ok<TenantResponse>, NotFound>> GetAsync(string slug, TenantRagDatabase database, CancellationToken cancellationToken) =>
+        TenantSlug.TryParse(slug, out var parsed) && await database.Catalog.FindAsync(parsed, cancellationToken).ConfigureAwait(false) is { } tenant
+            ? TypedResults.Ok(ToResponse(tenant))
+            : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<DeletedTenantResponse>, NotFound>> DeleteAsync(string slug, TenantRagDatabase database, CancellationToken cancellationToken)
+    {
+        if (!TenantSlug.TryParse(slug, out var parsed) || await database.Catalog.FindAsync(parsed, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var deletion = await database.Catalog.DeleteAsync(parsed, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new DeletedTenantResponse(ToResponse(deletion.Tenant), deletion.Documents, deletion.Chunks, deletion.DroppedDatabase, deletion.DroppedRole));
+    }
+}

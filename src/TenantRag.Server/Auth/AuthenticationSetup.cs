@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
+
+namespace TenantRag.Server.Auth;
+
+/// <summary>JWT bearer validation: asymmetric algorithms only, issuer, audience and lifetime checked, skew ≤ 60 s.</summary>
+internal static class AuthenticationSetup
+{
+    /// <summary>The scope that admin routes require.</summary>
+    public const string AdminScope = "tenantrag:admin";
+
+    /// <summary>Authorization policy name for admin routes.</summary>
+    public const string AdminPolicy = "admin";
+
+    // "none" and every HMAC (HS*) are refused: a token signed with the public key as an HMAC secret is not valid.
+    private static readonly string[] AsymmetricAlgorithms =
+    [
+        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
+        SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512,
+        SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
+    ];
+
+    public static void AddTenantRagAuthentication(this IServiceCollection services, AuthOptions options, DevelopmentTokenIssuer? developmentIssuer)
+    {
+        options.Validate();
+        services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("TenantRag.Server.Auth");
+            if (!options.HasExternalAuthority)
+            {
+                return SigningKeyStore.Fixed([developmentIssuer!.PublicKey], logger);
+            }
+
+            var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("jwks");
+            return SigningKeyStore.FromJwks(ct => FetchJwksAsync(http, options, ct), TimeSpan.FromSeconds(options.KeyRefreshMinSeconds), logger);
+        });
+        services.AddHttpClient("jwks", c => c.Timeout = TimeSpan.FromSeconds(10));
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SigningKeyStore>((jwt, keys) =>
+        {
+            jwt.MapInboundClaims = false;
+            jwt.RequireHttpsMetadata = options.RequireHttpsMetadata;
+            jwt.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidateIssuer = true,
+                ValidIssuer = options.Issuer ?? options.Authority?.TrimEnd('/') ?? DevelopmentTokenIssuer.DefaultIssuer,
+                ValidateAudience = true,
+                ValidAudience = options.Audience,
+                ValidateLifetime = true,
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+                ValidateIssuerSigningKey = true,
+                ClockSkew = TimeSpan.FromSeconds(options.ClockSkewSeconds),
+                ValidAlgorithms = AsymmetricAlgorithms,
+                NameClaimType = "sub",
+                IssuerSigningKeyResolver = (_, _, kid, _) => keys.Resolve(kid),
+            };
+        });
+
+        services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy
+            .RequireAuthenticatedUser()
+            .RequireAssertion(ctx => Scopes.Of(ctx.User).Contains(AdminScope)));
+    }
+
+    private static async Task<string> FetchJwksAsync(HttpClient http, AuthOptions options, CancellationToken cancellationToken)
+    {
+        var jwksUrl = options.JwksUrl;
+        if (string.IsNullOrWhiteSpace(jwksUrl))
+        {
+            var discovery = options.Authority!.TrimEnd('/') + "/.well-known/openid-configuration";
+            CheckScheme(discovery, options);
+            using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri(discovery), cancellationToken).ConfigureAwait(false));
+            jwksUrl = doc.RootElement.GetProperty("jwks_uri").GetString();
+        }
+
+        CheckScheme(jwksUrl!, options);
+        return await http.GetStringAsync(new Uri(jwksUrl!), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void CheckScheme(string url, AuthOptions options)
+    {
+        if (options.RequireHttpsMetadata && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"{url} is not https; set Auth:RequireHttpsMetadata=false only for local tests");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using TenantRag.Tenancy;
+
+namespace TenantRag.Server;
+
+/// <summary>Server settings (configuration sections <c>Tenancy</c> and <c>Limits</c>).</summary>
+public sealed class ServerOptions
+{
+    /// <summary>With <c>Auth:TenantPerUser</c>, create a new user's tenant on its first request.</summary>
+    public bool AutoProvision { get; set; }
+
+    /// <summary>The model auto-provisioned tenants get.</summary>
+    public TenancyMode AutoProvisionMode { get; set; } = TenancyMode.Shared;
+
+    /// <summary>Requests per second a tenant may make on average (token bucket refill).</summary>
+    public int RequestsPerSecond { get; set; } = 100;
+
+    /// <summary>Requests a tenant may burst above the average (token bucket size).</summary>
+    public int Burst { get; set; } = 200;
+
+    /// <summary>Uploads one tenant may have in progress at once; more wait in a short queue, then get 429.</summary>
+    public int IngestConcurrency { get; set; } = 2;
+
+    /// <summary>Largest request body in bytes (uploads included).</summary>
+    public long MaxRequestBytes { get; set; } = 50L * 1024 * 1024 + 64 * 1024;
+}

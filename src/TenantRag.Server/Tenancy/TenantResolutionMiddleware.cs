@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using TenantRag.Postgres;
+using TenantRag.Server.Auth;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Server.Tenancy;
+
+/// <summary>
+/// Resolves the tenant once, at the edge: from the validated token's tenant claim (or, with
+/// <see cref="AuthOptions.TenantPerUser"/>, from its subject), checked against the catalog. Unknown, deleted or
+/// malformed tenants get 403; with auto-provisioning a per-user tenant is created on its first request.
+/// </summary>
+internal sealed partial class TenantResolutionMiddleware(RequestDelegate next, TenantRagDatabase database, AuthOptions auth, ServerOptions server,
+    ILogger<TenantResolutionMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext http)
+    {
+        if (!http.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal) || http.User.Identity?.IsAuthenticated != true)
+        {
+            // Unauthenticated /v1 requests are refused by the endpoints' authorization (401).
+            await next(http).ConfigureAwait(false);
+            return;
+        }
+
+        if (!UserId.TryParse(http.User.FindFirst("sub")?.Value, out var user, out var reason))
+        {
+            await Problems.WriteAsync(http, StatusCodes.Status403Forbidden, "Invalid subject", $"the token's sub claim is not a valid user id: {reason}").ConfigureAwait(false);
+            return;
+        }
+
+        var slugText = auth.TenantPerUser ? PerUserSlug(user) : http.User.FindFirst(auth.TenantClaim)?.Value;
+        if (!TenantSlug.TryParse(slugText, out var slug))
+        {
+            await Problems.WriteAsync(http, StatusCodes.Status403Forbidden, "No tenant", $"the token's '{auth.TenantClaim}' claim does not name a tenant").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await database.Sessions.ResolveAsync(slug, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (TenantNotFoundException) when (auth.TenantPerUser && server.AutoProvision)
+        {
+            await ProvisionAsync(slug, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (TenantNotFoundException)
+        {
+            await Problems.WriteAsync(http, StatusCodes.Status403Forbidden, "Unknown tenant", "the token's tenant does not exist or was deleted").ConfigureAwait(false);
+            return;
+        }
+
+        var context = new TenantContext { Tenant = slug, User = user, Scopes = Scopes.Of(http.User) };
+        http.Features.Set(context);
+        using (logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = slug.Value }))
+        {
+            await next(http).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The tenant of a user in the database-per-user model: a slug derived from the subject.</summary>
+    public static string PerUserSlug(UserId user) =>
+        "u-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(user.Value)))[..20];
+
+    private async Task ProvisionAsync(TenantSlug slug, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await database.Catalog.CreateAsync(slug, server.AutoProvisionMode, cancellationToken).ConfigureAwait(false);
+            Log.Provisioned(logger, slug.Value, server.AutoProvisionMode.ToName());
+        }
+        catch (TenantAlreadyExistsException)
+        {
+            // A concurrent first request made it.
+        }
+
+        database.Sessions.Invalidate(slug);
+        await database.Sessions.ResolveAsync(slug, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Provisioned tenant {Tenant} ({Mode}) on its first request")]
+        public static partial void Provisioned(ILogger logger, string tenant, string mode);
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using TenantRag.Postgres;
+using TenantRag.Postgres.Installation;
+using TenantRag.Server.Api;
+using TenantRag.Server.Auth;
+using TenantRag.Server.Limits;
+using TenantRag.Server.Tenancy;
+
+namespace TenantRag.Server;
+
+/// <summary>Composes the HTTP API and web page over an opened <see cref="TenantRagDatabase"/>.</summary>
+public static class TenantRagServer
+{
+    /// <summary>Builds the app. Configuration comes from <paramref name="builder"/> (appsettings, environment, overrides).</summary>
+    public static WebApplication Build(WebApplicationBuilder builder, TenantRagDatabase database, TenantRagHome home)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var auth = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
+        var server = new ServerOptions();
+        builder.Configuration.GetSection("Tenancy").Bind(server);
+        builder.Configuration.GetSection("Limits").Bind(server);
+        var developmentIssuer = auth.HasExternalAuthority ? null : DevelopmentTokenIssuer.LoadOrCreate(home);
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBytes);
+        builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = server.MaxRequestBytes);
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton(auth);
+        builder.Services.AddSingleton(server);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<TenantRagExceptionHandler>();
+        builder.Services.AddOpenApi();
+        builder.Services.AddTenantRagAuthentication(auth, developmentIssuer);
+        builder.Services.AddTenantRateLimits(server);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseMiddleware<TenantResolutionMiddleware>();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
+        if (developmentIssuer is not null)
+        {
+            app.MapGet("/.well-known/jwks.json", () => TypedResults.Ok(developmentIssuer.Jwks())).WithTags("Auth");
+        }
+
+        var v1 = app.MapGroup("/v1").RequireAuthorization();
+        v1.MapDocumentsApi();
+        app.MapAdminApi();
+        app.MapWebPage();
+        return app;
+    }
+}
