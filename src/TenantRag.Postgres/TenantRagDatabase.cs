@@ -21,7 +21,11 @@ public sealed class TenantRagDatabase : IAsyncDisposable
         Catalog = new PostgresTenantCatalog(installation, Registry, Sessions);
         Documents = new PostgresDocumentRepository(Sessions);
         Search = new PostgresSearchStore(Sessions);
+        Usage = new UsageStore(Sessions);
     }
+
+    /// <summary>Usage counters.</summary>
+    public UsageStore Usage { get; }
 
     /// <summary>Documents, through tenant sessions.</summary>
     public PostgresDocumentRepository Documents { get; }

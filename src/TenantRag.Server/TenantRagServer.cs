@@ -46,13 +46,10 @@ public static class TenantRagServer
 
         app.MapOpenApi();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
-        if (developmentIssuer is not null)
-        {
-            app.MapGet("/.well-known/jwks.json", () => TypedResults.Ok(developmentIssuer.Jwks())).WithTags("Auth");
-        }
-
+        app.MapAuthApi(developmentIssuer, auth);
         var v1 = app.MapGroup("/v1").RequireAuthorization();
         v1.MapDocumentsApi();
+        v1.MapUsageApi();
         app.MapAdminApi();
         app.MapWebPage();
         return app;

@@ -1,0 +1,47 @@
+using TenantRag.Documents;
+using TenantRag.Postgres.Tenancy;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Postgres.Documents;
+
+/// <summary>Usage counters per tenant, through tenant sessions.</summary>
+public sealed class UsageStore(TenantConnectionFactory sessions)
+{
+    /// <summary>Adds one query and <paramref name="tokens"/> tokens to the caller's tenant.</summary>
+    public async Task RecordQueryAsync(TenantContext context, long tokens, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        await using var cmd = session.CreateCommand("""
+            INSERT INTO public.tenant_usage AS u (tenant_id, queries, tokens) VALUES ($1, 1, $2)
+            ON CONFLICT (tenant_id) DO UPDATE SET queries = u.queries + 1, tokens = u.tokens + excluded.tokens, updated_at = now()
+            """);
+        cmd.Parameters.Add(new() { Value = context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = Math.Max(0, tokens) });
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The caller's view of its tenant's usage.</summary>
+    public async Task<TenantUsage> GetAsync(TenantContext context, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        await using var cmd = session.CreateCommand("""
+            SELECT (SELECT count(*) FROM public.documents WHERE tenant_id = $1),
+                   (SELECT count(*) FROM public.chunks WHERE tenant_id = $1),
+                   (SELECT coalesce(sum(byte_size), 0)::bigint FROM public.documents WHERE tenant_id = $1),
+                   coalesce((SELECT queries FROM public.tenant_usage WHERE tenant_id = $1), 0),
+                   coalesce((SELECT tokens FROM public.tenant_usage WHERE tenant_id = $1), 0)
+            """);
+        cmd.Parameters.Add(new() { Value = context.Tenant.Value });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new TenantUsage
+        {
+            Documents = reader.GetInt64(0),
+            Chunks = reader.GetInt64(1),
+            Bytes = reader.GetInt64(2),
+            Queries = reader.GetInt64(3),
+            Tokens = reader.GetInt64(4),
+        };
+    }
+}

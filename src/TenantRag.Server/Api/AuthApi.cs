@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using TenantRag.Postgres;
+using TenantRag.Server.Auth;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Server.Api;
+
+/// <summary>
+/// What the web page needs to sign in: whether the development issuer is on, and (only then) a development token
+/// for an existing tenant. With an external authority configured, <c>/auth/dev-token</c> does not exist.
+/// </summary>
+internal static class AuthApi
+{
+    public sealed record DevTokenRequest(string? Tenant, string? User);
+
+    public sealed record TokenResponse(string Token);
+
+    public static void MapAuthApi(this IEndpointRouteBuilder app, DevelopmentTokenIssuer? developmentIssuer, AuthOptions auth)
+    {
+        app.MapGet("/auth/config", () => TypedResults.Ok(new { developmentIssuer = developmentIssuer is not null, tenantPerUser = auth.TenantPerUser }))
+            .WithTags("Auth");
+        if (developmentIssuer is null)
+        {
+            return;
+        }
+
+        app.MapGet("/.well-known/jwks.json", () => TypedResults.Ok(developmentIssuer.Jwks())).WithTags("Auth");
+        app.MapPost("/auth/dev-token", async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> (DevTokenRequest request, HttpContext http, TenantRagDatabase database, CancellationToken cancellationToken) =>
+        {
+            // Minting tokens is for the developer at this machine only.
+            if (http.Connection.RemoteIpAddress is not { } remote || !System.Net.IPAddress.IsLoopback(remote))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Loopback only",
+                    detail: "development sign-in is only available from this machine; configure Auth:Authority for real users");
+            }
+
+            var user = UserId.Parse(request.User);
+            var slug = auth.TenantPerUser ? TenantSlug.Parse(Tenancy.TenantResolutionMiddleware.PerUserSlug(user)) : TenantSlug.Parse(request.Tenant);
+            if (!auth.TenantPerUser && await database.Catalog.FindAsync(slug, cancellationToken).ConfigureAwait(false) is not { Status: "active" })
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown tenant",
+                    detail: $"tenant '{slug}' does not exist: create it with 'tenantrag tenant create {slug}'");
+            }
+
+            return TypedResults.Ok(new TokenResponse(developmentIssuer.Issue(slug, user, TimeSpan.FromHours(8), [])));
+        }).WithTags("Auth");
+    }
+}

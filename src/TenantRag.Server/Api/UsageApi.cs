@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using TenantRag.Documents;
+using TenantRag.Postgres;
+using TenantRag.Server.Tenancy;
+
+namespace TenantRag.Server.Api;
+
+/// <summary><c>GET /v1/usage</c>: the caller's tenant's documents, chunks, bytes, queries and tokens.</summary>
+internal static class UsageApi
+{
+    public static void MapUsageApi(this RouteGroupBuilder v1) =>
+        v1.MapGet("/usage", async Task<Ok<TenantUsage>> (HttpContext http, TenantRagDatabase database) =>
+            TypedResults.Ok(await database.Usage.GetAsync(http.Tenant(), http.RequestAborted).ConfigureAwait(false))).WithTags("Usage");
+}
