@@ -15,5 +15,5 @@ public interface IEvaluationIngestor
     /// Up to <paramref name="count"/> texts exactly as ingestion would hand them to the embedding model (chunked, with
     /// their context), taken from the first of <paramref name="documents"/>: the sample for the raw embedding throughput.
     /// </summary>
-    IReadOnlyList<string> EmbeddingInputs(IReadOnlyList<BeirDocument> documents, int count);
+    Task<IReadOnlyList<string>> EmbeddingInputsAsync(IReadOnlyList<BeirDocument> documents, int count, CancellationToken cancellationToken = default);
 }

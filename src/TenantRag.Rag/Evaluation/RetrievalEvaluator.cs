@@ -111,7 +111,7 @@ public sealed partial class RetrievalEvaluator
 
     private async Task<(double ChunksPerSecond, int Sample)> MeasureEmbeddingAsync(IReadOnlyList<BeirDocument> corpus, int size, CancellationToken cancellationToken)
     {
-        var texts = _ingestor.EmbeddingInputs(corpus, size);
+        var texts = await _ingestor.EmbeddingInputsAsync(corpus, size, cancellationToken).ConfigureAwait(false);
         if (texts.Count == 0)
         {
             return (0, 0);

@@ -80,8 +80,8 @@ internal sealed class RecordingIngestor : IEvaluationIngestor
         });
     }
 
-    public IReadOnlyList<string> EmbeddingInputs(IReadOnlyList<BeirDocument> documents, int count) =>
-        [.. documents.Take(count).Select(d => $"{d.Title}\n{d.Text}")];
+    public Task<IReadOnlyList<string>> EmbeddingInputsAsync(IReadOnlyList<BeirDocument> documents, int count, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<string>>([.. documents.Take(count).Select(d => $"{d.Title}\n{d.Text}")]);
 }
 
 /// <summary>Answers each query with a fixed list of document ids, remembering the tenant it was asked in.</summary>
