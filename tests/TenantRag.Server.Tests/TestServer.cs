@@ -1,0 +1,66 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using TenantRag.Postgres;
+using TenantRag.Postgres.Installation;
+using TenantRag.Server;
+using TenantRag.Testing;
+
+namespace TenantRag.Server.Tests;
+
+/// <summary>The real server on a free loopback port over a real installation, reached over real HTTP.</summary>
+internal sealed class TestServer : IAsyncDisposable
+{
+    private TestServer(WebApplication app, TenantRagDatabase database, TenantRagHome home)
+    {
+        App = app;
+        Database = database;
+        Home = home;
+        Client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+    }
+
+    public WebApplication App { get; }
+
+    public TenantRagDatabase Database { get; }
+
+    public TenantRagHome Home { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<TestServer> StartAsync(PostgresServer postgres, string prefix, IDictionary<string, string?>? settings = null)
+    {
+        var database = await postgres.OpenInstallationAsync(prefix);
+        var home = new TenantRagHome(Path.Combine(postgres.Home.Root, "server-" + prefix));
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+        var app = TenantRagServer.Build(builder, database, home);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return new TestServer(app, database, home);
+    }
+
+    public HttpRequestMessage Request(HttpMethod method, string path, string? token)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return request;
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string path, string? token) =>
+        Client.SendAsync(Request(HttpMethod.Get, path, token), TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
