@@ -35,6 +35,8 @@ public sealed class TenantSlugTests
         "\nacme",
         "ac\nme",
         "acme\r",
+        "acme\n",
+        "acme\r\n",
         "acme\0x",
         "ac\tme",
         "acme\u200b",

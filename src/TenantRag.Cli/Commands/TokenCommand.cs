@@ -53,6 +53,6 @@ internal static partial class TokenCommand
         };
     }
 
-    [GeneratedRegex("^([0-9]{1,6})([smhd])$")]
+    [GeneratedRegex(@"\A([0-9]{1,6})([smhd])\z")]
     private static partial Regex TtlRegex();
 }

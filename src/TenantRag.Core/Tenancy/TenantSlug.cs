@@ -40,6 +40,7 @@ public readonly partial record struct TenantSlug
     /// <inheritdoc />
     public override string ToString() => Value ?? string.Empty;
 
-    [GeneratedRegex(Pattern, RegexOptions.CultureInvariant)]
+    // \z, not $: in .NET, $ also matches before a final newline, and "acme\n" must not pass.
+    [GeneratedRegex(@"\A[a-z][a-z0-9-]{2,39}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SlugRegex();
 }

@@ -50,6 +50,6 @@ public sealed partial record InstallationNames
     /// <summary>A dedicated tenant's own login role, which can connect to its database only.</summary>
     public string DedicatedRole(TenantSlug slug) => $"{Prefix}_t_{slug.IdentifierPart}";
 
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,14}$")]
+    [GeneratedRegex(@"\A[a-z][a-z0-9_]{0,14}\z")]
     private static partial Regex PrefixRegex();
 }

@@ -125,6 +125,7 @@ public sealed class Installer(Installation installation)
                       SELECT 1 FROM tenantrag.tenants t
                       LEFT JOIN tenantrag.schema_versions v ON v.database_name = t.database_name
                       WHERE t.mode = 'dedicated' AND t.status = 'active' AND coalesce(v.version, 0) <> $5)
+                  AND pg_has_role(current_user, 'pg_signal_backend', 'MEMBER')
                 """);
             cmd.Parameters.Add(new() { Value = Names.Catalog });
             cmd.Parameters.Add(new() { Value = Names.Template });
@@ -155,9 +156,12 @@ public sealed class Installer(Installation installation)
         // The serving role gets nothing by inheritance: it must SET LOCAL ROLE authenticated in each transaction.
         await EnsureRoleAsync(connection, Names.AppRole,
             $"LOGIN NOINHERIT NOBYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {Sql.SecretLiteral(installation.Secrets.AppPassword)}", cancellationToken).ConfigureAwait(false);
+        // pg_signal_backend lets the admin end a dedicated tenant's sessions when it drops that database
+        // (DROP DATABASE ... WITH (FORCE) must terminate backends of the tenant's own login role).
         await ExecuteAsync(connection, $"""
             GRANT authenticated, anonymous TO {app};
             GRANT authenticated TO {admin} WITH ADMIN OPTION;
+            GRANT pg_signal_backend TO {admin};
             """, cancellationToken).ConfigureAwait(false);
     }
 

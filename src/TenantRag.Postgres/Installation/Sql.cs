@@ -20,9 +20,9 @@ internal static partial class Sql
             ? "'" + secret + "'"
             : throw new ArgumentException("a generated secret holds unexpected characters", nameof(secret));
 
-    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    [GeneratedRegex(@"\A[a-z_][a-z0-9_]{0,62}\z")]
     private static partial Regex IdentifierRegex();
 
-    [GeneratedRegex("^[A-Za-z0-9_=-]{16,128}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_=-]{16,128}\z")]
     private static partial Regex SecretRegex();
 }

@@ -190,18 +190,26 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
 
     private async Task<(long Documents, long Chunks)> DeleteSharedRowsAsync(TenantSlug slug, CancellationToken cancellationToken)
     {
-        // One transaction: either every row of the tenant goes, or none.
+        // One transaction: either every row of the tenant goes, or none. The counters go in a statement of their own,
+        // after the chunks: the chunk delete's statement trigger writes the version row at the end of its statement.
         using var lease = AdminLease(Names.Shared);
-        await using var cmd = lease.DataSource.CreateCommand("""
-            WITH c AS (DELETE FROM public.chunks WHERE tenant_id = $1 RETURNING 1),
-                 d AS (DELETE FROM public.documents WHERE tenant_id = $1 RETURNING 1),
-                 v AS (DELETE FROM public.tenant_data_versions WHERE tenant_id = $1 RETURNING 1)
-            SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM c)
-            """);
-        cmd.Parameters.Add(new() { Value = slug.Value });
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        await using var connection = await lease.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("DELETE FROM public.chunks WHERE tenant_id = $1") { Parameters = { new() { Value = slug.Value } } },
+                new NpgsqlBatchCommand("DELETE FROM public.documents WHERE tenant_id = $1") { Parameters = { new() { Value = slug.Value } } },
+                new NpgsqlBatchCommand("DELETE FROM public.tenant_data_versions WHERE tenant_id = $1") { Parameters = { new() { Value = slug.Value } } },
+                new NpgsqlBatchCommand("DELETE FROM public.tenant_usage WHERE tenant_id = $1") { Parameters = { new() { Value = slug.Value } } },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var chunks = batch.BatchCommands[0].RecordsAffected;
+        var documents = batch.BatchCommands[1].RecordsAffected;
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (documents, chunks);
     }
 
     private async Task<(long Documents, long Chunks)> CountDedicatedRowsAsync(TenantInfo tenant, CancellationToken cancellationToken)

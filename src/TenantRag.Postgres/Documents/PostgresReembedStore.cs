@@ -1,0 +1,40 @@
+using TenantRag.Documents;
+using TenantRag.Postgres.Tenancy;
+using TenantRag.Retrieval;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Postgres.Documents;
+
+/// <summary>
+/// <see cref="IReembedStore"/> on PostgreSQL: chunks are read and updated in the owner's tenant session (row-level
+/// security applies); the owners are listed with the admin role on the tenant's database, the one read that must see
+/// every user's rows. Use it from operator tools (the command line), never to serve a tenant request.
+/// </summary>
+public sealed class PostgresReembedStore(TenantRagDatabase database) : IReembedStore
+{
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<UserId>> OwnersToReembedAsync(TenantSlug tenant, EmbeddingModel model, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var info = await database.Sessions.ResolveAsync(tenant, cancellationToken).ConfigureAwait(false);
+        using var admin = database.Registry.Admin(database.Installation, info.Database);
+        var owners = await ChunkStore.OwnersToReembedAsync(admin.DataSource, tenant.Value, model, cancellationToken).ConfigureAwait(false);
+        return [.. owners.Select(UserId.Parse)];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ChunkDetails>> ChunksToReembedAsync(TenantContext context, EmbeddingModel model, long afterChunkId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var session = await database.Sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        return await ChunkStore.ChunksToReembedAsync(session, model, afterChunkId, limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> StoreEmbeddingsAsync(TenantContext context, EmbeddingModel model, IReadOnlyList<(long ChunkId, ReadOnlyMemory<float> Vector, string ContentHash)> embeddings, CancellationToken cancellationToken = default)
+    {
+        await using var session = await database.Sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        var updated = await ChunkStore.StoreEmbeddingsAsync(session, model, embeddings, cancellationToken).ConfigureAwait(false);
+        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return updated;
+    }
+}
