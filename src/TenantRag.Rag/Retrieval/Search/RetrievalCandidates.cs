@@ -1,0 +1,15 @@
+namespace TenantRag.Rag.Retrieval.Search;
+
+/// <summary>What the retrievers of one search found, before fusion.</summary>
+internal sealed record RetrievalCandidates
+{
+    public required IReadOnlyList<VectorIndexHit> Vector { get; init; }
+
+    public required IReadOnlyList<(long ChunkId, float Score)> Lexical { get; init; }
+
+    public double EmbeddingMs { get; init; }
+
+    public double LexicalMs { get; init; }
+
+    public double VectorMs { get; init; }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using TenantRag.Documents;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Rag.Retrieval.Search;
+
+public sealed partial class SearchService
+{
+    /// <summary>
+    /// The <paramref name="k"/> best documents for <paramref name="query"/> among those the caller may see: each
+    /// retriever's chunk ranking is collapsed to documents (a document ranks where its best chunk ranks), and for
+    /// hybrid search the two document rankings are fused by weighted reciprocal rank. Evaluation is per document.
+    /// </summary>
+    /// <param name="context">The caller: tenant and user.</param>
+    /// <param name="query">The query: 1 to <see cref="SearchLimits.MaxQueryLength"/> characters, no control characters.</param>
+    /// <param name="k">How many documents, 1 to <see cref="SearchLimits.MaxResults"/>.</param>
+    /// <param name="options">Retrieval settings for this search; null for <see cref="Defaults"/>.</param>
+    /// <param name="cancellationToken">Cancels the search.</param>
+    /// <returns>The ranked documents, with timings.</returns>
+    /// <exception cref="UsageException">The query or <paramref name="k"/> is invalid.</exception>
+    /// <exception cref="TenantNotFoundException">The tenant does not exist.</exception>
+    /// <exception cref="EmbeddingModelMismatchException">The tenant's vectors were made with another model (vector and hybrid search).</exception>
+    public async Task<DocumentSearchResult> SearchDocumentsAsync(TenantContext context, string query, int k, RetrievalOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        ArgumentNullException.ThrowIfNull(context);
+        query = SearchLimits.ValidateQuery(query);
+        SearchLimits.ValidateCount(k);
+        options ??= Defaults;
+        options.Validate();
+
+        var depth = Math.Max(options.CandidateDepth, k);
+        await using var session = await _store.OpenAsync(context, cancellationToken).ConfigureAwait(false);
+        var candidates = await RetrieveAsync(session, query, depth, options.Retriever, cancellationToken).ConfigureAwait(false);
+
+        var fetchStarted = Stopwatch.GetTimestamp();
+        var ids = candidates.Vector.Select(h => h.ChunkId).Concat(candidates.Lexical.Select(h => h.ChunkId)).Distinct().ToList();
+        var chunks = ids.Count == 0 ? [] : await session.GetChunksAsync(ids, cancellationToken).ConfigureAwait(false);
+        var fetchMs = Stopwatch.GetElapsedTime(fetchStarted).TotalMilliseconds;
+        var byId = chunks.ToDictionary(c => c.Id);
+
+        var vectorDocuments = Collapse(candidates.Vector.Select(h => (h.ChunkId, h.Score)), byId);
+        var lexicalDocuments = Collapse(candidates.Lexical, byId);
+        IEnumerable<(Guid Key, double Score)> ranked = options.Retriever switch
+        {
+            RetrieverKind.Vector => vectorDocuments.Select(d => (d.Key, (double)d.Value.Score)),
+            RetrieverKind.Lexical => lexicalDocuments.Select(d => (d.Key, (double)d.Value.Score)),
+            _ => RankFusion.Fuse(
+                [
+                    ((IReadOnlyList<Guid>)[.. vectorDocuments.Select(d => d.Key)], options.VectorWeight),
+                    ((IReadOnlyList<Guid>)[.. lexicalDocuments.Select(d => d.Key)], options.LexicalWeight),
+                ],
+                options.RrfK),
+        };
+
+        var vectorRanks = vectorDocuments.Select((d, i) => (d.Key, Rank: i + 1)).ToDictionary(d => d.Key, d => d.Rank);
+        var lexicalRanks = lexicalDocuments.Select((d, i) => (d.Key, Rank: i + 1)).ToDictionary(d => d.Key, d => d.Rank);
+        var vectorBest = vectorDocuments.ToDictionary(d => d.Key, d => d.Value);
+        var lexicalBest = lexicalDocuments.ToDictionary(d => d.Key, d => d.Value);
+        var documents = new List<DocumentHit>(k);
+        foreach (var (documentId, score) in ranked.Take(k))
+        {
+            var vectorRank = vectorRanks.GetValueOrDefault(documentId);
+            var lexicalRank = lexicalRanks.GetValueOrDefault(documentId);
+
+            // The best chunk is the one from the retriever that ranked the document higher.
+            var best = vectorRank > 0 && (lexicalRank == 0 || vectorRank <= lexicalRank) ? vectorBest[documentId].Chunk : lexicalBest[documentId].Chunk;
+            documents.Add(new DocumentHit
+            {
+                Rank = documents.Count + 1,
+                Score = score,
+                DocumentId = documentId,
+                ExternalId = best.ExternalId,
+                Title = best.DocumentTitle,
+                BestChunk = best,
+                VectorRank = vectorRank > 0 ? vectorRank : null,
+                LexicalRank = lexicalRank > 0 ? lexicalRank : null,
+            });
+        }
+
+        var timings = new SearchTimings(Stopwatch.GetElapsedTime(started).TotalMilliseconds, candidates.EmbeddingMs, candidates.LexicalMs, candidates.VectorMs, fetchMs);
+        LogSearched(context.Tenant.Value, options.Retriever.ToName(), documents.Count, timings.TotalMs, timings.EmbeddingMs, timings.LexicalMs, timings.VectorMs);
+        return new DocumentSearchResult { Query = query, Retriever = options.Retriever, Documents = documents, Timings = timings };
+    }
+
+    /// <summary>A chunk ranking as a document ranking: each document where its first (best) chunk was, with that chunk.</summary>
+    private static List<KeyValuePair<Guid, (float Score, ChunkDetails Chunk)>> Collapse(IEnumerable<(long ChunkId, float Score)> ranking, Dictionary<long, ChunkDetails> chunks)
+    {
+        var seen = new HashSet<Guid>();
+        var documents = new List<KeyValuePair<Guid, (float Score, ChunkDetails Chunk)>>();
+        foreach (var (chunkId, score) in ranking)
+        {
+            if (chunks.TryGetValue(chunkId, out var chunk) && seen.Add(chunk.DocumentId))
+            {
+                documents.Add(new(chunk.DocumentId, (score, chunk)));
+            }
+        }
+
+        return documents;
+    }
+}
