@@ -25,6 +25,32 @@ public static partial class ChunkStore
         return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
 
+    /// <summary>The content hashes of the session user's documents from any of <paramref name="sources"/>, by source.</summary>
+    public static async Task<Dictionary<string, string>> FindContentHashesAsync(TenantSession session, IReadOnlyCollection<string> sources, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(sources);
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (sources.Count == 0)
+        {
+            return found;
+        }
+
+        await using var cmd = session.CreateCommand("""
+            SELECT source, content_hash FROM public.documents
+            WHERE tenant_id = $1 AND owner_id = (SELECT auth.user_id()) AND source = ANY($2)
+            """);
+        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = sources.ToArray() });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            found[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return found;
+    }
+
     /// <summary>Stored vectors of <paramref name="model"/> for any of <paramref name="contentHashes"/> the session can see.</summary>
     public static async Task<Dictionary<string, float[]>> FindEmbeddingsAsync(TenantSession session, IReadOnlyCollection<string> contentHashes,
         EmbeddingModel model, CancellationToken cancellationToken = default)

@@ -15,6 +15,13 @@ public sealed class PostgresDocumentRepository(TenantConnectionFactory sessions)
     }
 
     /// <inheritdoc />
+    public async Task<Dictionary<string, string>> FindContentHashesAsync(TenantContext context, IReadOnlyCollection<string> sources, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        return await ChunkStore.FindContentHashesAsync(session, sources, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task<Dictionary<string, float[]>> FindEmbeddingsAsync(TenantContext context, IReadOnlyCollection<string> chunkHashes, EmbeddingModel model, CancellationToken cancellationToken = default)
     {
         await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);

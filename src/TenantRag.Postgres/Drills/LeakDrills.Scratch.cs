@@ -16,7 +16,7 @@ public sealed partial class LeakDrills
     {
         var scratch = $"{Installation.Names.Prefix}_scratch_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         var quoted = Sql.Identifier(scratch);
-        using (var server = database.Registry.Admin(Installation, "postgres"))
+        using (var server = database.Registry.Admin(Installation, Installation.Names.Catalog))
         {
             await ExecuteAsync(server.DataSource, $"CREATE DATABASE {quoted} TEMPLATE {Sql.Identifier(Installation.Names.Template)} OWNER {Sql.Identifier(Installation.Names.AdminRole)}", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(server.DataSource, $"REVOKE ALL ON DATABASE {quoted} FROM PUBLIC; GRANT CONNECT ON DATABASE {quoted} TO {Sql.Identifier(Installation.Names.AppRole)}", cancellationToken).ConfigureAwait(false);
@@ -67,7 +67,7 @@ public sealed partial class LeakDrills
         }
         finally
         {
-            using var server = database.Registry.Admin(Installation, "postgres");
+            using var server = database.Registry.Admin(Installation, Installation.Names.Catalog);
             await ExecuteAsync(server.DataSource, $"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -163,6 +163,14 @@ public sealed class Installer(Installation installation)
             GRANT authenticated TO {admin} WITH ADMIN OPTION;
             GRANT pg_signal_backend TO {admin};
             """, cancellationToken).ConfigureAwait(false);
+
+        if (installation.Endpoint.IsEmbedded)
+        {
+            // Our own cluster: no login role may connect anywhere it was not granted, not even the maintenance
+            // databases (a dedicated tenant's role can then connect to its own database only). The admin runs
+            // CREATE/DROP DATABASE from the catalog database, so it needs neither.
+            await ExecuteAsync(connection, "REVOKE CONNECT ON DATABASE postgres, template1 FROM PUBLIC", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static async Task EnsureRoleAsync(NpgsqlConnection connection, string role, string attributes, CancellationToken cancellationToken)

@@ -148,7 +148,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
     {
         var role = Names.DedicatedRole(slug);
         var database = Sql.Identifier(Names.DedicatedDatabase(slug));
-        using var lease = AdminLease("postgres");
+        using var lease = AdminLease(Names.Catalog);
         await ExecuteAsync(lease.DataSource, $"""
             CREATE ROLE {Sql.Identifier(role)} LOGIN NOINHERIT NOBYPASSRLS NOCREATEDB NOCREATEROLE
                 CONNECTION LIMIT {_installation.Options.DedicatedRoleConnectionLimit}
@@ -177,7 +177,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         var databaseName = Names.DedicatedDatabase(slug);
         await _registry.EvictAsync(Pools.DedicatedKey(_installation, slug)).ConfigureAwait(false);
         await _registry.EvictAsync(Pools.AdminKey(databaseName)).ConfigureAwait(false);
-        using var lease = AdminLease("postgres");
+        using var lease = AdminLease(Names.Catalog);
 
         // FORCE ends the tenant's remaining sessions (in other processes too) instead of failing.
         await ExecuteAsync(lease.DataSource, $"DROP DATABASE IF EXISTS {Sql.Identifier(databaseName)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
