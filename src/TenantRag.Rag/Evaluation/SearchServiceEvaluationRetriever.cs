@@ -1,0 +1,34 @@
+using TenantRag.Rag.Retrieval.Search;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Rag.Evaluation;
+
+/// <summary>
+/// Answers evaluation queries with <see cref="SearchService.SearchDocumentsAsync"/>: the service's own document-level
+/// ranking (each retriever's chunks collapsed to documents before fusion), the top 10.
+/// </summary>
+public sealed class SearchServiceEvaluationRetriever : IEvaluationRetriever
+{
+    private readonly SearchService _search;
+    private readonly RetrievalOptions _options;
+
+    /// <summary>Creates the retriever.</summary>
+    /// <param name="search">The search service under test.</param>
+    /// <param name="options">Which retriever and fusion settings; null for the service's defaults.</param>
+    public SearchServiceEvaluationRetriever(SearchService search, RetrievalOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        _search = search;
+        _options = options ?? search.Defaults;
+    }
+
+    /// <inheritdoc />
+    public string Name => _options.Retriever.ToName();
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string?>> SearchAsync(TenantContext context, string query, CancellationToken cancellationToken = default)
+    {
+        var result = await _search.SearchDocumentsAsync(context, query, QueryEvaluation.CutOff, _options, cancellationToken).ConfigureAwait(false);
+        return [.. result.Documents.Select(d => d.ExternalId)];
+    }
+}
