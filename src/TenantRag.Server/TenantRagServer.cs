@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.AI;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -16,7 +17,12 @@ namespace TenantRag.Server;
 public static class TenantRagServer
 {
     /// <summary>Builds the app. Configuration comes from <paramref name="builder"/> (appsettings, environment, overrides).</summary>
-    public static WebApplication Build(WebApplicationBuilder builder, TenantRagDatabase database, TenantRagHome home)
+    /// <param name="builder">The host builder (configuration, URLs, logging).</param>
+    /// <param name="database">The opened installation.</param>
+    /// <param name="home">Where the development issuer keeps its key.</param>
+    /// <param name="embeddings">The embedding model; null for the bundled all-MiniLM-L6-v2.</param>
+    public static WebApplication Build(WebApplicationBuilder builder, TenantRagDatabase database, TenantRagHome home,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var auth = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
@@ -35,6 +41,7 @@ public static class TenantRagServer
         builder.Services.AddOpenApi();
         builder.Services.AddTenantRagAuthentication(auth, developmentIssuer);
         builder.Services.AddTenantRateLimits(server);
+        builder.Services.AddRag(database, embeddings);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -50,6 +57,7 @@ public static class TenantRagServer
         var v1 = app.MapGroup("/v1").RequireAuthorization();
         v1.MapDocumentsApi();
         v1.MapUsageApi();
+        v1.MapSearchApi();
         app.MapAdminApi();
         app.MapWebPage();
         return app;

@@ -1,0 +1,109 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Net.Http.Headers;
+using TenantRag.Postgres;
+using TenantRag.Rag.Embeddings;
+using TenantRag.Rag.Generation;
+using TenantRag.Rag.Retrieval.Search;
+using TenantRag.Server.Tenancy;
+
+namespace TenantRag.Server.Api;
+
+/// <summary><c>POST /v1/search</c> and <c>POST /v1/ask</c> (server-sent events when the client accepts <c>text/event-stream</c>).</summary>
+internal static class SearchApi
+{
+    public sealed record SearchRequest(string? Query, int? K, string? Retriever);
+
+    public sealed record AskRequest(string? Question, int? K);
+
+    public sealed record HitResponse(int Rank, double Score, long ChunkId, Guid DocumentId, string DocumentTitle, int Chunk, string Heading, string Content, string Visibility);
+
+    public sealed record SearchResponse(string Query, string Retriever, HitResponse[] Hits, double ElapsedMs);
+
+    public sealed record CitationResponse(int Number, string DocumentTitle, Guid DocumentId, int Chunk, long ChunkId);
+
+    public sealed record AnswerResponse(string Question, string Text, bool Answered, string Mode, string? NoAnswerReason, CitationResponse[] Citations, double ElapsedMs);
+
+    public static void MapSearchApi(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/search", SearchAsync).WithTags("Search");
+        v1.MapPost("/ask", AskAsync).WithTags("Search")
+            .Produces<AnswerResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream");
+    }
+
+    private static async Task<Ok<SearchResponse>> SearchAsync(SearchRequest request, HttpContext http, SearchService search, TenantRagDatabase database, ITokenCounter tokens)
+    {
+        var context = http.Tenant();
+        var options = request.Retriever is null ? null : search.Defaults with { Retriever = RetrieverKinds.Parse(request.Retriever) };
+        var result = await search.SearchAsync(context, request.Query ?? string.Empty, request.K ?? 10, options, http.RequestAborted).ConfigureAwait(false);
+        await database.Usage.RecordQueryAsync(context, tokens.CountTokens(result.Query), http.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Ok(new SearchResponse(result.Query, result.Retriever.ToName(),
+            [.. result.Hits.Select(h => new HitResponse(h.Rank, h.Score, h.Chunk.Id, h.Chunk.DocumentId, h.Chunk.DocumentTitle, h.Chunk.Ordinal, h.Chunk.Heading, h.Chunk.Content, h.Chunk.Visibility.ToString().ToLowerInvariant()))],
+            result.Timings.TotalMs));
+    }
+
+    private static async Task<IResult> AskAsync(AskRequest request, HttpContext http, AnswerService answers, TenantRagDatabase database, ITokenCounter tokens)
+    {
+        var context = http.Tenant();
+        var question = SearchLimits.ValidateQuery(request.Question, "question");
+        var k = SearchLimits.ValidateCount(request.K ?? 5);
+        await database.Usage.RecordQueryAsync(context, tokens.CountTokens(question), http.RequestAborted).ConfigureAwait(false);
+        var wantsStream = http.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));
+        if (!wantsStream)
+        {
+            return TypedResults.Ok(ToResponse(await answers.AskAsync(context, question, k, http.RequestAborted).ConfigureAwait(false)));
+        }
+
+        http.Response.Headers[HeaderNames.CacheControl] = "no-cache";
+        return TypedResults.ServerSentEvents(StreamAsync(answers.AskStreamingAsync(context, question, k, http.RequestAborted), http.RequestAborted));
+    }
+
+    // Events: "citations" (the numbered sources), "delta" (a piece of text), "answer" (the finished answer), or
+    // "error" (a problem, once the stream has started and a status code can no longer say it).
+    private static async IAsyncEnumerable<SseItem<object>> StreamAsync(IAsyncEnumerable<AnswerUpdate> updates, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var enumerator = updates.GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            SseItem<object>? item;
+            bool more;
+            try
+            {
+                more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                item = more ? ToEvent(enumerator.Current) : null;
+            }
+            catch (TenantRagException ex)
+            {
+                more = false;
+                item = new SseItem<object>(new ProblemDetails { Status = 400, Title = "Cannot answer", Detail = ex.Message }, "error");
+            }
+
+            if (item is { } value)
+            {
+                yield return value;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private static SseItem<object> ToEvent(AnswerUpdate update) => update switch
+    {
+        { Completed: { } answer } => new SseItem<object>(ToResponse(answer), "answer"),
+        { Sources: { } sources } => new SseItem<object>(sources.Select(ToResponse).ToArray(), "citations"),
+        _ => new SseItem<object>(new { text = update.Text ?? string.Empty }, "delta"),
+    };
+
+    private static CitationResponse ToResponse(Citation c) => new(c.Number, c.DocumentTitle, c.DocumentId, c.ChunkOrdinal, c.ChunkId);
+
+    private static AnswerResponse ToResponse(Answer a) =>
+        new(a.Question, a.Text, a.IsAnswered, a.Mode.ToString().ToLowerInvariant(), a.NoAnswerReason, [.. a.Citations.Select(ToResponse)], a.ElapsedMs);
+}

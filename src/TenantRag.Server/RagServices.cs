@@ -1,0 +1,39 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TenantRag.Postgres;
+using TenantRag.Rag.Embeddings;
+using TenantRag.Rag.Generation;
+using TenantRag.Rag.Retrieval;
+using TenantRag.Rag.Retrieval.Search;
+
+namespace TenantRag.Server;
+
+/// <summary>The retrieval-augmented pipeline's services, over the installation's stores.</summary>
+internal static class RagServices
+{
+    public static void AddRag(this IServiceCollection services, TenantRagDatabase database, IEmbeddingGenerator<string, Embedding<float>>? embeddings)
+    {
+        if (embeddings is null)
+        {
+            services.AddSingleton<MiniLmEmbeddingGenerator>(sp => new MiniLmEmbeddingGenerator(logger: sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()));
+            services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<MiniLmEmbeddingGenerator>());
+            services.AddSingleton<ITokenCounter>(sp => sp.GetRequiredService<MiniLmEmbeddingGenerator>().Tokenizer);
+        }
+        else
+        {
+            services.AddSingleton(embeddings);
+            services.AddSingleton<ITokenCounter>(embeddings.GetService<ITokenCounter>() ?? MiniLmTokenizer.LoadBundled());
+        }
+
+        services.AddSingleton(sp => new VectorIndexCache(logger: sp.GetRequiredService<ILogger<VectorIndexCache>>()));
+        services.AddSingleton(sp => new SearchService(database.Search, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetRequiredService<VectorIndexCache>(), new SearchServiceOptions(), sp.GetRequiredService<ILogger<SearchService>>()));
+        services.AddSingleton(sp =>
+        {
+            var endpoint = ChatEndpointOptions.FromEnvironment();
+            IChatClient? chat = endpoint is null ? null : new OpenAICompatibleChatClient(endpoint);
+            return new AnswerService(sp.GetRequiredService<SearchService>(), chat, logger: sp.GetRequiredService<ILogger<AnswerService>>());
+        });
+    }
+}
