@@ -15,6 +15,7 @@ internal static class CommandLine
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(SearchCommands.CreateSearch());
         root.Subcommands.Add(SearchCommands.CreateAsk());
+        root.Subcommands.Add(ReembedCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());

@@ -1,0 +1,77 @@
+using TenantRag.Documents;
+using TenantRag.Postgres.Documents;
+using TenantRag.Rag.Generation;
+using TenantRag.Rag.Retrieval;
+using TenantRag.Rag.Retrieval.Search;
+using TenantRag.Tenancy;
+using TenantRag.Testing;
+
+namespace TenantRag.Integration.Tests.Retrieval;
+
+/// <summary>Querying with another model than the stored vectors' is a clear error naming <c>tenantrag reembed</c>, and re-embedding fixes it.</summary>
+public sealed class EmbeddingModelMismatchTests(PostgresServer server)
+{
+    private const string Prefix = "srch_model";
+
+    [Fact]
+    public async Task SearchAsync_StoredVectorsOfAnotherModel_ThrowsNamingBothModelsAndTheReembedCommand()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await server.OpenInstallationAsync(Prefix);
+        var stored = new BagOfWordsEmbeddingGenerator("fake-bow-old", 128);
+        var configured = new BagOfWordsEmbeddingGenerator("fake-bow-new", 64);
+        var tenant = await Corpus.TenantAsync(database, TenancyMode.Shared);
+        var alice = Corpus.As(tenant, "alice");
+        await Corpus.AddAsync(database, alice, stored, "Comets", "Comets grow tails of gas and dust near the sun.");
+        using var cache = new VectorIndexCache();
+        var search = new SearchService(database.Search, configured, cache);
+
+        var error = await Assert.ThrowsAsync<EmbeddingModelMismatchException>(() => search.SearchAsync(alice, "comet tail", 5, cancellationToken: ct));
+        var askError = await Assert.ThrowsAsync<EmbeddingModelMismatchException>(() => new AnswerService(search).AskAsync(alice, "Why do comets have tails?", 5, ct));
+        var lexical = await search.SearchAsync(alice, "comet tail", 5, RetrievalOptions.Default with { Retriever = RetrieverKind.Lexical }, ct);
+
+        Assert.Contains($"'tenantrag reembed {tenant.Slug}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fake-bow-old (128 dimensions)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fake-bow-new (64 dimensions)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, error.ExitCode);
+        Assert.Equal(error.Message, askError.Message);
+        Assert.Single(lexical.Hits);
+    }
+
+    [Fact]
+    public async Task ReembedAsync_EveryOwnersChunks_MakesSearchWorkWithTheNewModel()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await server.OpenInstallationAsync(Prefix);
+        var stored = new BagOfWordsEmbeddingGenerator("fake-bow-old", 128);
+        var configured = new BagOfWordsEmbeddingGenerator("fake-bow-new", 64);
+        var tenant = await Corpus.TenantAsync(database, TenancyMode.Dedicated);
+        var alice = Corpus.As(tenant, "alice");
+        var bob = Corpus.As(tenant, "bob");
+        var comets = await Corpus.AddAsync(database, alice, stored, "Comets", "Comets grow tails of gas and dust near the sun.\n\nTheir nucleus is ice and rock.");
+        var diary = await Corpus.AddAsync(database, bob, stored, "Bob's diary", "Bob watched a comet with a long tail last night.", DocumentVisibility.Private);
+        using var cache = new VectorIndexCache();
+        var search = new SearchService(database.Search, configured, cache);
+        var vectorOnly = RetrievalOptions.Default with { Retriever = RetrieverKind.Vector };
+        var reembedder = new Reembedder(new PostgresReembedStore(database), configured, batchSize: 2);
+
+        // Alice's chunks alone: Alice's view is consistent again, Bob still sees his own private chunk of the old model.
+        var onlyAlice = await reembedder.ReembedAsync(tenant.Slug, alice.User, cancellationToken: ct);
+        var aliceAfterHers = await search.SearchAsync(alice, "comet tail", 5, vectorOnly, ct);
+        await Assert.ThrowsAsync<EmbeddingModelMismatchException>(() => search.SearchAsync(bob, "comet tail", 5, vectorOnly, ct));
+        var everyone = await reembedder.ReembedAsync(tenant.Slug, cancellationToken: ct);
+        var bobAfterAll = await search.SearchAsync(bob, "comet tail", 5, vectorOnly, ct);
+        var again = await reembedder.ReembedAsync(tenant.Slug, cancellationToken: ct);
+
+        Assert.Equal(2, onlyAlice.Chunks);
+        Assert.Equal([alice.User], onlyAlice.Owners);
+        Assert.Equal(comets, aliceAfterHers.Hits[0].Chunk.DocumentId);
+        Assert.Equal(1, everyone.Chunks);
+        Assert.Equal([bob.User], everyone.Owners);
+        Assert.Equal(diary, bobAfterAll.Hits[0].Chunk.DocumentId);
+        Assert.Equal(3, bobAfterAll.Hits.Count);
+        Assert.Equal((0, 0), (again.Chunks, again.Owners.Count));
+        Assert.Equal(3L, await server.ScalarAsync<long>(tenant.Database,
+            "SELECT count(*) FROM chunks WHERE tenant_id = $1 AND embedding_model = 'fake-bow-new' AND embedding_dims = 64 AND octet_length(embedding) = 256", tenant.Slug.Value));
+    }
+}
