@@ -8,6 +8,25 @@ public interface IDocumentRepository
     /// <summary>The content hash of the caller's document from <paramref name="source"/>, or null when there is none.</summary>
     Task<string?> FindContentHashAsync(TenantContext context, string source, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The content hashes of the caller's documents from any of <paramref name="sources"/>, by source (sources without a
+    /// document are absent): one round trip for many sources, e.g. every line of a corpus file. The default asks one by one.
+    /// </summary>
+    async Task<Dictionary<string, string>> FindContentHashesAsync(TenantContext context, IReadOnlyCollection<string> sources, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var source in sources)
+        {
+            if (await FindContentHashAsync(context, source, cancellationToken).ConfigureAwait(false) is { } hash)
+            {
+                found[source] = hash;
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Stored vectors of <paramref name="model"/> for any of these chunk content hashes, to skip embedding them again.</summary>
     Task<Dictionary<string, float[]>> FindEmbeddingsAsync(TenantContext context, IReadOnlyCollection<string> chunkHashes, EmbeddingModel model, CancellationToken cancellationToken = default);
 
