@@ -1,0 +1,37 @@
+namespace TenantRag.Rag.Ingestion.Pipeline.Steps;
+
+/// <summary><c>extract</c>: reads a file and extracts its documents; a bad file is a fatal result with the reason.</summary>
+internal sealed class ExtractStep(IngestionRun run) : IIngestionStep
+{
+    public const string StepName = "extract";
+
+    public string Name => StepName;
+
+    public async Task<IngestionStepResult> ExecuteAsync(IngestionJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (job.Extraction is not null || job.Document is not null)
+        {
+            return IngestionStepResult.Success;
+        }
+
+        try
+        {
+            var stream = job.Input.OpenRead();
+            await using (stream.ConfigureAwait(false))
+            {
+                job.Extraction = await run.Pipeline.Extraction.ExtractAsync(stream, job.Input.FileName, cancellationToken).ConfigureAwait(false);
+            }
+
+            return IngestionStepResult.Success;
+        }
+        catch (DocumentRejectedException ex)
+        {
+            return IngestionStepResult.Fatal(ex.Reason.ToString(), ex.Detail);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return IngestionStepResult.Fatal("Unreadable", $"the file could not be read ({StepErrors.Describe(ex)}); check that it exists and is readable");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text;
+using TenantRag.Documents;
+
+namespace TenantRag.Rag.Ingestion.Pipeline.Steps;
+
+/// <summary>
+/// <c>store</c>: writes the document and its chunks in one transaction (<see cref="IDocumentRepository.StoreAsync"/>):
+/// added, replaced atomically, or unchanged. A failure or a cancellation leaves no half document.
+/// </summary>
+internal sealed class StoreStep(IngestionRun run) : IIngestionStep
+{
+    public const string StepName = "store";
+
+    /// <summary>The longest title the store accepts (characters).</summary>
+    private const int MaxTitleLength = 1000;
+
+    public string Name => StepName;
+
+    public async Task<IngestionStepResult> ExecuteAsync(IngestionJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (job.IsComplete)
+        {
+            return IngestionStepResult.Success;
+        }
+
+        if (job.Document is not { } document || job.Chunks is not { } chunks || job.ContentHash is not { } hash)
+        {
+            return IngestionStepResult.Fatal("StepFailed", "the job has no chunks to store; run chunk and embed first");
+        }
+
+        var pipeline = run.Pipeline;
+        var newDocument = new NewDocument
+        {
+            Title = ChunkText.Cut(document.Title, MaxTitleLength),
+            Source = job.Source,
+            ExternalId = document.ExternalId,
+            ContentHash = hash,
+            ContentType = ContentTypeOf(job.Input.FileName),
+
+            // One document of many (a corpus line) is as large as its text; a whole file, as the file.
+            ByteSize = document.ExternalId is null
+                ? job.Input.ByteSize
+                : Encoding.UTF8.GetByteCount(document.Title) + document.Sections.Sum(s => (long)Encoding.UTF8.GetByteCount(s.Text)),
+            Visibility = job.Visibility,
+        };
+        var newChunks = chunks.Select(c => new NewChunk
+        {
+            Ordinal = c.Ordinal,
+            Heading = c.Heading,
+            Content = c.Content,
+            TokenCount = c.TokenCount,
+            ContentHash = c.ContentHash,
+            Embedding = c.Embedding,
+        }).ToList();
+
+        try
+        {
+            var (id, outcome) = await run.DatabaseAsync(token => pipeline.Documents.StoreAsync(job.Context, newDocument, newChunks, pipeline.Model, token)).ConfigureAwait(false);
+            job.DocumentId = id;
+            job.Outcome = outcome;
+            return IngestionStepResult.Success;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !StepErrors.StopsRun(ex))
+        {
+            return StepErrors.ToResult(ex, "StoreFailed", "storing failed, nothing of the document was written");
+        }
+    }
+
+    private static string ContentTypeOf(string fileName) => Path.GetExtension(fileName).ToLowerInvariant() switch
+    {
+        ".txt" or ".text" => "text/plain",
+        ".md" or ".markdown" => "text/markdown",
+        ".html" or ".htm" => "text/html",
+        ".pdf" => "application/pdf",
+        ".jsonl" => "application/x-ndjson",
+        _ => "application/octet-stream",
+    };
+}
