@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using TenantRag.Postgres;
 using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Generation;
+using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Rag.Retrieval;
 using TenantRag.Rag.Retrieval.Search;
 
@@ -26,6 +27,8 @@ internal static class RagServices
             services.AddSingleton<ITokenCounter>(embeddings.GetService<ITokenCounter>() ?? MiniLmTokenizer.LoadBundled());
         }
 
+        services.AddSingleton(sp => new IngestionPipeline(database.Documents, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetRequiredService<ITokenCounter>(), loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new VectorIndexCache(logger: sp.GetRequiredService<ILogger<VectorIndexCache>>()));
         services.AddSingleton(sp => new SearchService(database.Search, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
             sp.GetRequiredService<VectorIndexCache>(), new SearchServiceOptions(), sp.GetRequiredService<ILogger<SearchService>>()));

@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using System.Text;
 using TenantRag.Documents;
+using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Postgres;
 using TenantRag.Server.Tenancy;
 
@@ -13,13 +15,96 @@ internal static class DocumentsApi
 {
     public sealed record DocumentResponse(Guid Id, string Title, string Owner, string Visibility, DateTimeOffset CreatedAt);
 
+    public sealed record AddTextRequest(string? Title, string? Text, string? Visibility);
+
+    public sealed record RejectionResponse(string Source, string Reason, string Message);
+
+    public sealed record IngestResponse(int Documents, int Added, int Replaced, int Unchanged, long Chunks, string Outcome, RejectionResponse[] Rejected);
+
     public static RouteGroupBuilder MapDocumentsApi(this RouteGroupBuilder v1)
     {
         var group = v1.MapGroup("/documents").WithTags("Documents");
+
+        // Bearer tokens, not cookies: there is no ambient credential for a cross-site form to ride on.
+        group.MapPost("/", AddAsync).DisableAntiforgery().RequireRateLimiting(Limits.RateLimitSetup.IngestPolicy)
+            .Accepts<AddTextRequest>("application/json", "multipart/form-data");
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:guid}", GetAsync);
         group.MapDelete("/{id:guid}", DeleteAsync);
         return group;
+    }
+
+    /// <summary>A file as multipart (<c>file</c>, optional <c>visibility</c>), or JSON <c>{title, text, visibility}</c>.</summary>
+    private static async Task<Results<Created<IngestResponse>, Ok<IngestResponse>, ProblemHttpResult>> AddAsync(HttpContext http, IngestionPipeline pipeline, ServerOptions server)
+    {
+        var context = http.Tenant();
+        IngestionInput input;
+        string? visibilityText;
+        if (http.Request.HasFormContentType)
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
+            var file = form.Files.GetFile("file") ?? throw new UsageException("the multipart request has no 'file' part");
+            var fileName = SafeFileName(file.FileName);
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, http.RequestAborted).ConfigureAwait(false);
+            input = IngestionInput.FromBytes(fileName, buffer.ToArray(), source: fileName);
+            visibilityText = form["visibility"].FirstOrDefault();
+        }
+        else if (http.Request.HasJsonContentType())
+        {
+            var request = await http.Request.ReadFromJsonAsync<AddTextRequest>(http.RequestAborted).ConfigureAwait(false)
+                ?? throw new UsageException("the JSON body is empty: send {\"title\": ..., \"text\": ...}");
+            var title = ValidateTitle(request.Title);
+            if (string.IsNullOrWhiteSpace(request.Text))
+            {
+                throw new UsageException("the document text is empty");
+            }
+
+            // A Markdown document whose first heading is the title; re-posting the same title replaces it.
+            input = IngestionInput.FromBytes("document.md", Encoding.UTF8.GetBytes($"# {title}\n\n{request.Text}"), source: "api:" + title);
+            visibilityText = request.Visibility;
+        }
+        else
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: "send multipart/form-data with a 'file' part, or application/json {title, text, visibility}");
+        }
+
+        var visibility = visibilityText is null ? DocumentVisibility.Tenant : DocumentVisibilities.Parse(visibilityText);
+        var summary = await pipeline.IngestAsync(new IngestionRequest { Context = context, Inputs = [input], Visibility = visibility }, null, http.RequestAborted).ConfigureAwait(false);
+        var rejected = summary.Rejected.Select(r => new RejectionResponse(r.Source, r.Reason, r.Message)).ToArray();
+        if (rejected.Length > 0 && summary.Documents == 0)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Document rejected",
+                detail: string.Join("; ", rejected.Select(r => $"{r.Reason}: {r.Message}")));
+        }
+
+        var outcome = summary.Added > 0 ? "added" : summary.Replaced > 0 ? "replaced" : "unchanged";
+        var response = new IngestResponse(summary.Documents, summary.Added, summary.Replaced, summary.Unchanged, summary.Chunks, outcome, rejected);
+        return summary.Added + summary.Replaced > 0 ? TypedResults.Created("/v1/documents", response) : TypedResults.Ok(response);
+    }
+
+    private static string SafeFileName(string? raw)
+    {
+        // Keep the last path segment only: "../../etc/passwd" is just "passwd", and it is only ever a label.
+        var name = Path.GetFileName((raw ?? string.Empty).Replace('\\', '/'));
+        if (name.Length is 0 or > 255 || name.Any(char.IsControl) || name is "." or "..")
+        {
+            throw new UsageException("the uploaded file needs a plain file name (1-255 characters, no control characters)");
+        }
+
+        return name;
+    }
+
+    private static string ValidateTitle(string? title)
+    {
+        title = title?.Trim();
+        if (string.IsNullOrEmpty(title) || title.Length > 1000 || title.Any(char.IsControl))
+        {
+            throw new UsageException("the title must be 1-1000 characters without control characters");
+        }
+
+        return title;
     }
 
     internal static DocumentResponse ToResponse(DocumentSummary d) => new(d.Id, d.Title, d.OwnerId, d.Visibility.ToName(), d.CreatedAt);
