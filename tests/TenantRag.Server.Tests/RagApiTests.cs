@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using TenantRag.Server.Auth;
+using TenantRag.Tenancy;
+using TenantRag.Testing;
+
+namespace TenantRag.Server.Tests;
+
+/// <summary>
+/// Upload, search and ask over HTTP with the real bundled model, in both models: answers stream as server-sent
+/// events with citations, and neither another tenant's nor a colleague's private document ever comes back.
+/// </summary>
+[Trait("Category", "Isolation")]
+public sealed class RagApiTests(PostgresServer postgres)
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static TestServer? _shared;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData(TenancyMode.Shared)]
+    [InlineData(TenancyMode.Dedicated)]
+    public async Task UploadSearchAsk_PrivateAndForeignDocuments_NeverReturned(TenancyMode mode)
+    {
+        var server = await ServerAsync();
+        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
+        var tenant = await server.Database.Catalog.CreateAsync(Slugs.Unique("rag"), mode, Ct);
+        var other = await server.Database.Catalog.CreateAsync(Slugs.Unique("ragx"), mode, Ct);
+        var alice = issuer.Issue(tenant.Slug, UserId.Parse("alice"), TimeSpan.FromMinutes(10), []);
+        var bob = issuer.Issue(tenant.Slug, UserId.Parse("bob"), TimeSpan.FromMinutes(10), []);
+        var eve = issuer.Issue(other.Slug, UserId.Parse("eve"), TimeSpan.FromMinutes(10), []);
+
+        var upload = await PostFileAsync(server, alice, "vacation.md", "# Vacation policy\n\nEmployees get 30 days of paid vacation per year.\n", "tenant");
+        var again = await PostFileAsync(server, alice, "vacation.md", "# Vacation policy\n\nEmployees get 30 days of paid vacation per year.\n", "tenant");
+        var secret = await PostJsonAsync(server, bob, "/v1/documents", new { title = "Bob's salary", text = "Bob earns 91,000 euros a year and gets a bonus in March.", visibility = "private" });
+        var foreign = await PostJsonAsync(server, eve, "/v1/documents", new { title = "Eve's vacation", text = "At the other company employees get 12 days of paid vacation.", visibility = "tenant" });
+
+        var aliceSalary = await SearchTitlesAsync(server, alice, "How much does Bob earn? salary bonus");
+        var bobSalary = await SearchTitlesAsync(server, bob, "How much does Bob earn? salary bonus");
+        var aliceVacation = await SearchTitlesAsync(server, alice, "paid vacation days per year");
+        var eveVacation = await SearchTitlesAsync(server, eve, "paid vacation days per year");
+        var aliceAsk = await AskAsync(server, alice, "How much does Bob earn?");
+
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Contains("\"outcome\":\"unchanged\"", await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, secret.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, foreign.StatusCode);
+        Assert.DoesNotContain("Bob's salary", aliceSalary);
+        Assert.Contains("Bob's salary", bobSalary);
+        Assert.Contains("Vacation policy", aliceVacation);
+        Assert.DoesNotContain("Eve's vacation", aliceVacation);
+        Assert.Equal(["Eve's vacation"], eveVacation);
+        Assert.DoesNotContain("91,000", aliceAsk.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ask_AcceptEventStream_StreamsCitationsThenAnswerWithMatchingMarkers()
+    {
+        var server = await ServerAsync();
+        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
+        var tenant = await server.Database.Catalog.CreateAsync(Slugs.Unique("sse"), TenancyMode.Shared, Ct);
+        var token = issuer.Issue(tenant.Slug, UserId.Parse("carol"), TimeSpan.FromMinutes(10), []);
+        await PostJsonAsync(server, token, "/v1/documents", new { title = "Parking", text = "Visitors park on level 2 of the garage. Staff parking spots are assigned by seniority." });
+        var request = server.Request(HttpMethod.Post, "/v1/ask", token);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        request.Content = JsonContent.Create(new { question = "Where do visitors park?", k = 3 });
+
+        var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        var events = ParseEvents(await response.Content.ReadAsStringAsync(Ct));
+
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("citations", events[0].Name);
+        Assert.Equal("answer", events[^1].Name);
+        var answer = JsonDocument.Parse(events[^1].Data).RootElement;
+        Assert.True(answer.GetProperty("answered").GetBoolean());
+        Assert.Contains("level 2", answer.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains("[1]", answer.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Parking", answer.GetProperty("citations")[0].GetProperty("documentTitle").GetString());
+    }
+
+    [Fact]
+    public async Task HostileInput_BadFieldsAndNames_Get4xxAndChangeNothing()
+    {
+        var server = await ServerAsync();
+        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
+        var tenant = await server.Database.Catalog.CreateAsync(Slugs.Unique("bad"), TenancyMode.Shared, Ct);
+        var token = issuer.Issue(tenant.Slug, UserId.Parse("mallory"), TimeSpan.FromMinutes(10), []);
+
+        var responses = new List<HttpResponseMessage>
+        {
+            await PostJsonAsync(server, token, "/v1/search", new { query = "", k = 5 }),
+            await PostJsonAsync(server, token, "/v1/search", new { query = new string('a', 5000), k = 5 }),
+            await PostJsonAsync(server, token, "/v1/search", new { query = "x\u0000y", k = 5 }),
+            await PostJsonAsync(server, token, "/v1/search", new { query = "ok", k = 100000 }),
+            await PostJsonAsync(server, token, "/v1/search", new { query = "ok", k = 5, retriever = "sql'; drop" }),
+            await PostJsonAsync(server, token, "/v1/ask", new { question = "   ", k = 5 }),
+            await PostJsonAsync(server, token, "/v1/documents", new { title = "", text = "body" }),
+            await PostJsonAsync(server, token, "/v1/documents", new { title = "t\u0007", text = "body" }),
+            await PostJsonAsync(server, token, "/v1/documents", new { title = "ok", text = "body", visibility = "everyone" }),
+            await PostFileAsync(server, token, "empty.txt", string.Empty, "tenant"),
+            await PostFileAsync(server, token, "../../etc/passwd", "root:x:0:0", "tenant"),
+            await PostFileAsync(server, token, "%PDF.pdf", "%PDF-1.7 garbage", "tenant"),
+        };
+        var raw = server.Request(HttpMethod.Post, "/v1/search", token);
+        raw.Content = new StringContent("{\"query\": [1,2", Encoding.UTF8, "application/json");
+        responses.Add(await server.Client.SendAsync(raw, Ct));
+        var documents = await postgres.ScalarAsync<long>(server.Database.Installation.Names.Shared, "SELECT count(*) FROM documents WHERE tenant_id = $1", tenant.Slug.Value);
+
+        Assert.All(responses, r => Assert.InRange((int)r.StatusCode, 400, 499));
+        Assert.All(responses, r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
+        Assert.Equal(0, documents);
+    }
+
+    private async Task<TestServer> ServerAsync()
+    {
+        await Gate.WaitAsync(Ct);
+        try
+        {
+            return _shared ??= await TestServer.StartAsync(postgres, "s_rag");
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static async Task<HttpResponseMessage> PostJsonAsync(TestServer server, string token, string path, object body)
+    {
+        var request = server.Request(HttpMethod.Post, path, token);
+        request.Content = JsonContent.Create(body);
+        return await server.Client.SendAsync(request, Ct);
+    }
+
+    private static async Task<HttpResponseMessage> PostFileAsync(TestServer server, string token, string fileName, string content, string visibility)
+    {
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(content)), "file", fileName },
+            { new StringContent(visibility), "visibility" },
+        };
+        var request = server.Request(HttpMethod.Post, "/v1/documents", token);
+        request.Content = form;
+        return await server.Client.SendAsync(request, Ct);
+    }
+
+    private static async Task<List<string>> SearchTitlesAsync(TestServer server, string token, string query)
+    {
+        var response = await PostJsonAsync(server, token, "/v1/search", new { query, k = 10 });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        return [.. body.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("documentTitle").GetString()!).Distinct()];
+    }
+
+    private static async Task<JsonElement> AskAsync(TestServer server, string token, string question)
+    {
+        var response = await PostJsonAsync(server, token, "/v1/ask", new { question, k = 5 });
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+    }
+
+    private static List<(string Name, string Data)> ParseEvents(string stream) =>
+        [.. stream.Replace("\r\n", "\n", StringComparison.Ordinal).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(block => block.Split('\n'))
+            .Select(lines => (
+                lines.FirstOrDefault(l => l.StartsWith("event: ", StringComparison.Ordinal))?[7..] ?? "message",
+                string.Join('\n', lines.Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l[6..]))))];
+}
