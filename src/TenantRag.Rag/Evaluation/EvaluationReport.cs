@@ -35,6 +35,9 @@ public sealed record EvaluationReport
     /// <summary>Which retriever answered.</summary>
     public required string Retriever { get; init; }
 
+    /// <summary>The settings behind its ranking (fusion weights, candidate depth).</summary>
+    public IReadOnlyDictionary<string, double> RetrieverSettings { get; init; } = new Dictionary<string, double>();
+
     /// <summary><c>shared</c> or <c>dedicated</c>.</summary>
     public required string Mode { get; init; }
 

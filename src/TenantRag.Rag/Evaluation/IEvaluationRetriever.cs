@@ -8,6 +8,9 @@ public interface IEvaluationRetriever
     /// <summary>Short name for reports, e.g. <c>hybrid</c>.</summary>
     string Name { get; }
 
+    /// <summary>The settings that shape its ranking (e.g. fusion weights), for reports; empty when there are none.</summary>
+    IReadOnlyDictionary<string, double> Settings { get; }
+
     /// <summary>
     /// The external ids (BEIR <c>_id</c>) of the documents of the returned results, best first: one per chunk (a
     /// document may repeat; it ranks at its first appearance) or one per document. Enough results for 10 documents.

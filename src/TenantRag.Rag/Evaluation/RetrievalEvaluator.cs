@@ -71,6 +71,7 @@ public sealed partial class RetrievalEvaluator
             EmbeddingOnlyChunksPerSecond = Math.Round(embeddingOnly.ChunksPerSecond, 1),
             Split = data.Split.ToName(),
             Retriever = _retriever.Name,
+            RetrieverSettings = _retriever.Settings,
             Mode = options.Mode.ToName(),
             PerTenant = options.PerTenant,
             Tenants = [.. tenants.Select(t => t.Slug.Value)],

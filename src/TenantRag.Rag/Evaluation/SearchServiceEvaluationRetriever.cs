@@ -26,6 +26,17 @@ public sealed class SearchServiceEvaluationRetriever : IEvaluationRetriever
     public string Name => _options.Retriever.ToName();
 
     /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Settings => _options.Retriever == RetrieverKind.Hybrid
+        ? new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["vectorWeight"] = _options.VectorWeight,
+            ["lexicalWeight"] = _options.LexicalWeight,
+            ["rrfK"] = _options.RrfK,
+            ["candidateDepth"] = _options.CandidateDepth,
+        }
+        : new Dictionary<string, double>(StringComparer.Ordinal) { ["candidateDepth"] = _options.CandidateDepth };
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<string?>> SearchAsync(TenantContext context, string query, CancellationToken cancellationToken = default)
     {
         var result = await _search.SearchDocumentsAsync(context, query, QueryEvaluation.CutOff, _options, cancellationToken).ConfigureAwait(false);

@@ -89,6 +89,8 @@ internal sealed class ScriptedRetriever(Dictionary<string, string?[]> answers) :
 {
     public string Name => "scripted";
 
+    public IReadOnlyDictionary<string, double> Settings { get; } = new Dictionary<string, double> { ["depth"] = 3 };
+
     public List<(string Tenant, string Query)> Asked { get; } = [];
 
     public Task<IReadOnlyList<string?>> SearchAsync(TenantContext context, string query, CancellationToken cancellationToken = default)
