@@ -1,14 +1,207 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using TenantRag.Rag.Embeddings;
+using TenantRag.Rag.Evaluation;
+using TenantRag.Rag.Ingestion.Pipeline;
+using TenantRag.Rag.Retrieval;
+using TenantRag.Rag.Retrieval.Search;
+using TenantRag.Tenancy;
 
 namespace TenantRag.Cli.Commands;
 
-/// <summary><c>tenantrag eval</c> on a BEIR-format set.</summary>
+/// <summary>
+/// <c>tenantrag eval --data &lt;dir&gt; [--split train|test] [--tenants] [--mode shared|dedicated]
+/// [--retriever hybrid|vector|lexical] [--limit N] [--fresh] [--json]</c>: retrieval quality on a BEIR-format set.
+/// </summary>
 internal static class EvalCommand
 {
+    /// <summary>Documents not judged for any kept query, per kept query, that a <c>--limit</c> slice adds as distractors.</summary>
+    internal const int DistractorsPerQuery = 5;
+
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+
     public static Command Create()
     {
-        var eval = new Command("eval", "Retrieval quality on a BEIR-format set (not built yet)");
-        eval.SetAction(CliContext.Action(_ => throw new TenantRagException("eval is not built yet (issue 3)")));
+        var data = new Option<string>("--data") { Description = "A BEIR-format directory: corpus.jsonl, queries.jsonl, qrels.tsv (and the train and tenant files)", Required = true };
+        var split = new Option<string>("--split") { Description = "test (report) or train (tune)", DefaultValueFactory = _ => "test" };
+        var tenants = new Option<bool>("--tenants") { Description = "Index each document in its tenant from tenants.tsv and ask each query in its own tenant" };
+        var mode = new Option<string>("--mode") { Description = "shared or dedicated: the model new evaluation tenants are created in", DefaultValueFactory = _ => "shared" };
+        var retriever = new Option<string>("--retriever") { Description = "hybrid, vector or lexical", DefaultValueFactory = _ => "hybrid" };
+        var limit = new Option<int?>("--limit") { Description = $"Only the first N queries, their judged documents and {DistractorsPerQuery} other documents per query (in tenants of their own)" };
+        var fresh = new Option<bool>("--fresh") { Description = "Delete the evaluation tenants first, so ingestion is measured from scratch" };
+        var vectorWeight = new Option<double?>("--vector-weight") { Description = "Fusion weight of the vector ranking (tune on --split train only)" };
+        var lexicalWeight = new Option<double?>("--lexical-weight") { Description = "Fusion weight of the full-text ranking (tune on --split train only)" };
+        var rrfK = new Option<double?>("--rrf-k") { Description = "The k of reciprocal rank fusion (tune on --split train only)" };
+        var depth = new Option<int?>("--depth") { Description = "Candidates each retriever contributes before fusion" };
+        var eval = new Command("eval", "Retrieval quality on a BEIR-format set: nDCG@10, Recall@10, MRR@10, query latency, ingestion throughput")
+        {
+            data, split, tenants, mode, retriever, limit, fresh, vectorWeight, lexicalWeight, rrfK, depth,
+        };
+        eval.SetAction(CliContext.Action(cli => RunAsync(cli, new EvalArguments
+        {
+            Data = cli.Parse.GetValue(data),
+            Split = cli.Parse.GetValue(split),
+            PerTenant = cli.Parse.GetValue(tenants),
+            Mode = cli.Parse.GetValue(mode),
+            Retriever = cli.Parse.GetValue(retriever),
+            Limit = cli.Parse.GetValue(limit),
+            Fresh = cli.Parse.GetValue(fresh),
+            VectorWeight = cli.Parse.GetValue(vectorWeight),
+            LexicalWeight = cli.Parse.GetValue(lexicalWeight),
+            RrfK = cli.Parse.GetValue(rrfK),
+            Depth = cli.Parse.GetValue(depth),
+        })));
         return eval;
+    }
+
+    private static async Task<int> RunAsync(CliContext cli, EvalArguments arguments)
+    {
+        // Validate everything, the whole data set included, before touching the database or the model (exit 2).
+        var ct = cli.CancellationToken;
+        var split = BeirSplits.Parse(arguments.Split);
+        var mode = TenancyModes.Parse(arguments.Mode);
+        var retrieval = Retrieval(arguments);
+        if (arguments.Limit is < 1)
+        {
+            throw new UsageException($"--limit {arguments.Limit} is out of range: give a number of queries, 1 or more");
+        }
+
+        if (string.IsNullOrWhiteSpace(arguments.Data))
+        {
+            throw new UsageException("--data is empty: point it at a BEIR-format directory, e.g. --data ../shared/eval/scifact");
+        }
+
+        var data = await BeirDatasetLoader.LoadAsync(arguments.Data, split, arguments.PerTenant, ct).ConfigureAwait(false);
+        var prefix = TenantPrefix(arguments.Data);
+        if (arguments.Limit is { } limit)
+        {
+            data = data.Slice(limit, DistractorsPerQuery, arguments.PerTenant);
+            prefix = $"{prefix}-{split.ToName()}-n{limit}";
+        }
+
+        var options = new EvaluationOptions { TenantPrefix = prefix, PerTenant = arguments.PerTenant, Mode = mode, Fresh = arguments.Fresh };
+        options.Validate();
+
+        var progress = new EvalProgress();
+        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        using var generator = new MiniLmEmbeddingGenerator();
+        using var cache = new VectorIndexCache();
+        var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer);
+        var search = new SearchService(database.Search, generator, cache);
+        var evaluator = new RetrievalEvaluator(database.Catalog, new PipelineEvaluationIngestor(pipeline, progress.Ingestion),
+            new SearchServiceEvaluationRetriever(search, retrieval), generator);
+
+        var report = await evaluator.RunAsync(data, options, progress.Stages, ct).ConfigureAwait(false);
+        if (cli.Json)
+        {
+            CliContext.WriteJson(report);
+        }
+        else
+        {
+            EvalOutput.Print(report, arguments.Data, arguments.Limit);
+        }
+
+        if (report.CrossTenantResults > 0)
+        {
+            await Console.Error.WriteLineAsync(
+                $"error: {report.CrossTenantResults} results came from another tenant than their query's: tenant isolation is broken, run 'tenantrag demo' to see the leak drills").ConfigureAwait(false);
+            return 1;
+        }
+
+        return 0;
+    }
+
+    /// <summary>The search service's defaults, with what the command line overrides; out-of-range values are usage errors.</summary>
+    private static RetrievalOptions Retrieval(EvalArguments arguments)
+    {
+        var defaults = RetrievalOptions.Default;
+        var options = defaults with
+        {
+            Retriever = RetrieverKinds.Parse(arguments.Retriever),
+            VectorWeight = arguments.VectorWeight ?? defaults.VectorWeight,
+            LexicalWeight = arguments.LexicalWeight ?? defaults.LexicalWeight,
+            RrfK = arguments.RrfK ?? defaults.RrfK,
+            CandidateDepth = arguments.Depth ?? defaults.CandidateDepth,
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new UsageException($"retrieval setting {ex.ParamName} is out of range ({ex.ActualValue}): weights and --rrf-k must be 0 or more, --depth 1 to 1000");
+        }
+
+        return options;
+    }
+
+    /// <summary>The evaluation tenants are named after the data directory (<c>scifact</c>), or <c>beir-eval</c> when that is no slug.</summary>
+    private static string TenantPrefix(string directory)
+    {
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))).ToLowerInvariant();
+        return TenantSlug.TryParse(name, out _) && name.Length <= 20 ? name : "beir-eval";
+    }
+
+    private sealed record EvalArguments
+    {
+        public string? Data { get; init; }
+
+        public string? Split { get; init; }
+
+        public bool PerTenant { get; init; }
+
+        public string? Mode { get; init; }
+
+        public string? Retriever { get; init; }
+
+        public int? Limit { get; init; }
+
+        public bool Fresh { get; init; }
+
+        public double? VectorWeight { get; init; }
+
+        public double? LexicalWeight { get; init; }
+
+        public double? RrfK { get; init; }
+
+        public int? Depth { get; init; }
+    }
+
+    /// <summary>Stage lines, and ingestion progress at most every few seconds, on stderr (stdout stays for the report).</summary>
+    private sealed class EvalProgress
+    {
+        private long _lastIngestionLine = Stopwatch.GetTimestamp();
+
+        public EvalProgress()
+        {
+            Stages = new InlineProgress<string>(line =>
+            {
+                // A new stage restarts the clock, so ingestion's first line comes a few seconds into ingestion.
+                Interlocked.Exchange(ref _lastIngestionLine, Stopwatch.GetTimestamp());
+                Console.Error.WriteLine(line);
+            });
+            Ingestion = new InlineProgress<IngestionProgress>(p =>
+            {
+                if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastIngestionLine)) < ProgressInterval)
+                {
+                    return;
+                }
+
+                Interlocked.Exchange(ref _lastIngestionLine, Stopwatch.GetTimestamp());
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  ingesting: {p.DocumentsDone}/{p.DocumentsTotal} documents, {p.Chunks} chunks, {p.ChunksPerSecond:F1} chunks/s"));
+            });
+        }
+
+        public IProgress<string> Stages { get; }
+
+        public IProgress<IngestionProgress> Ingestion { get; }
+    }
+
+    /// <summary>Reports on the calling thread (<see cref="Progress{T}"/> would post to the thread pool and reorder lines).</summary>
+    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 }
