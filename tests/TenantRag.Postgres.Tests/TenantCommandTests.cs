@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using TenantRag.Testing;
 
@@ -9,7 +10,9 @@ namespace TenantRag.Postgres.Tests;
 /// </summary>
 public sealed class TenantCommandTests(PostgresServer server) : IAsyncLifetime
 {
-    private readonly TenantRagCli _cli = new(server);
+    private readonly CliRunner _cli = new(server,
+        typeof(TenantCommandTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == "TenantRagCli")?.Value
+        ?? throw new InvalidOperationException("the test assembly does not record where tenantrag.dll is (see TenantRag.Postgres.Tests.csproj)"));
 
     public async ValueTask InitializeAsync() => await server.TrackPrefixAsync("tenantrag");
 
@@ -20,7 +23,7 @@ public sealed class TenantCommandTests(PostgresServer server) : IAsyncLifetime
         // NUL characters (argv strings end at the first NUL, so "acme\0x" would arrive as the valid "acme").
         var slugs = TenantSlugTests.BadSlugTexts.OfType<string>().Where(s => !s.Contains('\0', StringComparison.Ordinal)).ToList();
 
-        var results = new List<(string Slug, CliResult Result)>();
+        var results = new List<(string Slug, CliRun Result)>();
         foreach (var slug in slugs)
         {
             results.Add((slug, await _cli.RunAsync("tenant", "create", slug, "--mode", "dedicated")));

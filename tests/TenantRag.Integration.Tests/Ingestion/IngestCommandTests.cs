@@ -8,7 +8,7 @@ namespace TenantRag.Integration.Tests.Ingestion;
 /// </summary>
 public sealed class IngestCommandTests(PostgresServer server) : IDisposable
 {
-    private readonly CliRunner _cli = new(server);
+    private readonly CliRunner _cli = new(server, Path.Combine(AppContext.BaseDirectory, "tenantrag.dll"));
 
     [Fact]
     public async Task Ingest_DirectoryWithRejectedFile_StoresTheRestAndExits1ThenUnchanged()

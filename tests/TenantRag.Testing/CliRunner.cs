@@ -1,31 +1,31 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using TenantRag.Testing;
+using Xunit;
 
-namespace TenantRag.Postgres.Tests;
+namespace TenantRag.Testing;
 
 /// <summary>
-/// Runs the real <c>tenantrag</c> command line (the tenantrag.dll this build made, see the .csproj) against the test
-/// server through <c>TENANTRAG_DATABASE_URL</c>, with a private <c>TENANTRAG_HOME</c>.
+/// Runs the real <c>tenantrag</c> command line (a tenantrag.dll this build made) against the test server through
+/// <c>TENANTRAG_DATABASE_URL</c>, with a private <c>TENANTRAG_HOME</c>; its installation prefix is therefore the
+/// default, <c>tenantrag</c>, so one test class per assembly may use it.
 /// </summary>
-internal sealed class TenantRagCli : IDisposable
+public sealed class CliRunner : IDisposable
 {
     private readonly PostgresServer _server;
+    private readonly string _assembly;
 
-    public TenantRagCli(PostgresServer server)
+    /// <summary>Runs <paramref name="assembly"/> (a path to tenantrag.dll) against <paramref name="server"/>.</summary>
+    public CliRunner(PostgresServer server, string assembly)
     {
         _server = server;
+        _assembly = File.Exists(assembly) ? assembly : throw new FileNotFoundException("tenantrag.dll was not built where expected", assembly);
         Home = Path.Combine(Path.GetTempPath(), "tenantrag-cli-" + Slugs.RandomLetters(10));
         Directory.CreateDirectory(Home);
     }
 
+    /// <summary>The private TENANTRAG_HOME.</summary>
     public string Home { get; }
-
-    public static string AssemblyPath { get; } =
-        typeof(TenantRagCli).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == "TenantRagCli")?.Value
-        ?? throw new InvalidOperationException("the test assembly does not record where tenantrag.dll is (see TenantRag.Postgres.Tests.csproj)");
 
     // The dotnet host of the runtime running these tests: <root>/shared/Microsoft.NETCore.App/<version>/ -> <root>/dotnet.
     private static string DotnetHost
@@ -37,8 +37,10 @@ internal sealed class TenantRagCli : IDisposable
         }
     }
 
-    public async Task<CliResult> RunAsync(params string[] args)
+    public async Task<CliRun> RunAsync(params string[] args)
     {
+        // Remembered (once) so that on an external test server the installation is dropped afterwards.
+        await _server.TrackPrefixAsync("tenantrag");
         var psi = new ProcessStartInfo(DotnetHost)
         {
             RedirectStandardOutput = true,
@@ -46,7 +48,7 @@ internal sealed class TenantRagCli : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(AssemblyPath);
+        psi.ArgumentList.Add(_assembly);
         foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
@@ -63,7 +65,7 @@ internal sealed class TenantRagCli : IDisposable
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -74,7 +76,7 @@ internal sealed class TenantRagCli : IDisposable
             throw;
         }
 
-        return new CliResult(process.ExitCode, await stdout, await stderr);
+        return new CliRun(process.ExitCode, await stdout, await stderr);
     }
 
     public void Dispose()
@@ -90,7 +92,7 @@ internal sealed class TenantRagCli : IDisposable
 }
 
 /// <summary>What one run of the command line did.</summary>
-internal sealed record CliResult(int ExitCode, string StdOut, string StdErr)
+public sealed record CliRun(int ExitCode, string StdOut, string StdErr)
 {
     public JsonElement Json() => JsonDocument.Parse(StdOut).RootElement;
 
