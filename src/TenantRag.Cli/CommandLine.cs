@@ -17,6 +17,7 @@ internal static class CommandLine
         root.Subcommands.Add(SearchCommands.CreateAsk());
         root.Subcommands.Add(ReembedCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(TokenCommand.Create());

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using TenantRag.Documents;
 using TenantRag.Postgres;
+using TenantRag.Postgres.Audit;
 using TenantRag.Postgres.Documents;
 using TenantRag.Postgres.Drills;
 using TenantRag.Tenancy;
@@ -97,9 +98,11 @@ internal static class DemoCommand
         results.Add(await drills.RunRlsDisabledAsync(ct).ConfigureAwait(false));
 
         var failed = results.Count(r => !r.Passed);
+        say("\n[bold]4. Audit[/] of every isolation rule in every tenant database:");
+        var findings = await new IsolationAuditor(database).AuditAsync(ct).ConfigureAwait(false);
         if (cli.Json)
         {
-            CliContext.WriteJson(new { drills = results, views, passed = failed == 0 });
+            CliContext.WriteJson(new { drills = results, views, audit = new { findings }, passed = failed == 0 && findings.Count == 0 });
         }
         else
         {
@@ -110,11 +113,18 @@ internal static class DemoCommand
                 AnsiConsole.MarkupLine($"        [grey]{Markup.Escape(r.Observed)}[/]");
             }
 
-            AnsiConsole.MarkupLine(failed == 0
-                ? $"\n[green bold]{results.Count} drills passed[/]: PostgreSQL kept the tenants, and the users inside them, apart."
-                : $"\n[red bold]{failed} of {results.Count} drills FAILED[/]: rows leaked.");
+            foreach (var f in findings)
+            {
+                AnsiConsole.MarkupLine($"   [red]{Markup.Escape(f.Rule)}[/] {Markup.Escape(f.Object)}: {Markup.Escape(f.Message)}");
+                AnsiConsole.MarkupLine($"        [grey]fix: {Markup.Escape(f.Fix)}[/]");
+            }
+
+            AnsiConsole.MarkupLine(findings.Count == 0 ? "   [green]PASS[/] audit: no findings" : $"   [red]FAIL[/] audit: {findings.Count} finding(s)");
+            AnsiConsole.MarkupLine(failed == 0 && findings.Count == 0
+                ? $"\n[green bold]{results.Count} drills passed and the audit is clean[/]: PostgreSQL kept the tenants, and the users inside them, apart."
+                : $"\n[red bold]{failed} of {results.Count} drills FAILED, {findings.Count} audit finding(s)[/].");
         }
 
-        return failed == 0 ? 0 : 1;
+        return failed == 0 && findings.Count == 0 ? 0 : 1;
     }
 }
