@@ -54,7 +54,11 @@ public sealed partial class SearchService
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Defaults = options.Retrieval;
         QueryModel = ModelOf(embeddings);
+        QueryCache = options.QueryEmbeddingCacheSize > 0 ? new QueryEmbeddingCache(options.QueryEmbeddingCacheSize) : null;
     }
+
+    /// <summary>Vectors of recent query texts (shared by all tenants: only texts and vectors, never results); null when off.</summary>
+    public QueryEmbeddingCache? QueryCache { get; }
 
     /// <summary>The model queries are embedded with; a tenant's vectors must have been made with it.</summary>
     public EmbeddingModel QueryModel { get; }
@@ -193,6 +197,11 @@ public sealed partial class SearchService
     private async Task<(float[] Vector, double Ms)> EmbedQueryAsync(string query, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        if (QueryCache is { } cache && cache.TryGet(QueryModel, query, out var cached))
+        {
+            return (cached, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
         var generated = await _embeddings.GenerateAsync([query], cancellationToken: cancellationToken).ConfigureAwait(false);
         var vector = generated[0].Vector.ToArray();
         if (vector.Length != QueryModel.Dimensions)
@@ -211,6 +220,7 @@ public sealed partial class SearchService
             TensorPrimitives.Divide(vector, norm, vector);
         }
 
+        QueryCache?.Add(QueryModel, query, vector);
         return (vector, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 

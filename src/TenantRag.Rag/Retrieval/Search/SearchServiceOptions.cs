@@ -11,4 +11,10 @@ public sealed class SearchServiceOptions
     /// installations (databases) share one <see cref="VectorIndexCache"/>; null gives this service a scope of its own.
     /// </summary>
     public string? CacheScope { get; set; }
+
+    /// <summary>
+    /// How many query vectors to keep, keyed by model and exact query text, so a repeated query is not embedded again
+    /// (about 1.5 KB each with 384 dimensions); 0 turns the cache off.
+    /// </summary>
+    public int QueryEmbeddingCacheSize { get; set; } = 10_000;
 }
