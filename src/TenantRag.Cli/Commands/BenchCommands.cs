@@ -17,6 +17,7 @@ internal static class BenchCommands
         var tenants = new Command("tenants", "Create tenants of each model (in a separate 'tenantrag_bench' installation) and print p50/p95 create time and disk per tenant") { count, keep };
         tenants.SetAction(CliContext.Action(cli => TenantsAsync(cli, cli.Parse.GetValue(count), cli.Parse.GetValue(keep))));
         bench.Subcommands.Add(tenants);
+        bench.Subcommands.Add(BenchApiCommand.Create());
         return bench;
     }
 
