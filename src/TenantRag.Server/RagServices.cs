@@ -27,7 +27,10 @@ internal static class RagServices
             services.AddSingleton<ITokenCounter>(embeddings.GetService<ITokenCounter>() ?? MiniLmTokenizer.LoadBundled());
         }
 
-        services.AddSingleton(sp => new IngestionPipeline(database.Documents, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+        // Uploads embed with a model instance of their own on one thread (and one upload at a time, see
+        // DocumentsApi), so a tenant's bulk ingestion can take at most one core from everyone else's queries.
+        services.AddSingleton(sp => new IngestionPipeline(database.Documents,
+            embeddings ?? new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1 }, sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()),
             sp.GetRequiredService<ITokenCounter>(), loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new VectorIndexCache(logger: sp.GetRequiredService<ILogger<VectorIndexCache>>()));
         services.AddSingleton(sp => new SearchService(database.Search, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),

@@ -20,6 +20,9 @@ public sealed class ServerOptions
     /// <summary>Uploads one tenant may have in progress at once; more wait in a short queue, then get 429.</summary>
     public int IngestConcurrency { get; set; } = 2;
 
+    /// <summary>Uploads being ingested at once across all tenants; the rest wait their turn (embedding is CPU-bound).</summary>
+    public int GlobalIngestConcurrency { get; set; } = 1;
+
     /// <summary>Largest request body in bytes (uploads included).</summary>
     public long MaxRequestBytes { get; set; } = 50L * 1024 * 1024 + 64 * 1024;
 }

@@ -36,6 +36,9 @@ public static class TenantRagServer
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(auth);
         builder.Services.AddSingleton(server);
+        builder.Services.AddSingleton<IngestionGate>();
+        builder.Services.AddSingleton<UsageMeter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageMeter>());
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<TenantRagExceptionHandler>();
         builder.Services.AddOpenApi();

@@ -8,14 +8,19 @@ namespace TenantRag.Postgres.Documents;
 public sealed class UsageStore(TenantConnectionFactory sessions)
 {
     /// <summary>Adds one query and <paramref name="tokens"/> tokens to the caller's tenant.</summary>
-    public async Task RecordQueryAsync(TenantContext context, long tokens, CancellationToken cancellationToken = default)
+    public Task RecordQueryAsync(TenantContext context, long tokens, CancellationToken cancellationToken = default) =>
+        RecordAsync(context, 1, tokens, cancellationToken);
+
+    /// <summary>Adds <paramref name="queries"/> queries and <paramref name="tokens"/> tokens to the caller's tenant.</summary>
+    public async Task RecordAsync(TenantContext context, long queries, long tokens, CancellationToken cancellationToken = default)
     {
         await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
         await using var cmd = session.CreateCommand("""
-            INSERT INTO public.tenant_usage AS u (tenant_id, queries, tokens) VALUES ($1, 1, $2)
-            ON CONFLICT (tenant_id) DO UPDATE SET queries = u.queries + 1, tokens = u.tokens + excluded.tokens, updated_at = now()
+            INSERT INTO public.tenant_usage AS u (tenant_id, queries, tokens) VALUES ($1, $2, $3)
+            ON CONFLICT (tenant_id) DO UPDATE SET queries = u.queries + excluded.queries, tokens = u.tokens + excluded.tokens, updated_at = now()
             """);
         cmd.Parameters.Add(new() { Value = context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = Math.Max(0, queries) });
         cmd.Parameters.Add(new() { Value = Math.Max(0, tokens) });
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await session.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -6,6 +6,7 @@ using System.Text;
 using TenantRag.Documents;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Postgres;
+using TenantRag.Server.Limits;
 using TenantRag.Server.Tenancy;
 
 namespace TenantRag.Server.Api;
@@ -35,7 +36,7 @@ internal static class DocumentsApi
     }
 
     /// <summary>A file as multipart (<c>file</c>, optional <c>visibility</c>), or JSON <c>{title, text, visibility}</c>.</summary>
-    private static async Task<Results<Created<IngestResponse>, Ok<IngestResponse>, ProblemHttpResult>> AddAsync(HttpContext http, IngestionPipeline pipeline, ServerOptions server)
+    private static async Task<Results<Created<IngestResponse>, Ok<IngestResponse>, ProblemHttpResult>> AddAsync(HttpContext http, IngestionPipeline pipeline, IngestionGate gate)
     {
         var context = http.Tenant();
         IngestionInput input;
@@ -71,7 +72,17 @@ internal static class DocumentsApi
         }
 
         var visibility = visibilityText is null ? DocumentVisibility.Tenant : DocumentVisibilities.Parse(visibilityText);
-        var summary = await pipeline.IngestAsync(new IngestionRequest { Context = context, Inputs = [input], Visibility = visibility }, null, http.RequestAborted).ConfigureAwait(false);
+        IngestionSummary summary;
+        await gate.WaitAsync(http.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            summary = await pipeline.IngestAsync(new IngestionRequest { Context = context, Inputs = [input], Visibility = visibility }, null, http.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
         var rejected = summary.Rejected.Select(r => new RejectionResponse(r.Source, r.Reason, r.Message)).ToArray();
         if (rejected.Length > 0 && summary.Documents == 0)
         {

@@ -10,6 +10,7 @@ using TenantRag.Postgres;
 using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Generation;
 using TenantRag.Rag.Retrieval.Search;
+using TenantRag.Server.Limits;
 using TenantRag.Server.Tenancy;
 
 namespace TenantRag.Server.Api;
@@ -36,23 +37,23 @@ internal static class SearchApi
             .Produces<AnswerResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream");
     }
 
-    private static async Task<Ok<SearchResponse>> SearchAsync(SearchRequest request, HttpContext http, SearchService search, TenantRagDatabase database, ITokenCounter tokens)
+    private static async Task<Ok<SearchResponse>> SearchAsync(SearchRequest request, HttpContext http, SearchService search, UsageMeter usage, ITokenCounter tokens)
     {
         var context = http.Tenant();
         var options = request.Retriever is null ? null : search.Defaults with { Retriever = RetrieverKinds.Parse(request.Retriever) };
         var result = await search.SearchAsync(context, request.Query ?? string.Empty, request.K ?? 10, options, http.RequestAborted).ConfigureAwait(false);
-        await database.Usage.RecordQueryAsync(context, tokens.CountTokens(result.Query), http.RequestAborted).ConfigureAwait(false);
+        usage.Record(context, tokens.CountTokens(result.Query));
         return TypedResults.Ok(new SearchResponse(result.Query, result.Retriever.ToName(),
             [.. result.Hits.Select(h => new HitResponse(h.Rank, h.Score, h.Chunk.Id, h.Chunk.DocumentId, h.Chunk.DocumentTitle, h.Chunk.Ordinal, h.Chunk.Heading, h.Chunk.Content, h.Chunk.Visibility.ToString().ToLowerInvariant()))],
             result.Timings.TotalMs));
     }
 
-    private static async Task<IResult> AskAsync(AskRequest request, HttpContext http, AnswerService answers, TenantRagDatabase database, ITokenCounter tokens)
+    private static async Task<IResult> AskAsync(AskRequest request, HttpContext http, AnswerService answers, UsageMeter usage, ITokenCounter tokens)
     {
         var context = http.Tenant();
         var question = SearchLimits.ValidateQuery(request.Question, "question");
         var k = SearchLimits.ValidateCount(request.K ?? 5);
-        await database.Usage.RecordQueryAsync(context, tokens.CountTokens(question), http.RequestAborted).ConfigureAwait(false);
+        usage.Record(context, tokens.CountTokens(question));
         var wantsStream = http.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));
         if (!wantsStream)
         {
