@@ -25,6 +25,12 @@ internal static class EvalOutput
         Line($"  {"MRR@10",-22} {report.MrrAt10:F4}");
         Line($"  {"cross-tenant results",-22} {report.CrossTenantResults}{(report.PerTenant ? string.Empty : " (one tenant: use --tenants to test isolation)")}");
         Line($"  {"query latency",-22} p50 {report.QueryLatencyMs.P50:F1} ms, p95 {report.QueryLatencyMs.P95:F1} ms (query embedding included)");
+        if (report.QueryStagesMsP50.Count > 0)
+        {
+            var stages = string.Join(", ", report.QueryStagesMsP50.Select(s => FormattableString.Invariant($"{s.Key} {s.Value:F1}")));
+            Line($"  {"stage medians (ms)",-22} {stages} (embedding overlaps the database work)");
+        }
+
         Line($"  {"ingestion",-22} {ingested}");
         Line($"  {"embedding alone",-22} {report.EmbeddingOnlyChunksPerSecond:F1} chunks/s on {report.EmbeddingSample} chunk texts{ratio}");
     }

@@ -23,6 +23,9 @@ public sealed record EvaluationReport
     /// <summary>Query latency percentiles in milliseconds, query embedding included.</summary>
     public required LatencyPercentiles QueryLatencyMs { get; init; }
 
+    /// <summary>Median milliseconds per search stage (embedding, lexical, vector, fetch; embedding overlaps the database work).</summary>
+    public IReadOnlyDictionary<string, double> QueryStagesMsP50 { get; init; } = new Dictionary<string, double>();
+
     /// <summary>Ingestion throughput of this run.</summary>
     public required IngestFigures Ingest { get; init; }
 

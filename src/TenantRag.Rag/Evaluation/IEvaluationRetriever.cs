@@ -11,9 +11,6 @@ public interface IEvaluationRetriever
     /// <summary>The settings that shape its ranking (e.g. fusion weights), for reports; empty when there are none.</summary>
     IReadOnlyDictionary<string, double> Settings { get; }
 
-    /// <summary>
-    /// The external ids (BEIR <c>_id</c>) of the documents of the returned results, best first: one per chunk (a
-    /// document may repeat; it ranks at its first appearance) or one per document. Enough results for 10 documents.
-    /// </summary>
-    Task<IReadOnlyList<string?>> SearchAsync(TenantContext context, string query, CancellationToken cancellationToken = default);
+    /// <summary>The returned documents, enough for 10 distinct ones, with stage timings if known.</summary>
+    Task<RetrievedDocuments> SearchAsync(TenantContext context, string query, CancellationToken cancellationToken = default);
 }

@@ -30,6 +30,9 @@ public sealed record QueryEvaluation
     /// <summary>Wall time of the search call, query embedding included.</summary>
     public required double LatencyMs { get; init; }
 
+    /// <summary>Milliseconds per search stage, as the retriever reported them (stages may overlap).</summary>
+    public IReadOnlyDictionary<string, double> StageMs { get; init; } = new Dictionary<string, double>();
+
     /// <summary>
     /// Scores one query's results. <paramref name="chunkDocumentIds"/> are the external document ids of the returned
     /// chunks, best first. With <paramref name="documentTenants"/>, a returned document counts as cross-tenant unless

@@ -67,6 +67,7 @@ public sealed partial class RetrievalEvaluator
             MrrAt10 = Math.Round(quality.MrrAt10, 4),
             CrossTenantResults = quality.CrossTenantResults,
             QueryLatencyMs = new LatencyPercentiles(Math.Round(quality.Latency.P50, 2), Math.Round(quality.Latency.P95, 2)),
+            QueryStagesMsP50 = quality.StageMsP50.ToDictionary(s => s.Key, s => Math.Round(s.Value, 2), StringComparer.Ordinal),
             Ingest = EvaluationReport.IngestFigures.Of(ingestion),
             EmbeddingOnlyChunksPerSecond = Math.Round(embeddingOnly.ChunksPerSecond, 1),
             Split = data.Split.ToName(),
@@ -102,8 +103,9 @@ public sealed partial class RetrievalEvaluator
                 var started = Stopwatch.GetTimestamp();
                 var found = await _retriever.SearchAsync(context, query.Text, cancellationToken).ConfigureAwait(false);
                 var latencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                results.Add(QueryEvaluation.Score(query.Id, tenant.Slug.Value, found, data.Qrels[query.Id], latencyMs,
-                    tenant.Name is null ? null : data.DocumentTenants, tenant.Name));
+                var scored = QueryEvaluation.Score(query.Id, tenant.Slug.Value, found.DocumentIds, data.Qrels[query.Id], latencyMs,
+                    tenant.Name is null ? null : data.DocumentTenants, tenant.Name);
+                results.Add(scored with { StageMs = found.StageMs });
             }
         }
 

@@ -21,6 +21,9 @@ public sealed record RetrievalQuality
     /// <summary>Query latency p50/p95 in milliseconds, query embedding included.</summary>
     public required LatencyPercentiles Latency { get; init; }
 
+    /// <summary>Median milliseconds of each search stage the retriever reported, by stage name.</summary>
+    public IReadOnlyDictionary<string, double> StageMsP50 { get; init; } = new Dictionary<string, double>();
+
     /// <summary>Averages <paramref name="queries"/>; all zeros when there are none.</summary>
     public static RetrievalQuality Of(IReadOnlyCollection<QueryEvaluation> queries)
     {
@@ -34,6 +37,8 @@ public sealed record RetrievalQuality
             MrrAt10 = n == 0 ? 0 : queries.Average(q => q.ReciprocalRankAt10),
             CrossTenantResults = queries.Sum(q => q.CrossTenantResults),
             Latency = LatencyPercentiles.Of(queries.Select(q => q.LatencyMs)),
+            StageMsP50 = queries.SelectMany(q => q.StageMs).GroupBy(s => s.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => LatencyPercentiles.Of(g.Select(s => s.Value)).P50, StringComparer.Ordinal),
         };
     }
 }

@@ -37,9 +37,20 @@ public sealed class SearchServiceEvaluationRetriever : IEvaluationRetriever
         : new Dictionary<string, double>(StringComparer.Ordinal) { ["candidateDepth"] = _options.CandidateDepth };
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<string?>> SearchAsync(TenantContext context, string query, CancellationToken cancellationToken = default)
+    public async Task<RetrievedDocuments> SearchAsync(TenantContext context, string query, CancellationToken cancellationToken = default)
     {
         var result = await _search.SearchDocumentsAsync(context, query, QueryEvaluation.CutOff, _options, cancellationToken).ConfigureAwait(false);
-        return [.. result.Documents.Select(d => d.ExternalId)];
+        var timings = result.Timings;
+        return new RetrievedDocuments
+        {
+            DocumentIds = [.. result.Documents.Select(d => d.ExternalId)],
+            StageMs = new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["embedding"] = timings.EmbeddingMs,
+                ["lexical"] = timings.LexicalMs,
+                ["vector"] = timings.VectorMs,
+                ["fetch"] = timings.FetchMs,
+            },
+        };
     }
 }

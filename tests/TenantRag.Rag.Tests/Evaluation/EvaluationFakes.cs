@@ -93,10 +93,14 @@ internal sealed class ScriptedRetriever(Dictionary<string, string?[]> answers) :
 
     public List<(string Tenant, string Query)> Asked { get; } = [];
 
-    public Task<IReadOnlyList<string?>> SearchAsync(TenantContext context, string query, CancellationToken cancellationToken = default)
+    public Task<RetrievedDocuments> SearchAsync(TenantContext context, string query, CancellationToken cancellationToken = default)
     {
         Asked.Add((context.Tenant.Value, query));
-        return Task.FromResult<IReadOnlyList<string?>>(answers.GetValueOrDefault(query) ?? []);
+        return Task.FromResult(new RetrievedDocuments
+        {
+            DocumentIds = answers.GetValueOrDefault(query) ?? [],
+            StageMs = new Dictionary<string, double> { ["embedding"] = Asked.Count },
+        });
     }
 }
 

@@ -59,4 +59,20 @@ public sealed class QueryEvaluationTests
         Assert.Equal(1, quality.CrossTenantResults);
         Assert.Equal(new LatencyPercentiles(20, 30), quality.Latency);
     }
+
+    [Fact]
+    public void Of_StageTimings_GivesEachStagesMedian()
+    {
+        QueryEvaluation[] queries =
+        [
+            QueryEvaluation.Score("q1", "t", ["a"], Judgements, 10) with { StageMs = new Dictionary<string, double> { ["embedding"] = 4, ["lexical"] = 9 } },
+            QueryEvaluation.Score("q2", "t", ["a"], Judgements, 10) with { StageMs = new Dictionary<string, double> { ["embedding"] = 2, ["lexical"] = 1 } },
+            QueryEvaluation.Score("q3", "t", ["a"], Judgements, 10) with { StageMs = new Dictionary<string, double> { ["embedding"] = 3, ["lexical"] = 5 } },
+        ];
+
+        var quality = RetrievalQuality.Of(queries);
+
+        Assert.Equal(3, quality.StageMsP50["embedding"]);
+        Assert.Equal(5, quality.StageMsP50["lexical"]);
+    }
 }

@@ -34,6 +34,7 @@ public sealed class RetrievalEvaluatorTests
         Assert.True(report.EmbeddingOnlyChunksPerSecond > 0);
         Assert.Equal("test", report.Split);
         Assert.Equal("shared", report.Mode);
+        Assert.True(report.QueryStagesMsP50["embedding"] > 0);
     }
 
     [Fact]

@@ -1,0 +1,14 @@
+namespace TenantRag.Rag.Evaluation;
+
+/// <summary>What one evaluation query returned, and where its time went.</summary>
+public sealed record RetrievedDocuments
+{
+    /// <summary>
+    /// The external ids (BEIR <c>_id</c>) of the documents of the returned results, best first: one per chunk (a
+    /// document may repeat; it ranks at its first appearance) or one per document.
+    /// </summary>
+    public required IReadOnlyList<string?> DocumentIds { get; init; }
+
+    /// <summary>Milliseconds per stage of the search (e.g. <c>embedding</c>, <c>lexical</c>), when the retriever reports them.</summary>
+    public IReadOnlyDictionary<string, double> StageMs { get; init; } = new Dictionary<string, double>();
+}
