@@ -16,7 +16,7 @@ public sealed class TenantRagDatabase : IAsyncDisposable
     {
         Installation = installation;
         Notices = notices;
-        Registry = new DataSourceRegistry(installation.Options.IdleTimeout);
+        Registry = new DataSourceRegistry(installation.Options.IdleTimeout, installation.Options.MaxOpenPools);
         Sessions = new TenantConnectionFactory(installation, Registry);
         Catalog = new PostgresTenantCatalog(installation, Registry, Sessions);
         Documents = new PostgresDocumentRepository(Sessions);

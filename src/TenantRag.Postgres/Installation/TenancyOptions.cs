@@ -18,6 +18,12 @@ public sealed class TenancyOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Most pools a process keeps open (one per dedicated tenant in use, plus the shared ones). Past it, the least
+    /// recently used idle pool is closed, so many active dedicated tenants cannot exhaust the server's connections.
+    /// </summary>
+    public int MaxOpenPools { get; set; } = 48;
+
     /// <summary>How long a looked-up catalog entry is trusted before it is read again.</summary>
     public TimeSpan CatalogCacheTtl { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -15,16 +15,23 @@ public sealed class DataSourceRegistry : IAsyncDisposable
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    /// <summary>Creates a registry that closes data sources idle longer than <paramref name="idleTimeout"/>.</summary>
-    public DataSourceRegistry(TimeSpan idleTimeout)
+    /// <summary>
+    /// Creates a registry that closes data sources idle longer than <paramref name="idleTimeout"/>, and keeps at most
+    /// <paramref name="maxDataSources"/> open: past that, the least recently used unborrowed one is closed first.
+    /// </summary>
+    public DataSourceRegistry(TimeSpan idleTimeout, int maxDataSources = int.MaxValue)
     {
         IdleTimeout = idleTimeout;
+        MaxDataSources = Math.Max(1, maxDataSources);
         var period = TimeSpan.FromMilliseconds(Math.Clamp(idleTimeout.TotalMilliseconds / 2, 200, 30_000));
         _sweeper = new Timer(_ => _ = SweepAsync(), null, period, period);
     }
 
     /// <summary>How long an unused data source lives.</summary>
     public TimeSpan IdleTimeout { get; }
+
+    /// <summary>Most data sources kept open at once (every dedicated tenant has its own pool, and pools add up).</summary>
+    public int MaxDataSources { get; }
 
     /// <summary>How many data sources are open now (for tests and usage figures).</summary>
     public int Count => _entries.Count;
@@ -37,6 +44,7 @@ public sealed class DataSourceRegistry : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_entries.TryGetValue(key, out var entry))
             {
+                EvictLeastRecentlyUsed(_entries.Count + 1 - MaxDataSources);
                 entry = new Entry(NpgsqlDataSource.Create(connectionString()));
                 _entries[key] = entry;
             }
@@ -44,6 +52,22 @@ public sealed class DataSourceRegistry : IAsyncDisposable
             entry.Leases++;
             entry.LastUsed = Environment.TickCount64;
             return new Lease(this, key, entry);
+        }
+    }
+
+    // Called under the gate: closes up to `count` unborrowed data sources, least recently used first. Disposal runs in
+    // the background; a data source with a lease is never closed.
+    private void EvictLeastRecentlyUsed(int count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        foreach (var (key, entry) in _entries.Where(e => e.Value.Leases == 0).OrderBy(e => e.Value.LastUsed).Take(count).ToList())
+        {
+            _entries.TryRemove(key, out _);
+            _ = entry.DataSource.DisposeAsync().AsTask();
         }
     }
 
