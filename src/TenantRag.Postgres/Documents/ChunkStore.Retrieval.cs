@@ -88,6 +88,13 @@ public static partial class ChunkStore
         cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
         cmd.Parameters.Add(new() { Value = query });
         cmd.Parameters.Add(new() { Value = k });
+        if (indexed)
+        {
+            cmd.Parameters.Add(new() { Value = (double)await VisibleChunkCountAsync(session, cancellationToken).ConfigureAwait(false) });
+        }
+
+        // Planning these statements costs milliseconds; prepared, a pooled connection plans each once.
+        await cmd.PrepareAsync(cancellationToken).ConfigureAwait(false);
         var hits = new List<(long, float)>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -101,9 +108,36 @@ public static partial class ChunkStore
     // Per database: whether tsvector @@ tsquery is LEAKPROOF, the condition for row-level security to let it use the GIN index.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> LeakproofMatch = new(StringComparer.Ordinal);
 
+    // Per database, tenant and user: the number of chunks the user can see, at a data version. Counting them under
+    // row-level security reads every row of the tenant, which would dominate an indexed full-text query.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Database, string Tenant, string User), (long Version, long Count)> VisibleChunks = new();
+
+    private static async Task<long> VisibleChunkCountAsync(TenantSession session, CancellationToken cancellationToken)
+    {
+        var version = await DataVersionAsync(session, cancellationToken).ConfigureAwait(false);
+        var key = (DatabaseKey(session), session.Context.Tenant.Value, session.Context.User.Value);
+        if (VisibleChunks.TryGetValue(key, out var cached) && cached.Version == version)
+        {
+            return cached.Count;
+        }
+
+        await using var cmd = session.CreateCommand("SELECT count(*) FROM public.chunks WHERE tenant_id = $1");
+        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        var count = (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        if (VisibleChunks.Count >= 10_000)
+        {
+            VisibleChunks.Clear();
+        }
+
+        VisibleChunks[key] = (version, count);
+        return count;
+    }
+
+    private static string DatabaseKey(TenantSession session) => $"{session.Connection.Host}:{session.Connection.Port}/{session.Connection.Database}";
+
     private static async Task<bool> FullTextIndexUsableAsync(TenantSession session, CancellationToken cancellationToken)
     {
-        var key = $"{session.Connection.Host}:{session.Connection.Port}/{session.Connection.Database}";
+        var key = DatabaseKey(session);
         if (LeakproofMatch.TryGetValue(key, out var usable))
         {
             return usable;
@@ -118,26 +152,21 @@ public static partial class ChunkStore
         return usable;
     }
 
-    // Shared by both plans: query words ($2) as single-word queries, and the visible chunk count for the IDF. A word's
-    // term frequency is ts_rank of that word alone divided by its value for one body occurrence, which saturates with
+    // Both plans score alike. A word's term frequency is ts_rank of that word alone divided by its value for one body occurrence, which saturates with
     // repeats and counts title (weight A) occurrences 2.5 times; length is the number of distinct lexemes (64 on average
     // for ~200-token chunks). "tsv || ''" detoasts a chunk's tsvector once instead of once per word.
-    private const string LexicalWords = """
-        t AS MATERIALIZED (
-            SELECT u.i, u.l AS lexeme, to_tsquery('simple', quote_literal(u.l)) AS tq
-            FROM unnest(tsvector_to_array(to_tsvector('english', $2))) WITH ORDINALITY AS u(l, i)),
-        n AS MATERIALIZED (
-            SELECT count(*)::float8 AS n, greatest(0.05 * count(*), 100)::int AS common FROM public.chunks WHERE tenant_id = $1)
-        """;
 
     private const string LexicalScore = "sum(w.idf * r.tf * 1.9 / (r.tf + 0.9 * m.norm))::real";
 
     private const string LexicalTf = "CROSS JOIN LATERAL (SELECT ts_rank('{0.1, 0.2, 0.4, 1.0}', m.tsv, w.tq, 0) / 0.243170664 AS tf) r";
 
-    // With the GIN index: each word's frequency is probed through the index (counting stops at the "common" bound, so a
+    // With the GIN index ($4 is the visible chunk count): each word's frequency is probed through the index (counting stops at the "common" bound, so a
     // frequent word costs little), and only chunks holding a selective word (or the rarest one) are detoasted and ranked.
     private const string IndexedLexicalSql = $"""
-        WITH {LexicalWords},
+        WITH t AS MATERIALIZED (
+            SELECT u.i, u.l AS lexeme, to_tsquery('simple', quote_literal(u.l)) AS tq
+            FROM unnest(tsvector_to_array(to_tsvector('english', $2))) WITH ORDINALITY AS u(l, i)),
+        n AS MATERIALIZED (SELECT $4::float8 AS n, greatest(0.05 * $4::float8, 100)::int AS common),
         d AS MATERIALIZED (
             SELECT t.i, t.lexeme, t.tq, f.df FROM t CROSS JOIN LATERAL (
                 SELECT count(*)::float8 AS df FROM (
@@ -156,14 +185,18 @@ public static partial class ChunkStore
         GROUP BY m.id ORDER BY score DESC, m.id LIMIT $3
         """;
 
-    // Without it every probe would be a scan: one pass finds the chunks holding any word, and the frequencies are
-    // counted among them (exactly: every chunk holding a word is among them).
+    // Without it every probe would be a scan: one pass over the tenant's chunks counts them and finds those holding any
+    // word, and the frequencies are counted among those (exactly: every chunk holding a word is among them).
     private const string ScanningLexicalSql = $"""
-        WITH {LexicalWords},
-        q AS MATERIALIZED (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query FROM t),
-        m AS MATERIALIZED (
-            SELECT c.id, c.tsv || ''::tsvector AS tsv, 0.7 + 0.3 * length(c.tsv) / 64.0 AS norm
-            FROM public.chunks c, q WHERE c.tenant_id = $1 AND q.query IS NOT NULL AND c.tsv @@ q.query),
+        WITH t AS MATERIALIZED (
+            SELECT u.i, to_tsquery('simple', quote_literal(u.l)) AS tq
+            FROM unnest(tsvector_to_array(to_tsvector('english', $2))) WITH ORDINALITY AS u(l, i)),
+        q AS MATERIALIZED (SELECT to_tsquery('simple', string_agg(quote_literal(l), ' | ')) AS query FROM unnest(tsvector_to_array(to_tsvector('english', $2))) AS l),
+        a AS MATERIALIZED (
+            SELECT c.id, CASE WHEN c.tsv @@ q.query THEN c.tsv || ''::tsvector END AS tsv, 0.7 + 0.3 * length(c.tsv) / 64.0 AS norm
+            FROM public.chunks c, q WHERE c.tenant_id = $1 AND q.query IS NOT NULL),
+        n AS MATERIALIZED (SELECT count(*)::float8 AS n FROM a),
+        m AS MATERIALIZED (SELECT a.id, a.tsv, a.norm FROM a WHERE a.tsv IS NOT NULL),
         p AS MATERIALIZED (SELECT m.id, t.i FROM m JOIN t ON m.tsv @@ t.tq),
         w AS MATERIALIZED (
             SELECT t.i, t.tq, ln(1 + (n.n - d.df + 0.5) / (d.df + 0.5)) AS idf

@@ -9,8 +9,8 @@ public sealed record RetrievalOptions
     /// <summary>Which retrievers run: both fused (default), or one alone.</summary>
     public RetrieverKind Retriever { get; init; } = RetrieverKind.Hybrid;
 
-    /// <summary>How many candidates each retriever contributes before fusion (at least the number of results asked for). Default 100.</summary>
-    public int CandidateDepth { get; init; } = 100;
+    /// <summary>How many candidates each retriever contributes before fusion (at least the number of results asked for). Default 50.</summary>
+    public int CandidateDepth { get; init; } = 50;
 
     /// <summary>The k of reciprocal rank fusion: a candidate at rank r (from 1) scores weight / (k + r). Default 60.</summary>
     public double RrfK { get; init; } = 60;
