@@ -43,6 +43,20 @@ public sealed partial class AnswerTests(PostgresServer server, MiniLmFixture mod
     }
 
     [Fact]
+    public async Task AskAsync_OffTopicQuestionSharingAWord_ReturnsNoAnswerBecauseNoSentenceSupportsIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (answers, alice, search) = await LibraryAsync();
+
+        var found = await search.SearchAsync(alice, "What time does the train to Berlin leave?", 5, cancellationToken: ct);
+        var answer = await answers.AskAsync(alice, "What time does the train to Berlin leave?", 5, ct);
+
+        Assert.True(found.LexicalCandidates > 0);
+        Assert.False(answer.IsAnswered);
+        Assert.Contains("no sentence", answer.NoAnswerReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AskAsync_NoChatModel_QuotesSentencesOfCitedChunksWithMatchingMarkers()
     {
         var ct = TestContext.Current.CancellationToken;
