@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using TenantRag.Documents;
-using System.Security.Cryptography;
-using System.Text;
+using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Retrieval;
 using TenantRag.Tenancy;
 
@@ -25,8 +24,8 @@ public sealed class Reembedder
     /// <param name="store">Reads and updates chunks.</param>
     /// <param name="embeddings">The model to re-embed with (the one searches embed queries with).</param>
     /// <param name="batchSize">Chunks per batch (one embedding call and one transaction), default 64.</param>
-    /// <param name="maxEmbeddedHeadingLength">How many characters of a chunk's heading ingestion embeds (its default is 300).</param>
-    public Reembedder(IReembedStore store, IEmbeddingGenerator<string, Embedding<float>> embeddings, int batchSize = 64, int maxEmbeddedHeadingLength = 300)
+    /// <param name="pipelineOptions">The ingestion settings, for how much of a heading is embedded; null for the defaults.</param>
+    public Reembedder(IReembedStore store, IEmbeddingGenerator<string, Embedding<float>> embeddings, int batchSize = 64, IngestionPipelineOptions? pipelineOptions = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(embeddings);
@@ -34,8 +33,7 @@ public sealed class Reembedder
         _store = store;
         _embeddings = embeddings;
         _batchSize = batchSize;
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxEmbeddedHeadingLength, 1);
-        _maxEmbeddedHeadingLength = maxEmbeddedHeadingLength;
+        _maxEmbeddedHeadingLength = (pipelineOptions ?? new IngestionPipelineOptions()).MaxEmbeddedHeadingLength;
         Model = SearchService.ModelOf(embeddings);
     }
 
@@ -70,7 +68,7 @@ public sealed class Reembedder
                 }
 
                 after = page[^1].Id;
-                var texts = page.Select(c => (c.Id, Text: EmbeddingText(c.Heading, c.Content, _maxEmbeddedHeadingLength)))
+                var texts = page.Select(c => (c.Id, Text: ChunkText.ForEmbedding(c.Heading, c.Content, _maxEmbeddedHeadingLength)))
                     .Where(c => !string.IsNullOrWhiteSpace(c.Text))
                     .ToList();
                 skipped += page.Count - texts.Count;
@@ -80,7 +78,7 @@ public sealed class Reembedder
                 }
 
                 var vectors = await _embeddings.GenerateAsync(texts.Select(t => t.Text), cancellationToken: cancellationToken).ConfigureAwait(false);
-                var rows = texts.Select((t, i) => (t.Id, vectors[i].Vector, ChunkHash(Model.Name, t.Text))).ToList();
+                var rows = texts.Select((t, i) => (t.Id, vectors[i].Vector, IngestionHashing.Chunk(Model.Name, t.Text))).ToList();
                 total += await _store.StoreEmbeddingsAsync(context, Model, rows, cancellationToken).ConfigureAwait(false);
                 progress?.Report(total);
             }
@@ -95,31 +93,5 @@ public sealed class Reembedder
             Skipped = skipped,
             Seconds = Stopwatch.GetElapsedTime(started).TotalSeconds,
         };
-    }
-
-    // What ingestion embeds for a chunk and the hash it stores beside the vector: these must stay equal to
-    // Ingestion/Pipeline's ChunkText.ForEmbedding and IngestionHashing.Chunk, so a re-embedded vector is the one a fresh
-    // ingest would make and its hash lets a later ingest reuse it.
-    internal static string EmbeddingText(string heading, string content, int maxHeadingLength) => Cut(heading, maxHeadingLength) + "\n" + content;
-
-    internal static string ChunkHash(string modelName, string embeddingText) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(modelName + "\n" + embeddingText)));
-
-    // At most max characters, cut at a space where there is one, never inside a surrogate pair.
-    private static string Cut(string text, int max)
-    {
-        if (text.Length <= max)
-        {
-            return text;
-        }
-
-        var end = max;
-        if (char.IsHighSurrogate(text[end - 1]))
-        {
-            end--;
-        }
-
-        var space = text.LastIndexOf(' ', end - 1, end);
-        return text[..(space > max / 2 ? space : end)].TrimEnd();
     }
 }
