@@ -71,6 +71,28 @@ public sealed class DataSourceRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops every idle pooled connection (after the server restarted, they all point at the old one).</summary>
+    public void ClearAll()
+    {
+        List<Entry> all;
+        lock (_gate)
+        {
+            all = [.. _entries.Values];
+        }
+
+        foreach (var entry in all)
+        {
+            try
+            {
+                entry.DataSource.Clear();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Evicted meanwhile.
+            }
+        }
+    }
+
     /// <summary>Closes and forgets the data source for <paramref name="key"/> now (a dropped database).</summary>
     public async Task EvictAsync(string key)
     {

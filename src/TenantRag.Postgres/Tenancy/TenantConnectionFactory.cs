@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Npgsql;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Postgres.Tenancy;
@@ -30,11 +31,38 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
     public async Task<TenantSession> OpenSessionAsync(TenantContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var tenant = await ResolveAsync(context.Tenant, cancellationToken).ConfigureAwait(false);
-        var lease = LeaseFor(tenant);
-        var session = await TenantSession.OpenAsync(context, tenant, lease, cancellationToken).ConfigureAwait(false);
-        await TouchAsync(tenant.Slug, cancellationToken).ConfigureAwait(false);
-        return session;
+        for (var attempt = 1; ; attempt++)
+        {
+            TenantSession? session = null;
+            try
+            {
+                var tenant = await ResolveAsync(context.Tenant, cancellationToken).ConfigureAwait(false);
+                session = await TenantSession.OpenAsync(context, tenant, LeaseFor(tenant), cancellationToken).ConfigureAwait(false);
+                await TouchAsync(tenant.Slug, cancellationToken).ConfigureAwait(false);
+                return session;
+            }
+            catch (NpgsqlException ex) when (ex.IsTransient && attempt < 3 && !cancellationToken.IsCancellationRequested)
+            {
+                // After a server restart the pools still hold connections to the old server. Nothing of the tenant's
+                // work has run yet (opening a session is the first thing done on a connection), so drop the stale
+                // connections and open again.
+                if (session is not null)
+                {
+                    await session.DisposeAsync().ConfigureAwait(false);
+                }
+
+                _registry.ClearAll();
+            }
+            catch
+            {
+                if (session is not null)
+                {
+                    await session.DisposeAsync().ConfigureAwait(false);
+                }
+
+                throw;
+            }
+        }
     }
 
     /// <summary>Forgets the cached catalog entry (after a delete in this process).</summary>
