@@ -35,7 +35,7 @@ public static partial class ChunkStore
     {
         ArgumentNullException.ThrowIfNull(session);
         await using var cmd = session.CreateCommand($"""
-            SELECT c.id, c.document_id, d.title, d.source, d.external_id, c.ordinal, c.heading, c.content, c.visibility
+            SELECT {ChunkDetailsColumns}
             FROM public.chunks c JOIN public.documents d ON d.id = c.document_id
             WHERE c.tenant_id = $1 AND d.tenant_id = $1 AND c.owner_id = (SELECT auth.user_id()) AND {WithoutVectorOf} AND c.id > $4
             ORDER BY c.id LIMIT $5
@@ -49,18 +49,7 @@ public static partial class ChunkStore
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            chunks.Add(new ChunkDetails
-            {
-                Id = reader.GetInt64(0),
-                DocumentId = reader.GetGuid(1),
-                DocumentTitle = reader.GetString(2),
-                Source = reader.IsDBNull(3) ? null : reader.GetString(3),
-                ExternalId = reader.IsDBNull(4) ? null : reader.GetString(4),
-                Ordinal = reader.GetInt32(5),
-                Heading = reader.GetString(6),
-                Content = reader.GetString(7),
-                Visibility = DocumentVisibilities.Parse(reader.GetString(8)),
-            });
+            chunks.Add(ReadChunkDetails(reader));
         }
 
         return chunks;

@@ -206,12 +206,28 @@ public static partial class ChunkStore
         GROUP BY m.id ORDER BY score DESC, m.id LIMIT $3
         """;
 
+    // The columns ReadChunkDetails maps, in its order; the query joins chunks c with their documents d.
+    private const string ChunkDetailsColumns = "c.id, c.document_id, d.title, d.source, d.external_id, c.ordinal, c.heading, c.content, c.visibility";
+
+    private static ChunkDetails ReadChunkDetails(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetInt64(0),
+        DocumentId = reader.GetGuid(1),
+        DocumentTitle = reader.GetString(2),
+        Source = reader.IsDBNull(3) ? null : reader.GetString(3),
+        ExternalId = reader.IsDBNull(4) ? null : reader.GetString(4),
+        Ordinal = reader.GetInt32(5),
+        Heading = reader.GetString(6),
+        Content = reader.GetString(7),
+        Visibility = DocumentVisibilities.Parse(reader.GetString(8)),
+    };
+
     /// <summary>The chunks with these ids that the session may see, with their documents, in the order of <paramref name="ids"/>.</summary>
     public static async Task<IReadOnlyList<ChunkDetails>> GetChunksAsync(TenantSession session, IReadOnlyList<long> ids, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        await using var cmd = session.CreateCommand("""
-            SELECT c.id, c.document_id, d.title, d.source, d.external_id, c.ordinal, c.heading, c.content, c.visibility
+        await using var cmd = session.CreateCommand($"""
+            SELECT {ChunkDetailsColumns}
             FROM public.chunks c JOIN public.documents d ON d.id = c.document_id
             WHERE c.tenant_id = $1 AND d.tenant_id = $1 AND c.id = ANY($2)
             """);
@@ -221,18 +237,7 @@ public static partial class ChunkStore
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            byId[reader.GetInt64(0)] = new ChunkDetails
-            {
-                Id = reader.GetInt64(0),
-                DocumentId = reader.GetGuid(1),
-                DocumentTitle = reader.GetString(2),
-                Source = reader.IsDBNull(3) ? null : reader.GetString(3),
-                ExternalId = reader.IsDBNull(4) ? null : reader.GetString(4),
-                Ordinal = reader.GetInt32(5),
-                Heading = reader.GetString(6),
-                Content = reader.GetString(7),
-                Visibility = DocumentVisibilities.Parse(reader.GetString(8)),
-            };
+            byId[reader.GetInt64(0)] = ReadChunkDetails(reader);
         }
 
         return [.. ids.Where(byId.ContainsKey).Select(id => byId[id])];
