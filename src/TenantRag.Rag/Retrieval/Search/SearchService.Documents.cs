@@ -23,13 +23,7 @@ public sealed partial class SearchService
     public async Task<DocumentSearchResult> SearchDocumentsAsync(TenantContext context, string query, int k, RetrievalOptions? options = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        ArgumentNullException.ThrowIfNull(context);
-        query = SearchLimits.ValidateQuery(query);
-        SearchLimits.ValidateCount(k);
-        options ??= Defaults;
-        options.Validate();
-
-        var depth = Math.Max(options.CandidateDepth, k);
+        (query, options, var depth) = Validate(context, query, k, options);
         await using var session = await _store.OpenAsync(context, cancellationToken).ConfigureAwait(false);
         var candidates = await RetrieveAsync(session, query, depth, options.Retriever, cancellationToken).ConfigureAwait(false);
 

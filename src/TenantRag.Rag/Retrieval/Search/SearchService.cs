@@ -84,13 +84,7 @@ public sealed partial class SearchService
     public async Task<SearchResult> SearchAsync(TenantContext context, string query, int k, RetrievalOptions? options = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        ArgumentNullException.ThrowIfNull(context);
-        query = SearchLimits.ValidateQuery(query);
-        SearchLimits.ValidateCount(k);
-        options ??= Defaults;
-        options.Validate();
-
-        var depth = Math.Max(options.CandidateDepth, k);
+        (query, options, var depth) = Validate(context, query, k, options);
         await using var session = await _store.OpenAsync(context, cancellationToken).ConfigureAwait(false);
         var candidates = await RetrieveAsync(session, query, depth, options.Retriever, cancellationToken).ConfigureAwait(false);
 
@@ -142,6 +136,18 @@ public sealed partial class SearchService
     }
 
     /// <summary>Runs the retrievers the options ask for; the query embedding overlaps the session's database work.</summary>
+    // The checks every search starts with; returns the validated query, the settings in force and how many
+    // candidates each retriever contributes.
+    private (string Query, RetrievalOptions Options, int Depth) Validate(TenantContext context, string query, int k, RetrievalOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        query = SearchLimits.ValidateQuery(query);
+        SearchLimits.ValidateCount(k);
+        options ??= Defaults;
+        options.Validate();
+        return (query, options, Math.Max(options.CandidateDepth, k));
+    }
+
     private async Task<RetrievalCandidates> RetrieveAsync(ISearchSession session, string query, int depth, RetrieverKind retriever, CancellationToken cancellationToken)
     {
         var useVector = retriever != RetrieverKind.Lexical;
