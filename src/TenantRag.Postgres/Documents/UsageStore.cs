@@ -7,10 +7,6 @@ namespace TenantRag.Postgres.Documents;
 /// <summary>Usage counters per tenant, through tenant sessions.</summary>
 public sealed class UsageStore(TenantConnectionFactory sessions)
 {
-    /// <summary>Adds one query and <paramref name="tokens"/> tokens to the caller's tenant.</summary>
-    public Task RecordQueryAsync(TenantContext context, long tokens, CancellationToken cancellationToken = default) =>
-        RecordAsync(context, 1, tokens, cancellationToken);
-
     /// <summary>Adds <paramref name="queries"/> queries and <paramref name="tokens"/> tokens to the caller's tenant.</summary>
     public async Task RecordAsync(TenantContext context, long queries, long tokens, CancellationToken cancellationToken = default)
     {
