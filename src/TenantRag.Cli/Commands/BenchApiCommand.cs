@@ -1,15 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using TenantRag.Postgres;
 using TenantRag.Postgres.Installation;
 using TenantRag.Rag.Ingestion.Pipeline;
@@ -89,24 +82,24 @@ internal static class BenchApiCommand
     {
         settings.Validate();
         var ct = cli.CancellationToken;
-        var loadBefore = LoadAverage();
+        var loadBefore = BenchServer.LoadAverage();
         var data = await BenchApiData.LoadAsync(settings.Data, Seed, ct).ConfigureAwait(false);
-        Say(cli, $"bench api: {settings.Tenants} tenants x {settings.Docs} documents from {data.Source}; {Environment.ProcessorCount} cores; load average before: {loadBefore}");
+        BenchServer.Say(cli, $"bench api: {settings.Tenants} tenants x {settings.Docs} documents from {data.Source}; {Environment.ProcessorCount} cores; load average before: {loadBefore}");
 
         await using var database = await cli.OpenDatabaseAsync(new TenancyOptions { Prefix = "tenantrag_bench" }).ConfigureAwait(false);
-        await using var app = BuildServer(cli, database);
+        await using var app = BenchServer.Build(cli, database);
 
         // Seed through the server's own ingestion pipeline (not HTTP); unchanged documents are skipped by content hash.
         var pipeline = app.Services.GetRequiredService<IngestionPipeline>();
         var slugs = Enumerable.Range(0, settings.Tenants).Select(i => TenantSlug.Parse($"{TenantPrefix}{i:D2}")).ToList();
         var seeding = await SeedAsync(cli, database, pipeline, data, slugs, settings.Docs, ct).ConfigureAwait(false);
-        Say(cli, FormattableString.Invariant(
+        BenchServer.Say(cli, FormattableString.Invariant(
             $"corpora ready in {seeding.Seconds:F1} s: {seeding.Added} documents added, {seeding.Unchanged} unchanged, {seeding.Created} tenants created"));
 
         await app.StartAsync(ct).ConfigureAwait(false);
         try
         {
-            var baseAddress = LoopbackAddress(app);
+            var baseAddress = BenchServer.LoopbackAddress(app);
             var issuer = DevelopmentTokenIssuer.LoadOrCreate(cli.Home);
             var targets = slugs.Select(s => new BenchApiTarget(s.Value, issuer.Issue(s, UserId.Parse(BenchUser), TimeSpan.FromHours(2), []))).ToList();
             using var handler = new SocketsHttpHandler
@@ -118,7 +111,7 @@ internal static class BenchApiCommand
             using var http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
             var cacheBefore = BenchApiQueryCache.Read(app.Services);
             var cpu = BenchApiCpu.Create(cli.Home);
-            Say(cli, $"server on {baseAddress} (in process); query-embedding cache: {cacheBefore.Describe()}");
+            BenchServer.Say(cli, $"server on {baseAddress} (in process); query-embedding cache: {cacheBefore.Describe()}");
 
             // Warm-up: one search per tenant loads its vector index; then a short unmeasured load for the JIT and pools.
             foreach (var target in targets)
@@ -126,39 +119,39 @@ internal static class BenchApiCommand
                 var (ok, _, kind) = await BenchApiLoad.SearchOnceAsync(http, target, data.Queries[0], SearchK, ct).ConfigureAwait(false);
                 if (!ok)
                 {
-                    throw new TenantRagBenchException($"the warm-up search of {target.Tenant} failed with {kind}: the server is not answering searches");
+                    throw new BenchFailedException($"the warm-up search of {target.Tenant} failed with {kind}: the server is not answering searches");
                 }
             }
 
             var random = RepeatedPicker(targets, data.Queries);
             await BenchApiLoad.SearchAsync(http, cpu, settings.Clients, JitWarmUp, SearchK, Seed, random, ct).ConfigureAwait(false);
 
-            Say(cli, $"phase 1: {settings.Clients} clients, {settings.Seconds} s, random tenant, random query of {data.Queries.Count} (they repeat)");
+            BenchServer.Say(cli, $"phase 1: {settings.Clients} clients, {settings.Seconds} s, random tenant, random query of {data.Queries.Count} (they repeat)");
             var cacheAtRepeated = BenchApiQueryCache.Read(app.Services);
             var repeated = await BenchApiLoad.SearchAsync(http, cpu, settings.Clients, TimeSpan.FromSeconds(settings.Seconds), SearchK, Seed + 1, random, ct).ConfigureAwait(false);
             var repeatedCache = BenchApiQueryCache.Read(app.Services).Since(cacheAtRepeated);
-            Say(cli, $"  repeated queries: {repeated.Describe()}");
-            Say(cli, $"  {repeated.DescribeCpu()}{Ceiling(repeated)}");
-            Say(cli, $"  query-embedding cache during the phase: {repeatedCache.DescribeCounts()}");
+            BenchServer.Say(cli, $"  repeated queries: {repeated.Describe()}");
+            BenchServer.Say(cli, $"  {repeated.DescribeCpu()}{Ceiling(repeated)}");
+            BenchServer.Say(cli, $"  query-embedding cache during the phase: {repeatedCache.DescribeCounts()}");
 
-            Say(cli, $"phase 2: {settings.Clients} clients, {settings.Seconds} s, random tenant, every query a text not sent before ({data.DistinctQueries.Count} available)");
+            BenchServer.Say(cli, $"phase 2: {settings.Clients} clients, {settings.Seconds} s, random tenant, every query a text not sent before ({data.DistinctQueries.Count} available)");
             var cacheAtDistinct = BenchApiQueryCache.Read(app.Services);
             var distinct = await BenchApiLoad.SearchAsync(http, cpu, settings.Clients, TimeSpan.FromSeconds(settings.Seconds), SearchK, Seed + 2,
                 DistinctPicker(targets, data.DistinctQueries), ct).ConfigureAwait(false);
             var distinctCache = BenchApiQueryCache.Read(app.Services).Since(cacheAtDistinct);
-            Say(cli, $"  distinct queries: {distinct.Describe()}");
-            Say(cli, $"  {distinct.DescribeCpu()}{Ceiling(distinct)}");
-            Say(cli, $"  query-embedding cache during the phase: {distinctCache.DescribeCounts()}");
+            BenchServer.Say(cli, $"  distinct queries: {distinct.Describe()}");
+            BenchServer.Say(cli, $"  {distinct.DescribeCpu()}{Ceiling(distinct)}");
+            BenchServer.Say(cli, $"  query-embedding cache during the phase: {distinctCache.DescribeCounts()}");
 
             var neighbour = await NoisyNeighbourAsync(cli, database, issuer, http, cpu, app, targets[0], data, settings, ct).ConfigureAwait(false);
-            var loadAfter = LoadAverage();
+            var loadAfter = BenchServer.LoadAverage();
 
             var repeatedMet = Meets(repeated);
             var distinctMet = Meets(distinct);
             var ratioMet = neighbour.Ratio <= TargetNeighbourRatio;
-            Say(cli, FormattableString.Invariant(
+            BenchServer.Say(cli, FormattableString.Invariant(
                 $"target (2 cores) >= {TargetRequestsPerSecond} requests/s with p99 <= {TargetP99Ms} ms: repeated queries {(repeatedMet ? "met" : "NOT met")}, distinct queries {(distinctMet ? "met" : "NOT met")}; neighbour p99 ratio <= {TargetNeighbourRatio}: {(ratioMet ? "met" : "NOT met")}"));
-            Say(cli, $"load average after: {loadAfter}");
+            BenchServer.Say(cli, $"load average after: {loadAfter}");
 
             if (cli.Json)
             {
@@ -204,46 +197,6 @@ internal static class BenchApiCommand
     private static bool Meets(BenchApiLoadFigures figures) =>
         figures.Errors == 0 && figures.RequestsPerSecond >= TargetRequestsPerSecond && figures.P99Ms <= TargetP99Ms;
 
-    private static WebApplication BuildServer(CliContext cli, TenantRagDatabase database)
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-
-        // Hermetic: the development issuer, the default tenant claim, and rate limits far above what the bench sends
-        // (the ingestion concurrency limit stays as configured: it is what protects the quiet tenant).
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Auth:Authority"] = string.Empty,
-            ["Auth:JwksUrl"] = string.Empty,
-            ["Auth:Issuer"] = DevelopmentTokenIssuer.DefaultIssuer,
-            ["Auth:Audience"] = DevelopmentTokenIssuer.DefaultAudience,
-            ["Auth:TenantClaim"] = "tenant_id",
-            ["Auth:TenantPerUser"] = "false",
-            ["Limits:RequestsPerSecond"] = "1000000",
-            ["Limits:Burst"] = "1000000",
-        });
-
-        // Warnings and errors only, on stderr: stdout carries the figures (or the JSON).
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        return TenantRagServer.Build(builder, database, cli.Home);
-    }
-
-    private static Uri LoopbackAddress(WebApplication app)
-    {
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        foreach (var address in addresses)
-        {
-            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip) && uri.Port > 0)
-            {
-                return new Uri($"http://{uri.Host}:{uri.Port.ToString(CultureInfo.InvariantCulture)}/");
-            }
-        }
-
-        throw new TenantRagBenchException($"the in-process server did not report a loopback address (it reported: {string.Join(", ", addresses)})");
-    }
-
     private sealed record SeedFigures(double Seconds, int Created, int Added, int Replaced, int Unchanged, long Chunks);
 
     private static async Task<SeedFigures> SeedAsync(CliContext cli, TenantRagDatabase database, IngestionPipeline pipeline, BenchApiData data,
@@ -270,7 +223,7 @@ internal static class BenchApiCommand
                 var summary = await pipeline.IngestAsync(new IngestionRequest { Context = TenantContext.For(slugs[t], UserId.Parse(BenchUser)), Inputs = inputs }, null, ct).ConfigureAwait(false);
                 if (summary.HasRejections)
                 {
-                    throw new TenantRagBenchException($"seeding {slugs[t]} rejected {summary.Rejected.Count} documents: {summary.Rejected[0]}");
+                    throw new BenchFailedException($"seeding {slugs[t]} rejected {summary.Rejected.Count} documents: {summary.Rejected[0]}");
                 }
 
                 added += summary.Added;
@@ -318,10 +271,10 @@ internal static class BenchApiCommand
         var quietOnly = new List<BenchApiTarget> { quietTarget };
         try
         {
-            Say(cli, $"phase 3: noisy neighbour: {quietTarget.Tenant} searched by {settings.NeighbourClients} clients for {settings.NeighbourSeconds} s, quiet, then while {NoisySlug} bulk-uploads ({settings.Uploaders} concurrent uploads of {settings.UploadDocs} new documents; ingestion concurrency {ingestConcurrency} per tenant)");
+            BenchServer.Say(cli, $"phase 3: noisy neighbour: {quietTarget.Tenant} searched by {settings.NeighbourClients} clients for {settings.NeighbourSeconds} s, quiet, then while {NoisySlug} bulk-uploads ({settings.Uploaders} concurrent uploads of {settings.UploadDocs} new documents; ingestion concurrency {ingestConcurrency} per tenant)");
             var quiet = await BenchApiLoad.SearchAsync(http, cpu, settings.NeighbourClients, duration, SearchK, Seed + 3, RepeatedPicker(quietOnly, data.Queries), ct).ConfigureAwait(false);
-            Say(cli, $"  quiet: {quiet.Describe()}");
-            Say(cli, $"         {quiet.DescribeCpu()}");
+            BenchServer.Say(cli, $"  quiet: {quiet.Describe()}");
+            BenchServer.Say(cli, $"         {quiet.DescribeCpu()}");
 
             var offset = settings.Tenants * settings.Docs;
             using var stop = new CancellationTokenSource();
@@ -349,11 +302,11 @@ internal static class BenchApiCommand
 
             var uploaded = await uploads.ConfigureAwait(false);
             var ratio = quiet.P99Ms > 0 ? Math.Round(busy.P99Ms / quiet.P99Ms, 2) : double.NaN;
-            Say(cli, $"  noisy: {busy.Describe()}");
-            Say(cli, $"         {busy.DescribeCpu()}");
-            Say(cli, FormattableString.Invariant(
+            BenchServer.Say(cli, $"  noisy: {busy.Describe()}");
+            BenchServer.Say(cli, $"         {busy.DescribeCpu()}");
+            BenchServer.Say(cli, FormattableString.Invariant(
                 $"  meanwhile {NoisySlug}: {uploaded.Uploads} uploads, {uploaded.DocumentsAdded} documents added ({uploaded.DocumentsPerSecond:F1}/s), {uploaded.Chunks} chunks ({uploaded.ChunksPerSecond:F1}/s), {uploaded.Throttled} throttled (429), {uploaded.Errors} errors in {uploaded.Seconds:F1} s"));
-            Say(cli, FormattableString.Invariant($"  p99 noisy / quiet: {busy.P99Ms:F1} / {quiet.P99Ms:F1} ms = {ratio:F2}x (target <= {TargetNeighbourRatio}x)"));
+            BenchServer.Say(cli, FormattableString.Invariant($"  p99 noisy / quiet: {busy.P99Ms:F1} / {quiet.P99Ms:F1} ms = {ratio:F2}x (target <= {TargetNeighbourRatio}x)"));
             return new NeighbourFigures(quietTarget.Tenant, NoisySlug, ingestConcurrency, quiet, busy, uploaded, ratio);
         }
         finally
@@ -362,36 +315,4 @@ internal static class BenchApiCommand
             database.Sessions.Invalidate(noisySlug);
         }
     }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            var fields = File.ReadAllText("/proc/loadavg").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return fields.Length >= 3 ? $"{fields[0]} {fields[1]} {fields[2]}" : "unknown";
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "unknown";
-        }
-    }
-
-    private static void Say(CliContext cli, string line)
-    {
-        if (cli.Json)
-        {
-            Console.Error.WriteLine(line);
-        }
-        else
-        {
-            Console.WriteLine(line);
-        }
-    }
-
-    /// <summary>The benchmark could not run (the server misbehaved); exit code 1.</summary>
-    private sealed class TenantRagBenchException(string message) : TenantRagException(message);
 }
