@@ -32,9 +32,9 @@ internal static class RagServices
         services.AddSingleton(sp => new IngestionPipeline(database.Documents,
             embeddings ?? new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1 }, sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()),
             sp.GetRequiredService<ITokenCounter>(), loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(sp => new VectorIndexCache(logger: sp.GetRequiredService<ILogger<VectorIndexCache>>()));
+        services.AddSingleton(sp => new RetrievalIndexCache(logger: sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));
         services.AddSingleton(sp => new SearchService(database.Search, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            sp.GetRequiredService<VectorIndexCache>(), new SearchServiceOptions(), sp.GetRequiredService<ILogger<SearchService>>()));
+            sp.GetRequiredService<RetrievalIndexCache>(), new SearchServiceOptions(), sp.GetRequiredService<ILogger<SearchService>>()));
         services.AddSingleton(sp =>
         {
             var endpoint = ChatEndpointOptions.FromEnvironment();

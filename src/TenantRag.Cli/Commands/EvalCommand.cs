@@ -86,7 +86,7 @@ internal static class EvalCommand
         var progress = new EvalProgress();
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         using var generator = new MiniLmEmbeddingGenerator();
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer);
         // No query vector cache: every timed query pays for its own embedding, as the latency target requires.
         var search = new SearchService(database.Search, generator, cache, new SearchServiceOptions { QueryEmbeddingCacheSize = 0 });

@@ -57,7 +57,7 @@ internal static class SearchCommands
 
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         using var generator = new MiniLmEmbeddingGenerator();
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var service = new SearchService(database.Search, generator, cache);
         var result = await service.SearchAsync(context, query, k, options, cli.CancellationToken).ConfigureAwait(false);
 
@@ -130,7 +130,7 @@ internal static class SearchCommands
 
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         using var generator = new MiniLmEmbeddingGenerator();
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         using var chat = endpoint is null ? null : new OpenAICompatibleChatClient(endpoint);
         var service = new AnswerService(new SearchService(database.Search, generator, cache), chat);
 

@@ -16,10 +16,13 @@ public interface ISearchSession : IAsyncDisposable
     Task<IReadOnlyList<(EmbeddingModel Model, long Chunks)>> EmbeddingModelsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Streams one partition's vectors of <paramref name="model"/>: chunk id, owner, private flag, vector. Returns the count.</summary>
-    Task<int> LoadVectorsAsync(VectorPartition partition, EmbeddingModel model, Action<long, string, bool, float[]> sink, CancellationToken cancellationToken = default);
+    Task<int> LoadVectorsAsync(IndexPartition partition, EmbeddingModel model, Action<long, string, bool, float[]> sink, CancellationToken cancellationToken = default);
 
-    /// <summary>Full-text search (any query word may match), best first.</summary>
-    Task<IReadOnlyList<(long ChunkId, float Score)>> LexicalSearchAsync(string query, int k, CancellationToken cancellationToken = default);
+    /// <summary>The distinct normalised terms of <paramref name="query"/>, made the way chunks' terms are (same language, stemming and stop words).</summary>
+    Task<IReadOnlyList<string>> QueryTermsAsync(string query, CancellationToken cancellationToken = default);
+
+    /// <summary>Streams one partition's chunks with their full-text terms. Returns the count.</summary>
+    Task<int> LoadTermsAsync(IndexPartition partition, Action<ChunkTerms> sink, CancellationToken cancellationToken = default);
 
     /// <summary>Visible chunks with their documents, in the order of <paramref name="ids"/>.</summary>
     Task<IReadOnlyList<ChunkDetails>> GetChunksAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken = default);

@@ -22,11 +22,14 @@ public sealed class PostgresSearchStore(TenantConnectionFactory sessions) : ISea
         public Task<IReadOnlyList<(EmbeddingModel Model, long Chunks)>> EmbeddingModelsAsync(CancellationToken cancellationToken = default) =>
             ChunkStore.EmbeddingModelsAsync(session, cancellationToken);
 
-        public Task<int> LoadVectorsAsync(VectorPartition partition, EmbeddingModel model, Action<long, string, bool, float[]> sink, CancellationToken cancellationToken = default) =>
+        public Task<int> LoadVectorsAsync(IndexPartition partition, EmbeddingModel model, Action<long, string, bool, float[]> sink, CancellationToken cancellationToken = default) =>
             ChunkStore.LoadVectorsAsync(session, partition, model, sink, cancellationToken);
 
-        public Task<IReadOnlyList<(long ChunkId, float Score)>> LexicalSearchAsync(string query, int k, CancellationToken cancellationToken = default) =>
-            ChunkStore.LexicalSearchAsync(session, query, k, cancellationToken);
+        public Task<IReadOnlyList<string>> QueryTermsAsync(string query, CancellationToken cancellationToken = default) =>
+            ChunkStore.QueryTermsAsync(session, query, cancellationToken);
+
+        public Task<int> LoadTermsAsync(IndexPartition partition, Action<ChunkTerms> sink, CancellationToken cancellationToken = default) =>
+            ChunkStore.LoadTermsAsync(session, partition, sink, cancellationToken);
 
         public Task<IReadOnlyList<ChunkDetails>> GetChunksAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken = default) =>
             ChunkStore.GetChunksAsync(session, ids, cancellationToken);

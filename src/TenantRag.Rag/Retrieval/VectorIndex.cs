@@ -19,7 +19,7 @@ namespace TenantRag.Rag.Retrieval;
 /// makes large searches several times faster, since a full float scan is limited by memory bandwidth.
 /// </para>
 /// </remarks>
-public sealed class VectorIndex
+public sealed class VectorIndex : IRetrievalIndex
 {
     /// <summary>Indexes with at least this many rows keep an int8 copy of their vectors for a faster first pass.</summary>
     public const int QuantizationMinRows = 4096;

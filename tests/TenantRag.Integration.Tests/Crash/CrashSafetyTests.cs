@@ -59,7 +59,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
 
         var acknowledged = new AcknowledgingRepository(database.Documents);
         var slow = new SlowEmbeddings(new FakeEmbeddingGenerator(), TimeSpan.FromMilliseconds(40));
-        var search = new SearchService(database.Search, slow, new VectorIndexCache());
+        var search = new SearchService(database.Search, slow, new RetrievalIndexCache());
         var ingest = Task.Run(async () =>
         {
             try

@@ -19,7 +19,7 @@ public sealed class EvalEndToEndTests(PostgresServer server) : IAsyncLifetime
     private const int DistractorsPerQuery = 5;
 
     private readonly HashingEmbeddingGenerator _embeddings = new();
-    private readonly VectorIndexCache _cache = new();
+    private readonly RetrievalIndexCache _cache = new();
     private TenantRagDatabase? _database;
     private BeirDataset? _slice;
 

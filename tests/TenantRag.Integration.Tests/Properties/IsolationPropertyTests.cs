@@ -35,7 +35,7 @@ public sealed class IsolationPropertyTests(PostgresServer server)
     {
         await using var database = await server.OpenInstallationAsync("prop");
         var embeddings = new BagOfWordsEmbeddingGenerator();
-        var search = new SearchService(database.Search, embeddings, new VectorIndexCache());
+        var search = new SearchService(database.Search, embeddings, new RetrievalIndexCache());
         var replay = int.TryParse(Environment.GetEnvironmentVariable("TENANTRAG_PROPERTY_SEED"), CultureInfo.InvariantCulture, out var s) ? s : (int?)null;
         for (var sequence = 0; sequence < (replay is null ? Sequences : 1); sequence++)
         {

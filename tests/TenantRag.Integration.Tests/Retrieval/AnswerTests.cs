@@ -14,7 +14,7 @@ public sealed partial class AnswerTests(PostgresServer server, MiniLmFixture mod
 {
     private const string Prefix = "srch_answer";
 
-    private readonly VectorIndexCache _cache = new();
+    private readonly RetrievalIndexCache _cache = new();
     private Postgres.TenantRagDatabase? _database;
 
     public async ValueTask InitializeAsync() => _database = await server.OpenInstallationAsync(Prefix);

@@ -25,7 +25,7 @@ public sealed class CacheInvalidationTests(PostgresServer server)
         var tenant = await Corpus.TenantAsync(first, mode);
         var alice = Corpus.As(tenant, "alice");
         await Corpus.AddAsync(first, alice, embeddings, "Harbour", "Boats leave the harbour at dawn.");
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var search = new SearchService(first.Search, embeddings, cache);
         var vectorOnly = RetrievalOptions.Default with { Retriever = RetrieverKind.Vector };
 

@@ -23,7 +23,7 @@ public sealed class EmbeddingModelMismatchTests(PostgresServer server)
         var tenant = await Corpus.TenantAsync(database, TenancyMode.Shared);
         var alice = Corpus.As(tenant, "alice");
         await Corpus.AddAsync(database, alice, stored, "Comets", "Comets grow tails of gas and dust near the sun.");
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var search = new SearchService(database.Search, configured, cache);
 
         var error = await Assert.ThrowsAsync<EmbeddingModelMismatchException>(() => search.SearchAsync(alice, "comet tail", 5, cancellationToken: ct));
@@ -50,7 +50,7 @@ public sealed class EmbeddingModelMismatchTests(PostgresServer server)
         var bob = Corpus.As(tenant, "bob");
         var comets = await Corpus.AddAsync(database, alice, stored, "Comets", "Comets grow tails of gas and dust near the sun.\n\nTheir nucleus is ice and rock.");
         var diary = await Corpus.AddAsync(database, bob, stored, "Bob's diary", "Bob watched a comet with a long tail last night.", DocumentVisibility.Private);
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var search = new SearchService(database.Search, configured, cache);
         var vectorOnly = RetrievalOptions.Default with { Retriever = RetrieverKind.Vector };
         var reembedder = new Reembedder(new PostgresReembedStore(database), configured, batchSize: 2);

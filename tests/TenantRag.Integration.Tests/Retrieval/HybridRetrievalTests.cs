@@ -23,7 +23,7 @@ public sealed class HybridRetrievalTests(PostgresServer server, MiniLmFixture mo
             ids[title] = await Corpus.AddAsync(database, alice, model.Generator, title, text);
         }
 
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var search = new SearchService(database.Search, model.Generator, cache);
         var lexical = RetrievalOptions.Default with { Retriever = RetrieverKind.Lexical };
 

@@ -7,8 +7,9 @@ using TenantRag.Testing;
 namespace TenantRag.Integration.Tests.Retrieval;
 
 /// <summary>
-/// Full-text ranking: rare words outweigh common ones (IDF), any word may match, and the plan through the GIN index
-/// (taken when <c>@@</c> is LEAKPROOF, so that row-level security lets the index be used) ranks like the scanning plan.
+/// Full-text ranking: rare words outweigh common ones (IDF), any word may match, the in-process index scores exactly as
+/// the database computes the same BM25 formula from the stored tsvectors, and another user's private chunks count for
+/// nothing.
 /// </summary>
 public sealed class LexicalSearchTests(PostgresServer server)
 {
@@ -28,7 +29,7 @@ public sealed class LexicalSearchTests(PostgresServer server)
         var ct = TestContext.Current.CancellationToken;
         await using var database = await server.OpenInstallationAsync(Prefix);
         var (alice, ids) = await LibraryAsync(database, TenancyMode.Shared);
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var search = new SearchService(database.Search, new BagOfWordsEmbeddingGenerator(), cache);
         var lexical = RetrievalOptions.Default with { Retriever = RetrieverKind.Lexical };
 
@@ -40,24 +41,88 @@ public sealed class LexicalSearchTests(PostgresServer server)
         Assert.All(result.Hits, h => Assert.True(h.LexicalScore > 0));
     }
 
-    [Fact]
-    public async Task LexicalSearchAsync_LeakproofMatchOperator_UsesTheGinIndexAndRanksAsTheScan()
+    [Theory]
+    [InlineData(TenancyMode.Shared)]
+    [InlineData(TenancyMode.Dedicated)]
+    public async Task LexicalSearchAsync_InProcessIndex_ScoresAsTheDatabaseComputesTheSameFormula(TenancyMode mode)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var database = await server.OpenInstallationAsync(Prefix);
-        var (scanned, _) = await LibraryAsync(database, TenancyMode.Shared);
-        var (indexed, _) = await LibraryAsync(database, TenancyMode.Dedicated);
-        var tenant = await database.Sessions.ResolveAsync(indexed.Tenant, ct);
+        var (alice, _) = await LibraryAsync(database, mode);
+        var embeddings = new BagOfWordsEmbeddingGenerator();
 
-        // A superuser's decision, per database: only then may row-level security let @@ use the GIN index.
-        await server.ExecuteAsync(tenant.Database, "ALTER FUNCTION pg_catalog.ts_match_vq(tsvector, tsquery) LEAKPROOF");
-        var viaScan = await LexicalAsync(database, scanned, "Does the study show zebrafish?", ct);
-        var viaIndex = await LexicalAsync(database, indexed, "Does the study show zebrafish?", ct);
-        var leakproof = await server.ScalarAsync<bool>(tenant.Database, "SELECT proleakproof FROM pg_proc WHERE oid = 'ts_match_vq'::regproc");
+        // Repeats, heading words and a private chunk of alice's own exercise term frequency, weights and both partitions.
+        await Corpus.AddAsync(database, alice, embeddings, "Zebrafish hearts", "Zebrafish zebrafish regenerate; the heart heals.", DocumentVisibility.Tenant);
+        await Corpus.AddAsync(database, alice, embeddings, "Private notes", "Study notes about zebrafish and glaciers.", DocumentVisibility.Private);
+        using var cache = new RetrievalIndexCache();
+        var search = new SearchService(database.Search, embeddings, cache);
+        var lexical = RetrievalOptions.Default with { Retriever = RetrieverKind.Lexical };
 
-        Assert.True(leakproof);
-        Assert.Equal(3, viaIndex.Count);
-        Assert.Equal(viaScan.Select(h => h.Score), viaIndex.Select(h => h.Score));
+        foreach (var query in new[] { "Does the study show zebrafish?", "heart regeneration in zebrafish", "glaciers move", "results of patients" })
+        {
+            var expected = await DatabaseRankingAsync(database, alice, query, ct);
+            var actual = (await search.SearchAsync(alice, query, 10, lexical, ct)).Hits;
+
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected.Select(e => e.ChunkId), actual.Select(h => h.Chunk.Id));
+            Assert.All(expected.Zip(actual), pair => Assert.Equal(pair.First.Score, pair.Second.LexicalScore!.Value, 4));
+        }
+    }
+
+    [Fact]
+    public async Task LexicalSearchAsync_AnotherUsersPrivateChunk_IsNeitherFoundNorCountedInWordStatistics()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await server.OpenInstallationAsync(Prefix);
+        var (alice, _) = await LibraryAsync(database, TenancyMode.Shared);
+        var bob = TenantContext.For(alice.Tenant, UserId.Parse("bob"));
+        var embeddings = new BagOfWordsEmbeddingGenerator();
+        using var cache = new RetrievalIndexCache();
+        var search = new SearchService(database.Search, embeddings, cache);
+        var lexical = RetrievalOptions.Default with { Retriever = RetrieverKind.Lexical };
+        var before = await search.SearchAsync(bob, "zebrafish study", 10, lexical, ct);
+
+        var secret = await Corpus.AddAsync(database, alice, embeddings, "Alice private", "Zebrafish zebrafish study secret.", DocumentVisibility.Private);
+        var asBob = await search.SearchAsync(bob, "zebrafish study", 10, lexical, ct);
+        var asAlice = await search.SearchAsync(alice, "zebrafish study", 10, lexical, ct);
+
+        Assert.DoesNotContain(secret, asBob.Hits.Select(h => h.Chunk.DocumentId));
+        Assert.Equal(before.Hits.Select(h => (h.Chunk.Id, h.LexicalScore)), asBob.Hits.Select(h => (h.Chunk.Id, h.LexicalScore)));
+        Assert.Equal(secret, asAlice.Hits[0].Chunk.DocumentId);
+    }
+
+    // The ranking LexicalIndex implements, computed by PostgreSQL alone in the caller's session: ts_rank of each query
+    // word alone (weights {D 0.1, C 0.2, B 0.4, A 1.0}) over its value for one text occurrence is the term frequency.
+    private const string DatabaseRankingSql = """
+        WITH t AS MATERIALIZED (
+            SELECT u.i, to_tsquery('simple', quote_literal(u.l)) AS tq
+            FROM unnest(tsvector_to_array(to_tsvector('english', $2))) WITH ORDINALITY AS u(l, i)),
+        a AS MATERIALIZED (SELECT c.id, c.tsv, 0.7 + 0.3 * length(c.tsv) / 64.0 AS norm FROM public.chunks c WHERE c.tenant_id = $1),
+        n AS MATERIALIZED (SELECT count(*)::float8 AS n FROM a),
+        p AS MATERIALIZED (SELECT a.id, t.i FROM a JOIN t ON a.tsv @@ t.tq),
+        w AS MATERIALIZED (
+            SELECT t.i, t.tq, ln(1 + (n.n - d.df + 0.5) / (d.df + 0.5)) AS idf
+            FROM (SELECT p.i, count(*)::float8 AS df FROM p GROUP BY p.i) d JOIN t ON t.i = d.i, n)
+        SELECT a.id, sum(w.idf * r.tf * 1.9 / (r.tf + 0.9 * a.norm))::real AS score
+        FROM p JOIN a ON a.id = p.id JOIN w ON w.i = p.i
+        CROSS JOIN LATERAL (SELECT ts_rank('{0.1, 0.2, 0.4, 1.0}', a.tsv, w.tq, 0) / 0.243170664 AS tf) r
+        GROUP BY a.id ORDER BY score DESC, a.id LIMIT 10
+        """;
+
+    private static async Task<List<(long ChunkId, float Score)>> DatabaseRankingAsync(Postgres.TenantRagDatabase database, TenantContext who, string query, CancellationToken ct)
+    {
+        await using var session = await database.Sessions.OpenSessionAsync(who, ct);
+        await using var cmd = session.CreateCommand(DatabaseRankingSql);
+        cmd.Parameters.Add(new() { Value = who.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = query });
+        var ranking = new List<(long, float)>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            ranking.Add((reader.GetInt64(0), reader.GetFloat(1)));
+        }
+
+        return ranking;
     }
 
     private static async Task<(TenantContext Alice, Dictionary<string, Guid> Ids)> LibraryAsync(Postgres.TenantRagDatabase database, TenancyMode mode)
@@ -72,11 +137,5 @@ public sealed class LexicalSearchTests(PostgresServer server)
         }
 
         return (alice, ids);
-    }
-
-    private static async Task<IReadOnlyList<(long ChunkId, float Score)>> LexicalAsync(Postgres.TenantRagDatabase database, TenantContext who, string query, CancellationToken ct)
-    {
-        await using var session = await database.Search.OpenAsync(who, ct);
-        return await session.LexicalSearchAsync(query, 10, ct);
     }
 }

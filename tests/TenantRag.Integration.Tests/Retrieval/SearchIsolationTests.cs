@@ -41,7 +41,7 @@ public sealed class SearchIsolationTests(PostgresServer server)
         var handbook = await Corpus.AddAsync(database, alice, embeddings, "Team handbook", "The team handbook explains the zebra office rules and the review calendar.");
         var bobPrivate = await Corpus.AddAsync(database, bob, embeddings, "Bob's notes", "Bob keeps private notes about the zebra garden and his bonus ideas.", DocumentVisibility.Private);
         var neighbours = await Corpus.AddAsync(database, carol, embeddings, "Neighbour review", "Zebra bonus salary review of the neighbouring tenant.");
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var search = new SearchService(database.Search, embeddings, cache);
 
         var aliceSees = await search.SearchAsync(alice, Query, 10, cancellationToken: ct);
@@ -56,7 +56,7 @@ public sealed class SearchIsolationTests(PostgresServer server)
         var carolSees = await search.SearchAsync(carol, Query, 100, cancellationToken: ct);
 
         Assert.Contains(alicePrivate, aliceSees.Hits.Select(h => h.Chunk.DocumentId));
-        Assert.Equal(2, cachedAfterAlice);
+        Assert.Equal(4, cachedAfterAlice); // vector and full-text: the tenant partition and alice's own
         foreach (var result in bobSees)
         {
             Assert.DoesNotContain(alicePrivate, result.Hits.Select(h => h.Chunk.DocumentId));
@@ -67,7 +67,7 @@ public sealed class SearchIsolationTests(PostgresServer server)
 
         Assert.Equal(new[] { handbook, bobPrivate }.Order(), bobDocuments.Documents.Select(d => d.DocumentId).Order());
         Assert.Equal([neighbours], carolSees.Hits.Select(h => h.Chunk.DocumentId).Distinct());
-        Assert.Equal(5, cache.GetStatistics().Entries);
+        Assert.Equal(10, cache.GetStatistics().Entries); // both kinds: two tenant partitions, three users' own
     }
 
     [Theory]
@@ -85,7 +85,7 @@ public sealed class SearchIsolationTests(PostgresServer server)
         var alicePrivate = await Corpus.AddAsync(database, alice, embeddings, "Salary review", "Alice's private salary review says the zebra bonus is confidential.", DocumentVisibility.Private);
         var handbook = await Corpus.AddAsync(database, alice, embeddings, "Team handbook", "The zebra bonus is paid each spring after the salary review.");
         var neighbours = await Corpus.AddAsync(database, Corpus.As(neighbour, "carol"), embeddings, "Neighbour review", "The neighbouring tenant's zebra bonus salary review is secret.");
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var answers = new AnswerService(new SearchService(database.Search, embeddings, cache));
 
         var aliceAnswer = await answers.AskAsync(alice, "What does the salary review say about the zebra bonus?", 10, ct);

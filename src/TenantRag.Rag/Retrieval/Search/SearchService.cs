@@ -12,13 +12,13 @@ using TenantRag.Tenancy;
 namespace TenantRag.Rag.Retrieval.Search;
 
 /// <summary>
-/// Searches a tenant's chunks for a caller: vector search on the cached in-process indexes and PostgreSQL full-text
-/// search, fused by weighted reciprocal rank, all inside one read transaction under the caller's tenant and user.
+/// Searches a tenant's chunks for a caller: vector and full-text (BM25) search on cached in-process indexes, fused by
+/// weighted reciprocal rank, all inside one read transaction under the caller's tenant and user.
 /// Thread-safe; keep one per process (it holds the per-tenant model check cache).
 /// </summary>
 /// <remarks>
-/// The query is embedded on a worker thread while the session reads the data version and runs the full-text query, so
-/// a search costs about the larger of the two plus the in-memory vector scan. Results are read back through the
+/// The query is embedded on a worker thread while the session reads the data version and the query's terms and the
+/// full-text index is searched, so a search costs about the larger of the two plus the in-memory vector scan. Results are read back through the
 /// session, so row-level security has the last word on every chunk shown.
 /// </remarks>
 public sealed partial class SearchService
@@ -30,6 +30,7 @@ public sealed partial class SearchService
     private readonly ISearchStore _store;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embeddings;
     private readonly VectorRetriever _vectors;
+    private readonly LexicalRetriever _lexical;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(TenantSlug, UserId), (long Version, IReadOnlyList<(EmbeddingModel Model, long Chunks)> Models)> _models = new();
 
@@ -40,7 +41,7 @@ public sealed partial class SearchService
     /// <param name="options">Settings; null for the defaults.</param>
     /// <param name="logger">Receives timings at Debug level; never query text.</param>
     /// <exception cref="ConfigurationException">The generator does not say its model name and dimensions.</exception>
-    public SearchService(ISearchStore store, IEmbeddingGenerator<string, Embedding<float>> embeddings, VectorIndexCache cache,
+    public SearchService(ISearchStore store, IEmbeddingGenerator<string, Embedding<float>> embeddings, RetrievalIndexCache cache,
         SearchServiceOptions? options = null, ILogger<SearchService>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -50,7 +51,9 @@ public sealed partial class SearchService
         options.Retrieval.Validate();
         _store = store;
         _embeddings = embeddings;
-        _vectors = new VectorRetriever(cache, options.CacheScope);
+        var scope = options.CacheScope ?? Guid.NewGuid().ToString("N");
+        _vectors = new VectorRetriever(cache, scope);
+        _lexical = new LexicalRetriever(cache, scope);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Defaults = options.Retrieval;
         QueryModel = ModelOf(embeddings);
@@ -165,7 +168,7 @@ public sealed partial class SearchService
             if (useLexical)
             {
                 var lexicalStarted = Stopwatch.GetTimestamp();
-                lexical = await session.LexicalSearchAsync(query, depth, cancellationToken).ConfigureAwait(false);
+                lexical = await _lexical.SearchAsync(session, version, query, depth, cancellationToken).ConfigureAwait(false);
                 lexicalMs = Stopwatch.GetElapsedTime(lexicalStarted).TotalMilliseconds;
             }
 

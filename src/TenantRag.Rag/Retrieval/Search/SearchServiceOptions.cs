@@ -7,8 +7,8 @@ public sealed class SearchServiceOptions
     public RetrievalOptions Retrieval { get; set; } = RetrievalOptions.Default;
 
     /// <summary>
-    /// Names the installation in the keys of the shared vector index cache. Needed only when services of several
-    /// installations (databases) share one <see cref="VectorIndexCache"/>; null gives this service a scope of its own.
+    /// Names the installation in the keys of the shared index cache (vector and full-text). Needed only when services of several
+    /// installations (databases) share one <see cref="RetrievalIndexCache"/>; null gives this service a scope of its own.
     /// </summary>
     public string? CacheScope { get; set; }
 

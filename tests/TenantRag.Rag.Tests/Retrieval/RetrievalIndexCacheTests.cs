@@ -2,7 +2,7 @@ using TenantRag.Rag.Retrieval;
 
 namespace TenantRag.Rag.Tests.Retrieval;
 
-public sealed class VectorIndexCacheTests
+public sealed class RetrievalIndexCacheTests
 {
     private const int Dimensions = 384;
 
@@ -11,7 +11,7 @@ public sealed class VectorIndexCacheTests
     [Fact]
     public async Task Same_version_is_served_from_the_cache()
     {
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var loads = 0;
         Task<VectorIndex> Loader(CancellationToken _)
         {
@@ -24,19 +24,19 @@ public sealed class VectorIndexCacheTests
 
         Assert.Same(first, second);
         Assert.Equal(1, loads);
-        Assert.Equal(new VectorIndexCacheStatistics(1, first.EstimatedBytes, Hits: 1, Loads: 1, Evictions: 0), cache.GetStatistics());
+        Assert.Equal(new RetrievalIndexCacheStatistics(1, first.EstimatedBytes, Hits: 1, Loads: 1, Evictions: 0), cache.GetStatistics());
     }
 
     [Fact]
     public async Task Version_change_triggers_a_reload()
     {
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var v1 = CreateIndex(rows: 10, seed: 1);
         var v2 = CreateIndex(rows: 12, seed: 2);
 
         Assert.Same(v1, await cache.GetOrLoadAsync("db|t1", 1, _ => Task.FromResult(v1), Ct));
         Assert.Same(v2, await cache.GetOrLoadAsync("db|t1", 2, _ => Task.FromResult(v2), Ct));
-        Assert.Same(v2, await cache.GetOrLoadAsync("db|t1", 2, _ => throw new InvalidOperationException("must not reload"), Ct));
+        Assert.Same(v2, await cache.GetOrLoadAsync<VectorIndex>("db|t1", 2, _ => throw new InvalidOperationException("must not reload"), Ct));
 
         var statistics = cache.GetStatistics();
         Assert.Equal(1, statistics.Entries);
@@ -47,7 +47,7 @@ public sealed class VectorIndexCacheTests
     [Fact]
     public async Task Keys_are_independent()
     {
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var a = CreateIndex(rows: 5, seed: 1);
         var b = CreateIndex(rows: 5, seed: 2);
 
@@ -64,7 +64,7 @@ public sealed class VectorIndexCacheTests
         var c = CreateIndex(rows: 100, seed: 3);
 
         // Room for two of the three.
-        using var cache = new VectorIndexCache(new VectorIndexCacheOptions { MemoryBudgetBytes = (2 * a.EstimatedBytes) + 100 });
+        using var cache = new RetrievalIndexCache(new RetrievalIndexCacheOptions { MemoryBudgetBytes = (2 * a.EstimatedBytes) + 100 });
         await cache.GetOrLoadAsync("a", 1, _ => Task.FromResult(a), Ct);
         await cache.GetOrLoadAsync("b", 1, _ => Task.FromResult(b), Ct);
         await cache.GetOrLoadAsync("a", 1, _ => Task.FromResult(a), Ct); // a is now more recent than b
@@ -76,8 +76,8 @@ public sealed class VectorIndexCacheTests
         Assert.True(statistics.EstimatedBytes <= cache.MemoryBudgetBytes);
 
         var reloadedB = 0;
-        await cache.GetOrLoadAsync("a", 1, _ => throw new InvalidOperationException("a was evicted"), Ct);
-        await cache.GetOrLoadAsync("c", 1, _ => throw new InvalidOperationException("c was evicted"), Ct);
+        await cache.GetOrLoadAsync<VectorIndex>("a", 1, _ => throw new InvalidOperationException("a was evicted"), Ct);
+        await cache.GetOrLoadAsync<VectorIndex>("c", 1, _ => throw new InvalidOperationException("c was evicted"), Ct);
         await cache.GetOrLoadAsync("b", 1, _ =>
         {
             reloadedB++;
@@ -92,7 +92,7 @@ public sealed class VectorIndexCacheTests
     {
         var small = CreateIndex(rows: 1, seed: 1);
         var large = CreateIndex(rows: 1000, seed: 2);
-        using var cache = new VectorIndexCache(new VectorIndexCacheOptions { MemoryBudgetBytes = small.EstimatedBytes * 10 });
+        using var cache = new RetrievalIndexCache(new RetrievalIndexCacheOptions { MemoryBudgetBytes = small.EstimatedBytes * 10 });
         await cache.GetOrLoadAsync("small", 1, _ => Task.FromResult(small), Ct);
 
         Assert.Same(large, await cache.GetOrLoadAsync("large", 1, _ => Task.FromResult(large), Ct));
@@ -105,7 +105,7 @@ public sealed class VectorIndexCacheTests
     [Fact]
     public async Task Concurrent_requests_for_the_same_key_load_once()
     {
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var index = CreateIndex(rows: 50, seed: 1);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var loads = 0;
@@ -131,7 +131,7 @@ public sealed class VectorIndexCacheTests
     [Fact]
     public async Task Failed_load_reaches_every_waiter_and_the_next_request_retries()
     {
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         async Task<VectorIndex> Failing(CancellationToken cancellationToken)
         {
@@ -154,7 +154,7 @@ public sealed class VectorIndexCacheTests
     [Fact]
     public async Task A_cancelled_caller_does_not_cancel_the_shared_load()
     {
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var index = CreateIndex(rows: 3, seed: 1);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         async Task<VectorIndex> Loader(CancellationToken cancellationToken)
@@ -171,13 +171,13 @@ public sealed class VectorIndexCacheTests
 
         release.SetResult();
         Assert.Same(index, await patient);
-        Assert.Same(index, await cache.GetOrLoadAsync("db|t1", 1, _ => throw new InvalidOperationException("cached"), Ct));
+        Assert.Same(index, await cache.GetOrLoadAsync<VectorIndex>("db|t1", 1, _ => throw new InvalidOperationException("cached"), Ct));
     }
 
     [Fact]
     public async Task Invalidate_and_clear_drop_entries()
     {
-        using var cache = new VectorIndexCache();
+        using var cache = new RetrievalIndexCache();
         var index = CreateIndex(rows: 3, seed: 1);
         await cache.GetOrLoadAsync("a", 1, _ => Task.FromResult(index), Ct);
         await cache.GetOrLoadAsync("b", 1, _ => Task.FromResult(index), Ct);
@@ -194,7 +194,7 @@ public sealed class VectorIndexCacheTests
     [Fact]
     public async Task Disposed_cache_rejects_requests()
     {
-        var cache = new VectorIndexCache();
+        var cache = new RetrievalIndexCache();
         cache.Dispose();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(
@@ -204,8 +204,8 @@ public sealed class VectorIndexCacheTests
     [Fact]
     public void Budget_must_be_positive()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new VectorIndexCache(new VectorIndexCacheOptions { MemoryBudgetBytes = 0 }));
-        Assert.Equal(512L * 1024 * 1024, new VectorIndexCacheOptions().MemoryBudgetBytes);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalIndexCache(new RetrievalIndexCacheOptions { MemoryBudgetBytes = 0 }));
+        Assert.Equal(512L * 1024 * 1024, new RetrievalIndexCacheOptions().MemoryBudgetBytes);
     }
 
     private static VectorIndex CreateIndex(int rows, int seed) =>

@@ -5,21 +5,22 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace TenantRag.Rag.Retrieval;
 
 /// <summary>
-/// Keeps recently used <see cref="VectorIndex"/> instances in memory, keyed by a caller-chosen string (such as
-/// <c>"database|tenant"</c>) and tagged with the data version they were loaded at. Thread-safe.
+/// Keeps recently used retrieval indexes (<see cref="VectorIndex"/>, <see cref="LexicalIndex"/>) in memory under one
+/// budget, keyed by a caller-chosen string (such as <c>"database|tenant|kind"</c>) and tagged with the data version they
+/// were loaded at. Thread-safe.
 /// </summary>
 /// <remarks>
 /// <para>
 /// A cached index is returned only while its version equals the caller's current version; otherwise it is reloaded.
 /// Concurrent requests for the same key and version share one load. Least recently used indexes are evicted so the
-/// sum of <see cref="VectorIndex.EstimatedBytes"/> stays within <see cref="VectorIndexCacheOptions.MemoryBudgetBytes"/>.
+/// sum of <see cref="IRetrievalIndex.EstimatedBytes"/> stays within <see cref="RetrievalIndexCacheOptions.MemoryBudgetBytes"/>.
 /// </para>
 /// <para>
 /// A load keeps running when the callers waiting for it are cancelled, since its result is cached for the next request;
 /// the loader's token is cancelled only when the cache is disposed.
 /// </para>
 /// </remarks>
-public sealed partial class VectorIndexCache : IDisposable
+public sealed partial class RetrievalIndexCache : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -40,9 +41,9 @@ public sealed partial class VectorIndexCache : IDisposable
     /// <summary>Creates an empty cache.</summary>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     /// <param name="logger">Receives load and eviction diagnostics (keys and sizes only).</param>
-    public VectorIndexCache(VectorIndexCacheOptions? options = null, ILogger<VectorIndexCache>? logger = null)
+    public RetrievalIndexCache(RetrievalIndexCacheOptions? options = null, ILogger<RetrievalIndexCache>? logger = null)
     {
-        options ??= new VectorIndexCacheOptions();
+        options ??= new RetrievalIndexCacheOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MemoryBudgetBytes, nameof(options));
         _budgetBytes = options.MemoryBudgetBytes;
         _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -61,11 +62,13 @@ public sealed partial class VectorIndexCache : IDisposable
     /// <param name="cancellationToken">Stops this caller's wait (not a load other callers may be waiting for).</param>
     /// <returns>The index.</returns>
     /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
-    public async Task<VectorIndex> GetOrLoadAsync(
+    /// <exception cref="InvalidCastException">An index of another type is cached under <paramref name="key"/>.</exception>
+    public async Task<TIndex> GetOrLoadAsync<TIndex>(
         string key,
         long currentVersion,
-        Func<CancellationToken, Task<VectorIndex>> loader,
+        Func<CancellationToken, Task<TIndex>> loader,
         CancellationToken cancellationToken = default)
+        where TIndex : class, IRetrievalIndex
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(loader);
@@ -81,7 +84,7 @@ public sealed partial class VectorIndexCache : IDisposable
                 _recency.Remove(entry.Node);
                 _recency.AddFirst(entry.Node);
                 _hits++;
-                return entry.Index;
+                return (TIndex)entry.Index;
             }
 
             if (_pending.TryGetValue((key, currentVersion), out var existing))
@@ -101,10 +104,10 @@ public sealed partial class VectorIndexCache : IDisposable
         if (startLoad)
         {
             // Not awaited here: the load's outcome reaches every caller, this one included, through pending.Completion.
-            _ = LoadAsync(key, currentVersion, pending, loader);
+            _ = LoadAsync(key, currentVersion, pending, async token => await loader(token).ConfigureAwait(false));
         }
 
-        return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (TIndex)await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Drops the index cached under <paramref name="key"/>, if any.</summary>
@@ -138,11 +141,11 @@ public sealed partial class VectorIndexCache : IDisposable
 
     /// <summary>Returns a snapshot of the cache's counters.</summary>
     /// <returns>The counters.</returns>
-    public VectorIndexCacheStatistics GetStatistics()
+    public RetrievalIndexCacheStatistics GetStatistics()
     {
         lock (_gate)
         {
-            return new VectorIndexCacheStatistics(_entries.Count, _totalBytes, _hits, _loads, _evictions);
+            return new RetrievalIndexCacheStatistics(_entries.Count, _totalBytes, _hits, _loads, _evictions);
         }
     }
 
@@ -166,10 +169,10 @@ public sealed partial class VectorIndexCache : IDisposable
         _disposal.Dispose();
     }
 
-    private async Task LoadAsync(string key, long version, PendingLoad pending, Func<CancellationToken, Task<VectorIndex>> loader)
+    private async Task LoadAsync(string key, long version, PendingLoad pending, Func<CancellationToken, Task<IRetrievalIndex>> loader)
     {
         var stopwatch = Stopwatch.StartNew();
-        VectorIndex index;
+        IRetrievalIndex index;
         try
         {
             CancellationToken token;
@@ -180,7 +183,7 @@ public sealed partial class VectorIndexCache : IDisposable
             }
 
             index = await loader(token).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"The vector index loader for '{key}' returned null.");
+                ?? throw new InvalidOperationException($"The index loader for '{key}' returned null.");
         }
         catch (Exception exception)
         {
@@ -208,7 +211,7 @@ public sealed partial class VectorIndexCache : IDisposable
         pending.Completion.TrySetResult(index);
     }
 
-    private void Store(string key, long version, long sequence, VectorIndex index)
+    private void Store(string key, long version, long sequence, IRetrievalIndex index)
     {
         if (_entries.TryGetValue(key, out var existing))
         {
@@ -247,19 +250,19 @@ public sealed partial class VectorIndexCache : IDisposable
         _totalBytes -= entry.Index.EstimatedBytes;
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Loaded vector index {Key} at version {Version}: {Rows} rows, {Bytes} bytes in {ElapsedMs} ms")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Loaded index {Key} at version {Version}: {Rows} rows, {Bytes} bytes in {ElapsedMs} ms")]
     private partial void LogLoaded(string key, long version, int rows, long bytes, long elapsedMs);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Evicted vector index {Key} at version {Version} ({Bytes} bytes) to stay within the memory budget")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Evicted index {Key} at version {Version} ({Bytes} bytes) to stay within the memory budget")]
     private partial void LogEvicted(string key, long version, long bytes);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Vector index {Key} needs {Bytes} bytes, more than the whole cache budget of {BudgetBytes} bytes; it is used without being cached")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Index {Key} needs {Bytes} bytes, more than the whole cache budget of {BudgetBytes} bytes; it is used without being cached")]
     private partial void LogTooLargeToCache(string key, long bytes, long budgetBytes);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Loading vector index {Key} at version {Version} failed")]
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Loading index {Key} at version {Version} failed")]
     private partial void LogLoadFailed(Exception exception, string key, long version);
 
-    private sealed class Entry(string key, long version, long sequence, VectorIndex index)
+    private sealed class Entry(string key, long version, long sequence, IRetrievalIndex index)
     {
         public string Key { get; } = key;
 
@@ -267,7 +270,7 @@ public sealed partial class VectorIndexCache : IDisposable
 
         public long Sequence { get; } = sequence;
 
-        public VectorIndex Index { get; } = index;
+        public IRetrievalIndex Index { get; } = index;
 
         public LinkedListNode<Entry> Node { get; set; } = null!;
     }
@@ -276,6 +279,6 @@ public sealed partial class VectorIndexCache : IDisposable
     {
         public long Sequence { get; } = sequence;
 
-        public TaskCompletionSource<VectorIndex> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<IRetrievalIndex> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -1,10 +1,10 @@
 namespace TenantRag.Retrieval;
 
 /// <summary>
-/// A tenant's vectors are cached in two kinds of partition, each loaded through a session that row-level security
+/// A tenant's in-process indexes (vectors and full-text terms) are cached in two kinds of partition, each loaded through a session that row-level security
 /// lets see it: the tenant-wide chunks (shared by every user of the tenant) and each user's own private chunks.
 /// </summary>
-public enum VectorPartition
+public enum IndexPartition
 {
     /// <summary>Chunks of documents every user of the tenant may see.</summary>
     Tenant,

@@ -1,0 +1,61 @@
+using TenantRag.Retrieval;
+
+namespace TenantRag.Rag.Retrieval.Search;
+
+/// <summary>
+/// Full-text search over a tenant's cached <see cref="LexicalIndex"/> partitions (see <see cref="PartitionedIndexes"/>),
+/// each loaded through the caller's session from the chunks' stored terms. The query's terms come from the database
+/// too, so a query word is normalised exactly as the chunks' words were.
+/// </summary>
+/// <remarks>
+/// Scoring in process rather than in SQL matters for speed: under forced row-level security PostgreSQL may not use the
+/// full-text GIN index (its match operator is not LEAKPROOF), so each query would read every chunk of the tenant.
+/// </remarks>
+public sealed class LexicalRetriever
+{
+    private static readonly string[] Kind = ["lexical"];
+    private readonly PartitionedIndexes _partitions;
+
+    /// <summary>Creates a retriever over <paramref name="cache"/>.</summary>
+    /// <param name="cache">The index cache; it may be shared with other retrievers.</param>
+    /// <param name="scope">Distinguishes installations sharing one cache; null for a scope unique to this retriever.</param>
+    public LexicalRetriever(RetrievalIndexCache cache, string? scope = null)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        _partitions = new PartitionedIndexes(cache, scope ?? Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>The <paramref name="k"/> best chunks for <paramref name="query"/> that the session's user may see.</summary>
+    /// <param name="session">The caller's session.</param>
+    /// <param name="dataVersion">The tenant's data version, read in <paramref name="session"/>.</param>
+    /// <param name="query">The query text.</param>
+    /// <param name="k">How many hits at most.</param>
+    /// <param name="cancellationToken">Cancels the search.</param>
+    /// <returns>Chunk ids with BM25 scores, best first.</returns>
+    public async Task<IReadOnlyList<(long ChunkId, float Score)>> SearchAsync(ISearchSession session, long dataVersion, string query, int k, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var terms = await session.QueryTermsAsync(query, cancellationToken).ConfigureAwait(false);
+        if (terms.Count == 0)
+        {
+            return [];
+        }
+
+        var (shared, own) = await _partitions.GetAsync(session, Kind, dataVersion, (partition, ct) => LoadAsync(session, partition, ct), cancellationToken).ConfigureAwait(false);
+        return LexicalIndex.Search(own.Count == 0 ? [shared] : [shared, own], terms, k, session.Context.User.Value);
+    }
+
+    private static async Task<LexicalIndex> LoadAsync(ISearchSession session, IndexPartition partition, CancellationToken cancellationToken)
+    {
+        var user = session.Context.User.Value;
+        var builder = new LexicalIndexBuilder();
+        await session.LoadTermsAsync(partition, chunk =>
+        {
+            if (PartitionedIndexes.Belongs(partition, chunk.Owner, chunk.IsPrivate, user))
+            {
+                builder.Add(chunk);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return builder.Build();
+    }
+}
