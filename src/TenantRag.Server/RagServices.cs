@@ -27,10 +27,10 @@ internal static class RagServices
             services.AddSingleton<ITokenCounter>(embeddings.GetService<ITokenCounter>() ?? MiniLmTokenizer.LoadBundled());
         }
 
-        // Uploads embed with a model instance of their own on one thread (and one upload at a time, see
-        // DocumentsApi), so a tenant's bulk ingestion can take at most one core from everyone else's queries.
+        // Uploads embed with a model instance of their own on one thread at the lowest CPU priority (and one upload at a
+        // time, see DocumentsApi), so a tenant's bulk ingestion takes only the CPU time that queries leave idle.
         services.AddSingleton(sp => new IngestionPipeline(database.Documents,
-            embeddings ?? new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1 }, sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()),
+            embeddings ?? new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1, LowPriority = true }, sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()),
             sp.GetRequiredService<ITokenCounter>(), loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new RetrievalIndexCache(logger: sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));
         services.AddSingleton(sp => new SearchService(database.Search, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),

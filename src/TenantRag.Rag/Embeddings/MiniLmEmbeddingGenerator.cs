@@ -34,6 +34,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     private readonly int _maxBatchTokens;
     private readonly ILogger _logger;
     private readonly EmbeddingGeneratorMetadata _metadata;
+    private readonly LowPriorityWorker? _worker;
     private int _disposed;
 
     /// <summary>Loads the bundled model.</summary>
@@ -69,6 +70,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         }
 
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, ModelId, VectorDimensions);
+        _worker = options.LowPriority ? new LowPriorityWorker("embedding (low priority)") : null;
         LogModelLoaded(ModelId, VectorDimensions, Tokenizer.MaxSequenceLength, stopwatch.ElapsedMilliseconds);
     }
 
@@ -104,7 +106,9 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
 
         cancellationToken.ThrowIfCancellationRequested();
         var inputs = values as IReadOnlyList<string> ?? values.ToList();
-        return Task.FromResult(Generate(inputs, cancellationToken));
+        return _worker is { } worker
+            ? worker.RunAsync(() => Generate(inputs, cancellationToken), cancellationToken)
+            : Task.FromResult(Generate(inputs, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -139,6 +143,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _worker?.Dispose();
             _session.Dispose();
         }
     }

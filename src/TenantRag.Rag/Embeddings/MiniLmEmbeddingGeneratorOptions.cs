@@ -30,4 +30,11 @@ public sealed class MiniLmEmbeddingGeneratorOptions
     /// two cores, and concurrent callers add their own parallelism).
     /// </summary>
     public int IntraOpNumThreads { get; set; } = 2;
+
+    /// <summary>
+    /// Gets or sets whether the model runs on a thread of its own at the lowest CPU priority (nice 19 on Linux), one
+    /// request at a time, instead of on the caller's thread: for background work such as embedding uploads, which then
+    /// take only the CPU time that queries leave idle. Default <see langword="false"/>.
+    /// </summary>
+    public bool LowPriority { get; set; }
 }

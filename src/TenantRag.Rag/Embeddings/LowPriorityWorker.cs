@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace TenantRag.Rag.Embeddings;
+
+/// <summary>
+/// One dedicated thread that runs queued work at the lowest CPU priority the operating system offers (nice 19 on
+/// Linux), so background work such as embedding uploads takes only CPU time that foreground work (queries) leaves idle.
+/// Work items run one at a time, in order. Thread-safe.
+/// </summary>
+public sealed partial class LowPriorityWorker : IDisposable
+{
+    private const int PrioProcess = 0;
+    private const int LowestNice = 19;
+
+    private readonly BlockingCollection<Action> _queue = [];
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource<bool> _prioritySet = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Starts the worker thread.</summary>
+    /// <param name="name">The thread's name, for diagnostics.</param>
+    public LowPriorityWorker(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// Gets whether the thread's priority was actually lowered (false where the platform refused); waits for the thread
+    /// to start.
+    /// </summary>
+    public bool PriorityLowered => _prioritySet.Task.GetAwaiter().GetResult();
+
+    /// <summary>Runs <paramref name="work"/> on the worker thread and returns its result (or exception).</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="work">The work; it runs after all work queued before it.</param>
+    /// <param name="cancellationToken">Cancels the work if it has not started yet.</param>
+    /// <returns>The work's result.</returns>
+    /// <exception cref="ObjectDisposedException">The worker has been disposed.</exception>
+    public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            _queue.Add(() =>
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    completion.TrySetCanceled(cancellationToken);
+                    return;
+                }
+
+                try
+                {
+                    completion.TrySetResult(work());
+                }
+                catch (OperationCanceledException exception) when (exception.CancellationToken == cancellationToken && cancellationToken.IsCancellationRequested)
+                {
+                    completion.TrySetCanceled(cancellationToken);
+                }
+                catch (Exception exception)
+                {
+                    completion.TrySetException(exception);
+                }
+            }, CancellationToken.None);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ObjectDisposedException(nameof(LowPriorityWorker));
+        }
+
+        return completion.Task;
+    }
+
+    /// <summary>Lets queued work finish, then ends the thread.</summary>
+    public void Dispose()
+    {
+        if (!_queue.IsAddingCompleted)
+        {
+            _queue.CompleteAdding();
+            if (Thread.CurrentThread != _thread)
+            {
+                _thread.Join();
+            }
+
+            _queue.Dispose();
+        }
+    }
+
+    private void Run()
+    {
+        _prioritySet.TrySetResult(TryLowerPriority());
+        foreach (var work in _queue.GetConsumingEnumerable())
+        {
+            work();
+        }
+    }
+
+    // Linux gives each thread its own nice value: setpriority on the thread id lowers this thread only. Elsewhere .NET's
+    // thread priority is the portable knob (on Linux it does nothing for an unprivileged process).
+    private static bool TryLowerPriority()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                return SetPriority(PrioProcess, GetThreadId(), LowestNice) == 0;
+            }
+            catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return false;
+            }
+        }
+
+        Thread.CurrentThread.Priority = ThreadPriority.Lowest;
+        return true;
+    }
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetThreadId();
+
+    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static partial int SetPriority(int which, int who, int priority);
+}
