@@ -59,22 +59,14 @@ internal static class BenchApiCommand
     {
         public void Validate()
         {
-            Check("--tenants", Tenants, 1, 100);
-            Check("--docs", Docs, 1, 500);
-            Check("--clients", Clients, 1, 256);
-            Check("--seconds", Seconds, 1, 600);
-            Check("--neighbour-clients", NeighbourClients, 1, 64);
-            Check("--neighbour-seconds", NeighbourSeconds, 1, 600);
-            Check("--uploaders", Uploaders, 1, 32);
-            Check("--upload-docs", UploadDocs, 1, 500);
-        }
-
-        private static void Check(string name, int value, int min, int max)
-        {
-            if (value < min || value > max)
-            {
-                throw new UsageException($"{name} {value} is out of range: use {min} to {max}");
-            }
+            BenchServer.CheckRange("--tenants", Tenants, 1, 100);
+            BenchServer.CheckRange("--docs", Docs, 1, 500);
+            BenchServer.CheckRange("--clients", Clients, 1, 256);
+            BenchServer.CheckRange("--seconds", Seconds, 1, 600);
+            BenchServer.CheckRange("--neighbour-clients", NeighbourClients, 1, 64);
+            BenchServer.CheckRange("--neighbour-seconds", NeighbourSeconds, 1, 600);
+            BenchServer.CheckRange("--uploaders", Uploaders, 1, 32);
+            BenchServer.CheckRange("--upload-docs", UploadDocs, 1, 500);
         }
     }
 

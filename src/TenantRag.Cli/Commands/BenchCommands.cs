@@ -18,15 +18,13 @@ internal static class BenchCommands
         tenants.SetAction(CliContext.Action(cli => TenantsAsync(cli, cli.Parse.GetValue(count), cli.Parse.GetValue(keep))));
         bench.Subcommands.Add(tenants);
         bench.Subcommands.Add(BenchApiCommand.Create());
+        bench.Subcommands.Add(BenchSoakCommand.Create());
         return bench;
     }
 
     private static async Task<int> TenantsAsync(CliContext cli, int count, bool keep)
     {
-        if (count is < 1 or > 5000)
-        {
-            throw new UsageException($"--count {count} is out of range: use 1 to 5000");
-        }
+        BenchServer.CheckRange("--count", count, 1, 5000);
 
         var ct = cli.CancellationToken;
         await using var database = await cli.OpenDatabaseAsync(new TenancyOptions { Prefix = "tenantrag_bench" }).ConfigureAwait(false);

@@ -79,6 +79,15 @@ internal static class BenchServer
         }
     }
 
+    /// <summary>A usage error (exit 2) unless <paramref name="min"/> &lt;= <paramref name="value"/> &lt;= <paramref name="max"/>.</summary>
+    public static void CheckRange(string option, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{option} {value} is out of range: use {min} to {max}"));
+        }
+    }
+
     /// <summary>A progress line: on stdout, or on stderr when stdout carries JSON.</summary>
     public static void Say(CliContext cli, string line)
     {
