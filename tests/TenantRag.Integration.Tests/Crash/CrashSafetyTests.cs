@@ -58,7 +58,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
         }
 
         var acknowledged = new AcknowledgingRepository(database.Documents);
-        var slow = new SlowEmbeddings(new FakeEmbeddingGenerator(), TimeSpan.FromMilliseconds(40));
+        var slow = new SlowEmbeddings(new BagOfWordsEmbeddingGenerator(), TimeSpan.FromMilliseconds(40));
         var search = new SearchService(database.Search, slow, new RetrievalIndexCache());
         var ingest = Task.Run(async () =>
         {
@@ -239,7 +239,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
     }
 
     /// <summary>The fake model, slowed down so a crash lands in the middle of a run.</summary>
-    private sealed class SlowEmbeddings(FakeEmbeddingGenerator inner, TimeSpan delay) : IEmbeddingGenerator<string, Embedding<float>>, TenantRag.Rag.Embeddings.IEmbeddingModelInfo
+    private sealed class SlowEmbeddings(BagOfWordsEmbeddingGenerator inner, TimeSpan delay) : IEmbeddingGenerator<string, Embedding<float>>, TenantRag.Rag.Embeddings.IEmbeddingModelInfo
     {
         public string ModelName => inner.ModelName;
 

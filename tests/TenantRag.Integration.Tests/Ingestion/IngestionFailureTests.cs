@@ -23,7 +23,7 @@ public sealed class IngestionFailureTests(PostgresServer server)
         using var tree = new TempTree();
         tree.Write("fine.md", "# Fine\n\n" + Ingest.Prose("fine", 30));
         tree.Write("boom.md", "# Boom\n\n" + Ingest.Prose("boom", 30) + "\n\nThe last chunk says EXPLODE.");
-        var pipeline = Ingest.Pipeline(database.Documents, new FakeEmbeddingGenerator());
+        var pipeline = Ingest.Pipeline(database.Documents, new BagOfWordsEmbeddingGenerator());
 
         var summary = await Ingest.RunAsync(pipeline, Ingest.As(tenant, "alice"), tree.Root);
 
@@ -43,7 +43,7 @@ public sealed class IngestionFailureTests(PostgresServer server)
         var tenant = await Ingest.TenantAsync(database);
         using var tree = new TempTree();
         var path = tree.Write("policy.md", "# Policy\n\n" + Ingest.Prose("policy", 30));
-        var pipeline = Ingest.Pipeline(database.Documents, new FakeEmbeddingGenerator());
+        var pipeline = Ingest.Pipeline(database.Documents, new BagOfWordsEmbeddingGenerator());
         var context = Ingest.As(tenant, "alice");
         await Ingest.RunAsync(pipeline, context, tree.Root);
         const string document = "SELECT id::text || ' ' || content_hash FROM documents WHERE tenant_id = $1 AND source = 'policy.md'";
@@ -67,7 +67,7 @@ public sealed class IngestionFailureTests(PostgresServer server)
         using var tree = new TempTree();
         tree.Write("slow.md", "# Slow\n\n" + Ingest.Prose("slow", 30) + "\n\nThis chunk is a SLOWPOKE.");
         var documents = new StoreSignallingRepository(database.Documents);
-        var pipeline = Ingest.Pipeline(documents, new FakeEmbeddingGenerator());
+        var pipeline = Ingest.Pipeline(documents, new BagOfWordsEmbeddingGenerator());
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var watch = Stopwatch.StartNew();
 

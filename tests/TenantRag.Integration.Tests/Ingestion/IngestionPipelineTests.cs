@@ -19,7 +19,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
         tree.Write("web/pricing.html", "<html><head><title>Pricing</title><script>var tracking = 1;</script></head><body><nav>Home</nav><main><p>Plans start at ten dollars.</p></main></body></html>");
         tree.Write(".hidden.md", "# Hidden\n\nNot for ingestion.\n");
         tree.Write("broken.pdf", "This is not a PDF, just text with a .pdf name."u8.ToArray());
-        var generator = new FakeEmbeddingGenerator();
+        var generator = new BagOfWordsEmbeddingGenerator();
         var pipeline = Ingest.Pipeline(database.Documents, generator);
 
         var summary = await Ingest.RunAsync(pipeline, Ingest.As(tenant, "alice"), tree.Root);
@@ -39,8 +39,8 @@ public sealed class IngestionPipelineTests(PostgresServer server)
             Assert.Equal("alice", r[1]);
             Assert.True((long)r[2]! >= 1);
             Assert.Equal(r[2], r[3]);
-            Assert.Equal(FakeEmbeddingGenerator.Name, r[4]);
-            Assert.Equal(FakeEmbeddingGenerator.VectorDimensions, r[5]);
+            Assert.Equal(generator.ModelName, r[4]);
+            Assert.Equal(generator.Dimensions, r[5]);
             Assert.Equal(true, r[6]);
         });
         Assert.Equal(summary.Chunks, rows.Sum(r => (long)r[2]!));
@@ -56,7 +56,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
         using var tree = new TempTree();
         tree.Write("a.md", "# Alpha\n\n" + Ingest.Prose("alpha service", 40));
         tree.Write("b.txt", "Beta\n\n" + Ingest.Prose("beta queue", 8));
-        var generator = new FakeEmbeddingGenerator();
+        var generator = new BagOfWordsEmbeddingGenerator();
         var pipeline = Ingest.Pipeline(database.Documents, generator);
         var context = Ingest.As(tenant, "alice");
         var first = await Ingest.RunAsync(pipeline, context, tree.Root);
@@ -82,7 +82,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
         using var tree = new TempTree();
         var path = tree.Write("handbook.md", "# Handbook\n\n" + Ingest.Prose("handbook", 40));
         tree.Write("other.txt", "Other\n\n" + Ingest.Prose("other", 5));
-        var pipeline = Ingest.Pipeline(database.Documents, new FakeEmbeddingGenerator());
+        var pipeline = Ingest.Pipeline(database.Documents, new BagOfWordsEmbeddingGenerator());
         var context = Ingest.As(tenant, "alice");
         await Ingest.RunAsync(pipeline, context, tree.Root);
         var oldIds = await Ingest.ChunkIdsAsync(server, tenant, "handbook.md");
@@ -118,7 +118,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
         var lines = Enumerable.Range(1, 40).Select(i => $$"""{"_id": "d{{i}}", "title": "Finding {{i}}", "text": "Result {{i}} shows that protein {{i}} binds the receptor."}""").ToList();
         lines.Insert(20, "{ this line is not json");
         var path = tree.Write("corpus.jsonl", string.Join('\n', lines));
-        var generator = new FakeEmbeddingGenerator();
+        var generator = new BagOfWordsEmbeddingGenerator();
         var pipeline = Ingest.Pipeline(database.Documents, generator, o => o.EmbeddingBatchLinger = TimeSpan.FromMilliseconds(200));
         var context = Ingest.As(tenant, "alice");
 
@@ -146,7 +146,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
         await using var database = await server.OpenInstallationAsync(Prefix);
         using var tree = new TempTree();
         tree.Write("a.txt", "Alpha\n\nSome text.\n");
-        var pipeline = Ingest.Pipeline(database.Documents, new FakeEmbeddingGenerator());
+        var pipeline = Ingest.Pipeline(database.Documents, new BagOfWordsEmbeddingGenerator());
         var context = Tenancy.TenantContext.For(Slugs.Unique("ghost"), Tenancy.UserId.Parse("alice"));
 
         await Assert.ThrowsAsync<TenantNotFoundException>(() => pipeline.IngestAsync(IngestionRequest.FromPaths(context, [tree.Root]), cancellationToken: TestContext.Current.CancellationToken));

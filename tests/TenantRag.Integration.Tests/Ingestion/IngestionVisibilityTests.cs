@@ -21,7 +21,7 @@ public sealed class IngestionVisibilityTests(PostgresServer server)
         using var tree = new TempTree();
         var diary = tree.Write("private/diary.md", "# Diary\n\n" + Ingest.Prose("diary", 6));
         var team = tree.Write("team.md", "# Team\n\n" + Ingest.Prose("team", 6));
-        var pipeline = Ingest.Pipeline(database.Documents, new FakeEmbeddingGenerator());
+        var pipeline = Ingest.Pipeline(database.Documents, new BagOfWordsEmbeddingGenerator());
         var alice = Ingest.As(tenant, "alice");
         var bob = Ingest.As(tenant, "bob");
 
