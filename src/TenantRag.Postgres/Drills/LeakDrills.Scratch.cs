@@ -15,11 +15,9 @@ public sealed partial class LeakDrills
     public async Task<DrillResult> RunRlsDisabledAsync(CancellationToken cancellationToken = default)
     {
         var scratch = $"{Installation.Names.Prefix}_scratch_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-        var quoted = Sql.Identifier(scratch);
         using (var server = database.Registry.Admin(Installation, Installation.Names.Catalog))
         {
-            await ExecuteAsync(server.DataSource, $"CREATE DATABASE {quoted} TEMPLATE {Sql.Identifier(Installation.Names.Template)} OWNER {Sql.Identifier(Installation.Names.AdminRole)}", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(server.DataSource, $"REVOKE ALL ON DATABASE {quoted} FROM PUBLIC; GRANT CONNECT ON DATABASE {quoted} TO {Sql.Identifier(Installation.Names.AppRole)}", cancellationToken).ConfigureAwait(false);
+            await TemplateCopies.CreateAsync(server.DataSource, Installation.Names, scratch, Installation.Names.AppRole, cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -68,13 +66,10 @@ public sealed partial class LeakDrills
         finally
         {
             using var server = database.Registry.Admin(Installation, Installation.Names.Catalog);
-            await ExecuteAsync(server.DataSource, $"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
+            await TemplateCopies.DropAsync(server.DataSource, scratch, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
-    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
-    {
-        await using var cmd = dataSource.CreateCommand(sql);
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    private static Task ExecuteAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken) =>
+        TemplateCopies.ExecuteAsync(dataSource, sql, cancellationToken);
 }

@@ -147,7 +147,6 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
     private async Task ProvisionDedicatedAsync(TenantSlug slug, CancellationToken cancellationToken)
     {
         var role = Names.DedicatedRole(slug);
-        var database = Sql.Identifier(Names.DedicatedDatabase(slug));
         using var lease = AdminLease(Names.Catalog);
         await ExecuteAsync(lease.DataSource, $"""
             CREATE ROLE {Sql.Identifier(role)} LOGIN NOINHERIT NOBYPASSRLS NOCREATEDB NOCREATEROLE
@@ -156,9 +155,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
                 IN ROLE authenticated
             """, cancellationToken).ConfigureAwait(false);
 
-        // WAL_LOG (the default) copies the small template block by block: about 0.2 s.
-        await ExecuteAsync(lease.DataSource, $"CREATE DATABASE {database} TEMPLATE {Sql.Identifier(Names.Template)} OWNER {Sql.Identifier(Names.AdminRole)}", cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(lease.DataSource, $"REVOKE ALL ON DATABASE {database} FROM PUBLIC; GRANT CONNECT ON DATABASE {database} TO {Sql.Identifier(role)}", cancellationToken).ConfigureAwait(false);
+        await TemplateCopies.CreateAsync(lease.DataSource, Names, Names.DedicatedDatabase(slug), role, cancellationToken).ConfigureAwait(false);
 
         // The template is migrated, so the copy is at the template's version; record it for future upgrades.
         using var catalog = AdminLease(Names.Catalog);
@@ -179,8 +176,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         await _registry.EvictAsync(Pools.AdminKey(databaseName)).ConfigureAwait(false);
         using var lease = AdminLease(Names.Catalog);
 
-        // FORCE ends the tenant's remaining sessions (in other processes too) instead of failing.
-        await ExecuteAsync(lease.DataSource, $"DROP DATABASE IF EXISTS {Sql.Identifier(databaseName)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+        await TemplateCopies.DropAsync(lease.DataSource, databaseName, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(lease.DataSource, $"DROP ROLE IF EXISTS {Sql.Identifier(Names.DedicatedRole(slug))}", cancellationToken).ConfigureAwait(false);
         using var catalog = AdminLease(Names.Catalog);
         await using var cmd = catalog.DataSource.CreateCommand("DELETE FROM tenantrag.schema_versions WHERE database_name = $1");
@@ -244,9 +240,6 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
 
     private DataSourceRegistry.Lease AdminLease(string database) => _registry.Admin(_installation, database);
 
-    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
-    {
-        await using var cmd = dataSource.CreateCommand(sql);
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    private static Task ExecuteAsync(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken) =>
+        TemplateCopies.ExecuteAsync(dataSource, sql, cancellationToken);
 }
