@@ -96,6 +96,18 @@ internal sealed class BenchSoakChecks(BenchSoakLedger ledger)
         }
     }
 
+    /// <summary>
+    /// A search hit or citation of a request sent after instant <paramref name="start"/>: its document must not be one
+    /// whose delete was acknowledged before (a stale index or cache would show it).
+    /// </summary>
+    public void NotDeleted(BenchSoakCaller caller, string where, Guid? documentId, long start)
+    {
+        if (documentId is { } id && ledger.Find(id) is { } known && known.DeletedBefore(start))
+        {
+            Resurrect(known, $"{where}: {caller.Tenant}/{caller.User} got document {id} ({known.Marker}) after its delete was acknowledged");
+        }
+    }
+
     /// <summary>Generated text (an answer): every marker in it must be one the caller may see.</summary>
     public void Text(BenchSoakCaller caller, string where, string text)
     {

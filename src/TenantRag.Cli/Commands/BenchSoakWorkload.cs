@@ -138,12 +138,14 @@ internal sealed class BenchSoakWorkload(BenchSoakClient client, BenchSoakLedger 
     {
         var query = Query(caller, random);
         var body = new { query, k = random.Next(3, 11), retriever = Retrievers[random.Next(Retrievers.Length)] };
+        var start = ledger.Tick();
         var response = await client.SendAsync("search", caller, HttpMethod.Post, "v1/search", body, Ok, cancellationToken: ct).ConfigureAwait(false);
         if (response.Status == 200)
         {
             foreach (var hit in Array(response.Json(), "hits"))
             {
                 checks.Result(caller, "search", Text(hit, "documentTitle"), Id(hit, "documentId"), Text(hit, "visibility"), text: Text(hit, "content"));
+                checks.NotDeleted(caller, "search", Id(hit, "documentId"), start);
             }
         }
     }
@@ -154,6 +156,7 @@ internal sealed class BenchSoakWorkload(BenchSoakClient client, BenchSoakLedger 
         var streamed = random.Next(3) == 0;
         var operation = streamed ? "ask-stream" : "ask";
         var body = new { question = Query(caller, random), k = random.Next(2, 6) };
+        var start = ledger.Tick();
         var response = await client.SendAsync(operation, caller, HttpMethod.Post, "v1/ask", body, Ok, streamed, ct).ConfigureAwait(false);
         if (response.Status != 200)
         {
@@ -162,7 +165,7 @@ internal sealed class BenchSoakWorkload(BenchSoakClient client, BenchSoakLedger 
 
         if (!streamed)
         {
-            Answer(caller, operation, response.Json());
+            Answer(caller, operation, response.Json(), start);
             return;
         }
 
@@ -173,10 +176,10 @@ internal sealed class BenchSoakWorkload(BenchSoakClient client, BenchSoakLedger 
             switch (name)
             {
                 case "citations":
-                    Citations(caller, operation, json.RootElement.EnumerateArray());
+                    Citations(caller, operation, json.RootElement.EnumerateArray(), start);
                     break;
                 case "answer":
-                    Answer(caller, operation, json.RootElement);
+                    Answer(caller, operation, json.RootElement, start);
                     answered = true;
                     break;
                 case "delta":
@@ -273,17 +276,19 @@ internal sealed class BenchSoakWorkload(BenchSoakClient client, BenchSoakLedger 
 
     public static string RandomVisibility(Random random) => random.Next(2) == 0 ? BenchSoakMarker.TenantVisibility : BenchSoakMarker.PrivateVisibility;
 
-    private void Answer(BenchSoakCaller caller, string operation, JsonElement answer)
+    private void Answer(BenchSoakCaller caller, string operation, JsonElement answer, long start)
     {
-        Citations(caller, operation, Array(answer, "citations"));
+        Citations(caller, operation, Array(answer, "citations"), start);
         checks.Text(caller, operation, Text(answer, "text") ?? string.Empty);
     }
 
-    private void Citations(BenchSoakCaller caller, string operation, IEnumerable<JsonElement> citations)
+    // Sent after instant start: no citation may come from a document whose delete was acknowledged before it.
+    private void Citations(BenchSoakCaller caller, string operation, IEnumerable<JsonElement> citations, long start)
     {
         foreach (var citation in citations)
         {
             checks.Result(caller, operation, Text(citation, "documentTitle"), Id(citation, "documentId"));
+            checks.NotDeleted(caller, operation, Id(citation, "documentId"), start);
         }
     }
 

@@ -98,6 +98,23 @@ public sealed class BenchSoakChecksTests
     }
 
     [Fact]
+    public void NotDeleted_HitOfADocumentDeletedBeforeTheSearch_CountsAResurrectedDelete()
+    {
+        var (ledger, checks) = Create();
+        var gone = Add(ledger, new BenchSoakMarker(Alice.Tenant, "u1", BenchSoakMarker.TenantVisibility, "r1n16"));
+        ledger.ClaimOwn(Alice, new Random(4));
+        var during = ledger.Tick();
+        ledger.Deleted(gone);
+        var after = ledger.Tick();
+
+        checks.NotDeleted(Alice, "search", gone.Id, during);
+        var racedWithTheDelete = checks.Resurrected;
+        checks.NotDeleted(Alice, "search", gone.Id, after);
+
+        Assert.Equal((0, 1), (racedWithTheDelete, checks.Resurrected));
+    }
+
+    [Fact]
     public void Listing_RefusedWriteThatExists_CountsAPhantom()
     {
         var (ledger, checks) = Create();
