@@ -43,7 +43,7 @@ internal static class DocumentsApi
         string? visibilityText;
         if (http.Request.HasFormContentType)
         {
-            var form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
+            var form = await ReadFormAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
             var file = form.Files.GetFile("file") ?? throw new UsageException("the multipart request has no 'file' part");
             var fileName = SafeFileName(file.FileName);
             using var buffer = new MemoryStream();
@@ -116,6 +116,20 @@ internal static class DocumentsApi
         }
 
         return title;
+    }
+
+    private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException || (ex is IOException and not BadHttpRequestException && !cancellationToken.IsCancellationRequested))
+        {
+            // No boundary, a broken part header, a part header over the 16 KB limit, a body cut short: the client's
+            // fault. The framework's own messages quote the input, so this one does not.
+            throw new UsageException("the multipart/form-data body is malformed (boundary, part headers or length): send a 'file' part, e.g. curl -F file=@notes.md");
+        }
     }
 
     internal static DocumentResponse ToResponse(DocumentSummary d) => new(d.Id, d.Title, d.OwnerId, d.Visibility.ToName(), d.CreatedAt);
