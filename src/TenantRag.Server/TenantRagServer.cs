@@ -53,6 +53,7 @@ public static class TenantRagServer
         app.UseMiddleware<TenantResolutionMiddleware>();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseMiddleware<RequestCharsetMiddleware>();
 
         app.MapOpenApi();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
