@@ -25,6 +25,16 @@ internal sealed partial class TenantResolutionMiddleware(RequestDelegate next, T
             return;
         }
 
+        // One user and one tenant per token: with two, code reading the first and code reading the last would disagree.
+        foreach (var claim in auth.TenantPerUser ? ["sub"] : new[] { "sub", auth.TenantClaim })
+        {
+            if (http.User.FindAll(claim).Skip(1).Any())
+            {
+                await Problems.WriteAsync(http, StatusCodes.Status403Forbidden, "Ambiguous token", $"the token has more than one '{claim}' claim: it must name exactly one").ConfigureAwait(false);
+                return;
+            }
+        }
+
         if (!UserId.TryParse(http.User.FindFirst("sub")?.Value, out var user, out var reason))
         {
             await Problems.WriteAsync(http, StatusCodes.Status403Forbidden, "Invalid subject", $"the token's sub claim is not a valid user id: {reason}").ConfigureAwait(false);
