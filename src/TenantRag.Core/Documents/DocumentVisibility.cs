@@ -26,6 +26,6 @@ public static class DocumentVisibilities
     {
         "tenant" => DocumentVisibility.Tenant,
         "private" => DocumentVisibility.Private,
-        _ => throw new UsageException($"unknown visibility '{text}': use tenant or private"),
+        _ => throw new UsageException($"unknown visibility '{UsageException.Echo(text)}': use tenant or private"),
     };
 }

@@ -26,6 +26,6 @@ public static class TenancyModes
     {
         "shared" => TenancyMode.Shared,
         "dedicated" => TenancyMode.Dedicated,
-        _ => throw new UsageException($"unknown mode '{text}': use --mode shared or --mode dedicated"),
+        _ => throw new UsageException($"unknown mode '{UsageException.Echo(text)}': use --mode shared or --mode dedicated"),
     };
 }

@@ -31,6 +31,6 @@ public static class RetrieverKinds
         "hybrid" => RetrieverKind.Hybrid,
         "vector" => RetrieverKind.Vector,
         "lexical" => RetrieverKind.Lexical,
-        _ => throw new UsageException($"unknown retriever '{text}': use hybrid, vector or lexical"),
+        _ => throw new UsageException($"unknown retriever '{UsageException.Echo(text)}': use hybrid, vector or lexical"),
     };
 }
