@@ -56,13 +56,11 @@ internal static class DocumentsApi
             var request = await http.Request.ReadFromJsonAsync<AddTextRequest>(http.RequestAborted).ConfigureAwait(false)
                 ?? throw new UsageException("the JSON body is empty: send {\"title\": ..., \"text\": ...}");
             var title = ValidateTitle(request.Title);
-            if (string.IsNullOrWhiteSpace(request.Text))
-            {
-                throw new UsageException("the document text is empty");
-            }
+            var text = ValidateText(request.Text);
 
-            // A Markdown document whose first heading is the title; re-posting the same title replaces it.
-            input = IngestionInput.FromBytes("document.md", Encoding.UTF8.GetBytes($"# {title}\n\n{request.Text}"), source: "api:" + title);
+            // The text is Markdown; the title is kept as given (not rendered from a heading, which would turn
+            // "&amp;" into "&" and drop "<b>"). Re-posting the same title replaces the document.
+            input = IngestionInput.FromBytes("document.md", Encoding.UTF8.GetBytes(text), source: "api:" + title) with { Title = title };
             visibilityText = request.Visibility;
         }
         else
@@ -116,6 +114,25 @@ internal static class DocumentsApi
         }
 
         return title;
+    }
+
+    private static string ValidateText(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new UsageException("the document text is empty");
+        }
+
+        // Lines and tabs are text; other control characters (NUL, ESC, DEL, C1) are not, and NUL cannot be stored.
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
+            {
+                throw new UsageException($"the document text contains the control character U+{(int)c:X4}: remove it");
+            }
+        }
+
+        return text;
     }
 
     private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -22,6 +22,12 @@ public sealed record IngestionInput
     /// <summary>The bytes of an in-memory file; ignored when <see cref="FilePath"/> is set.</summary>
     public ReadOnlyMemory<byte> Content { get; init; }
 
+    /// <summary>
+    /// The title of every document extracted from this input, as given (an API caller's <c>title</c>), instead of
+    /// the one extraction finds; <see langword="null"/> keeps the extracted title.
+    /// </summary>
+    public string? Title { get; init; }
+
     /// <summary>A file on disk, stored under <paramref name="source"/> (default: its file name).</summary>
     public static IngestionInput FromFile(string path, string? source = null)
     {

@@ -23,6 +23,11 @@ internal sealed class ExtractStep(IngestionRun run) : IIngestionStep
                 job.Extraction = await run.Pipeline.Extraction.ExtractAsync(stream, job.Input.FileName, cancellationToken).ConfigureAwait(false);
             }
 
+            if (job.Input.Title is { } title)
+            {
+                job.Extraction = job.Extraction with { Documents = [.. job.Extraction.Documents.Select(d => d with { Title = title })] };
+            }
+
             return IngestionStepResult.Success;
         }
         catch (DocumentRejectedException ex)
