@@ -29,7 +29,10 @@ public sealed record EvaluationReport
     /// <summary>Ingestion throughput of this run.</summary>
     public required IngestFigures Ingest { get; init; }
 
-    /// <summary>Chunks per second of the embedding model alone on a fixed sample of chunk texts, measured in this run.</summary>
+    /// <summary>
+    /// Chunks per second of the embedding model alone on a fixed sample of chunk texts, measured in this run: before
+    /// ingestion, and when ingestion embedded anything the mean of that and a second measurement after it.
+    /// </summary>
     public required double EmbeddingOnlyChunksPerSecond { get; init; }
 
     /// <summary><c>test</c> or <c>train</c>.</summary>

@@ -32,6 +32,7 @@ public sealed class RetrievalEvaluatorTests
         Assert.Equal(1.0, report.Ingest.ChunksPerSecond);
         Assert.Equal(4, report.EmbeddingSample);
         Assert.True(report.EmbeddingOnlyChunksPerSecond > 0);
+        Assert.Equal(4, _embeddings.Calls); // the model alone before and after ingestion: a warm-up and a timed run each
         Assert.Equal("test", report.Split);
         Assert.Equal("shared", report.Mode);
         Assert.True(report.QueryStagesMsP50["embedding"] > 0);
