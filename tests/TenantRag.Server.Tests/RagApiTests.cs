@@ -44,8 +44,15 @@ public sealed class RagApiTests(PostgresServer postgres)
         var aliceVacation = await SearchTitlesAsync(server, alice, "paid vacation days per year");
         var eveVacation = await SearchTitlesAsync(server, eve, "paid vacation days per year");
         var aliceAsk = await AskAsync(server, alice, "How much does Bob earn?");
+        var uploadedId = JsonDocument.Parse(await upload.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("documentIds").EnumerateArray().Single().GetGuid();
+        var byLocation = await server.Client.SendAsync(server.Request(HttpMethod.Get, upload.Headers.Location!.OriginalString, alice), Ct);
+        var againIds = JsonDocument.Parse(await again.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("documentIds").GetArrayLength();
 
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.Equal($"/v1/documents/{uploadedId}", upload.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, byLocation.StatusCode);
+        Assert.Equal(uploadedId, JsonDocument.Parse(await byLocation.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("id").GetGuid());
+        Assert.Equal(0, againIds);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Contains("\"outcome\":\"unchanged\"", await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Created, secret.StatusCode);

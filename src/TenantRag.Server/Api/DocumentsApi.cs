@@ -20,7 +20,7 @@ internal static class DocumentsApi
 
     public sealed record RejectionResponse(string Source, string Reason, string Message);
 
-    public sealed record IngestResponse(int Documents, int Added, int Replaced, int Unchanged, long Chunks, string Outcome, RejectionResponse[] Rejected);
+    public sealed record IngestResponse(int Documents, int Added, int Replaced, int Unchanged, long Chunks, string Outcome, Guid[] DocumentIds, RejectionResponse[] Rejected);
 
     public static RouteGroupBuilder MapDocumentsApi(this RouteGroupBuilder v1)
     {
@@ -89,8 +89,9 @@ internal static class DocumentsApi
         }
 
         var outcome = summary.Added > 0 ? "added" : summary.Replaced > 0 ? "replaced" : "unchanged";
-        var response = new IngestResponse(summary.Documents, summary.Added, summary.Replaced, summary.Unchanged, summary.Chunks, outcome, rejected);
-        return summary.Added + summary.Replaced > 0 ? TypedResults.Created("/v1/documents", response) : TypedResults.Ok(response);
+        var ids = summary.Stored.Select(d => d.Id).ToArray();
+        var response = new IngestResponse(summary.Documents, summary.Added, summary.Replaced, summary.Unchanged, summary.Chunks, outcome, ids, rejected);
+        return ids.Length > 0 ? TypedResults.Created(ids.Length == 1 ? $"/v1/documents/{ids[0]}" : "/v1/documents", response) : TypedResults.Ok(response);
     }
 
     private static string SafeFileName(string? raw)

@@ -13,6 +13,7 @@ internal sealed class IngestionRun : IAsyncDisposable
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly List<IngestionRejection> _rejected = [];
     private readonly List<IngestionFileIssue> _issues = [];
+    private readonly List<IngestedDocument> _stored = [];
     private ExceptionDispatchInfo? _failure;
     private int _filesRead;
     private int _documentsFound;
@@ -116,6 +117,11 @@ internal sealed class IngestionRun : IAsyncDisposable
         lock (_gate)
         {
             _documentsDone++;
+            if (job is { Outcome: StoreOutcome.Added or StoreOutcome.Replaced, DocumentId: { } id })
+            {
+                _stored.Add(new IngestedDocument(job.Source, id, job.Outcome.Value));
+            }
+
             switch (job.Outcome)
             {
                 case StoreOutcome.Added:
@@ -151,6 +157,7 @@ internal sealed class IngestionRun : IAsyncDisposable
                 Replaced = _replaced,
                 Unchanged = _unchanged,
                 Rejected = [.. _rejected],
+                Stored = [.. _stored],
                 Issues = [.. _issues],
                 Chunks = _chunks,
                 ChunksEmbedded = Embedder.ChunksEmbedded,

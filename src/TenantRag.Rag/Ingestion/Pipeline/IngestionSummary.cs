@@ -26,6 +26,9 @@ public sealed record IngestionSummary
     /// <summary>Files and documents that were not ingested, with the reason, in the order they failed.</summary>
     public required IReadOnlyList<IngestionRejection> Rejected { get; init; }
 
+    /// <summary>The documents this run wrote (added or replaced), with their ids, in the order they were stored.</summary>
+    public IReadOnlyList<IngestedDocument> Stored { get; init; } = [];
+
     /// <summary>Non-fatal problems in files that were ingested (e.g. skipped lines).</summary>
     public required IReadOnlyList<IngestionFileIssue> Issues { get; init; }
 
