@@ -98,6 +98,14 @@ public sealed class DevelopmentTokenIssuer
         });
     }
 
+    /// <summary>
+    /// Signs <paramref name="payload"/> (the token's JSON claims) exactly as given, unchecked: the tests use it to
+    /// present the server with correctly signed tokens whose claims are hostile (a tenant claim holding SQL, a
+    /// subject holding NUL or a lone surrogate, a claim given twice).
+    /// </summary>
+    internal string SignPayload(string payload) =>
+        new JsonWebTokenHandler().CreateToken(payload, new SigningCredentials(_privateKey, SecurityAlgorithms.RsaSha256));
+
     /// <summary>The public key set, as served at <c>/.well-known/jwks.json</c>.</summary>
     public object Jwks()
     {
