@@ -1,18 +1,18 @@
 using TenantRag.Tenancy;
+using TenantRag.Testing;
 
 namespace TenantRag.Postgres.Tests;
 
 public sealed class TenantSlugTests
 {
     /// <summary>
-    /// Slugs that must never reach SQL, a database name or a path: wrong length, wrong characters, look-alikes,
-    /// injection and traversal attempts, control characters, null. Reused by <see cref="TenantCommandTests"/>.
+    /// Near misses of the slug format: wrong length, case, first character or separator, and characters that look
+    /// allowed but are not. Reused by <see cref="TenantCommandTests"/>. The hostile corpus (injection, traversal,
+    /// control characters, look-alikes of a real tenant, ...) is added in <see cref="BadSlugs"/>.
     /// </summary>
     public static readonly IReadOnlyList<string?> BadSlugTexts =
     [
         null,
-        "",
-        " ",
         "ab",
         "a" + new string('b', 40),
         "Acme",
@@ -23,29 +23,22 @@ public sealed class TenantSlugTests
         "acme corp",
         " acme",
         "acme ",
-        "\u0430cme",
-        "acm\u0435-corp",
         "acme\u2010corp",
-        "ａcme",
-        "a'; drop database x;--",
-        "acme\"; drop role x;--",
-        "../etc",
-        "acme/../../etc",
         "acme.corp",
-        "\nacme",
-        "ac\nme",
-        "acme\r",
-        "acme\n",
-        "acme\r\n",
-        "acme\0x",
-        "ac\tme",
-        "acme\u200b",
         "ßacme",
         "acme$1",
         "acme%",
     ];
 
-    public static TheoryData<string?> BadSlugs => new(BadSlugTexts);
+    // Corpus entries appear in test names by name ("corpus:sql/quote-drop"), not by value (up to 1 MB, with NUL).
+    private const string CorpusKey = "corpus:";
+
+    /// <summary>
+    /// <see cref="BadSlugTexts"/>, and every corpus string but the other tenant's own slug (the only valid one)
+    /// as <c>corpus:</c> + its name; <see cref="Text"/> turns a case back into the text.
+    /// </summary>
+    public static TheoryData<string?> BadSlugs =>
+        new(BadSlugTexts.Concat(HostileStrings.All.Where(s => s.Value != HostileStrings.OtherTenant).Select(s => CorpusKey + s.Name)));
 
     public static TheoryData<string> GoodSlugs =>
     [
@@ -60,8 +53,10 @@ public sealed class TenantSlugTests
 
     [Theory]
     [MemberData(nameof(BadSlugs))]
-    public void Parse_BadSlug_ThrowsInvalidSlugWithExitCode2(string? text)
+    public void Parse_BadSlug_ThrowsInvalidSlugWithExitCode2(string? slugCase)
     {
+        var text = Text(slugCase);
+
         var ex = Assert.Throws<InvalidSlugException>(() => TenantSlug.Parse(text));
 
         Assert.Equal(2, ex.ExitCode);
@@ -72,13 +67,16 @@ public sealed class TenantSlugTests
 
     [Theory]
     [MemberData(nameof(BadSlugs))]
-    public void Parse_BadSlug_MessageIsOneSafeLine(string? text)
+    public void Parse_BadSlug_MessageIsOneSafeLine(string? slugCase)
     {
+        var text = Text(slugCase);
+
         var ex = Assert.Throws<InvalidSlugException>(() => TenantSlug.Parse(text));
 
         Assert.DoesNotContain('\n', ex.Message);
         Assert.DoesNotContain('\0', ex.Message);
         Assert.Contains("3-40 characters", ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.Message.Length < 300, $"the message quotes {ex.Message.Length} characters of input");
     }
 
     [Theory]
@@ -115,4 +113,7 @@ public sealed class TenantSlugTests
 
         Assert.Equal(parts.Count, parts.Distinct(StringComparer.Ordinal).Count());
     }
+
+    private static string? Text(string? slugCase) =>
+        slugCase is not null && slugCase.StartsWith(CorpusKey, StringComparison.Ordinal) ? HostileStrings.Get(slugCase[CorpusKey.Length..]).Value : slugCase;
 }
