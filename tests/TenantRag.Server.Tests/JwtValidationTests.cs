@@ -152,35 +152,4 @@ public sealed class JwtValidationTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, jwks.StatusCode);
         Assert.True(devToken.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, devToken.StatusCode.ToString());
     }
-
-    [Theory]
-    [InlineData("x'; DROP TABLE documents; --", "alice")]
-    [InlineData("../../etc/passwd", "alice")]
-    [InlineData("ACME", "alice")]
-    [InlineData("acme\n", "alice")]
-    [InlineData("", "alice")]
-    [InlineData(null, "alice")]
-    [InlineData("tenant", "al\u0000ice")]
-    [InlineData("tenant", "")]
-    public async Task Get_SignedTokenWithHostileClaims_Returns403AndNoStackTrace(string? tenantClaim, string subject)
-    {
-        // Correctly signed, so the claims are the identity provider's word; they must still be valid values.
-        var tenant = tenantClaim == "tenant" ? _tenant : tenantClaim ?? string.Empty;
-        var token = _idp.Token(tenant, subject);
-
-        var response = await _server.GetAsync("/v1/documents", token);
-        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.DoesNotContain("   at ", body, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Get_HugeTenantClaim_Returns403()
-    {
-        var response = await _server.GetAsync("/v1/documents", _idp.Token(new string('a', 100_000), "alice"));
-
-        Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.RequestHeaderFieldsTooLarge or HttpStatusCode.BadRequest, response.StatusCode.ToString());
-    }
 }

@@ -90,39 +90,6 @@ public sealed class RagApiTests(PostgresServer postgres)
         Assert.Equal("Parking", answer.GetProperty("citations")[0].GetProperty("documentTitle").GetString());
     }
 
-    [Fact]
-    public async Task HostileInput_BadFieldsAndNames_Get4xxAndChangeNothing()
-    {
-        var server = await ServerAsync();
-        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
-        var tenant = await server.Database.Catalog.CreateAsync(Slugs.Unique("bad"), TenancyMode.Shared, Ct);
-        var token = issuer.Issue(tenant.Slug, UserId.Parse("mallory"), TimeSpan.FromMinutes(10), []);
-
-        var responses = new List<HttpResponseMessage>
-        {
-            await PostJsonAsync(server, token, "/v1/search", new { query = "", k = 5 }),
-            await PostJsonAsync(server, token, "/v1/search", new { query = new string('a', 5000), k = 5 }),
-            await PostJsonAsync(server, token, "/v1/search", new { query = "x\u0000y", k = 5 }),
-            await PostJsonAsync(server, token, "/v1/search", new { query = "ok", k = 100000 }),
-            await PostJsonAsync(server, token, "/v1/search", new { query = "ok", k = 5, retriever = "sql'; drop" }),
-            await PostJsonAsync(server, token, "/v1/ask", new { question = "   ", k = 5 }),
-            await PostJsonAsync(server, token, "/v1/documents", new { title = "", text = "body" }),
-            await PostJsonAsync(server, token, "/v1/documents", new { title = "t\u0007", text = "body" }),
-            await PostJsonAsync(server, token, "/v1/documents", new { title = "ok", text = "body", visibility = "everyone" }),
-            await PostFileAsync(server, token, "empty.txt", string.Empty, "tenant"),
-            await PostFileAsync(server, token, "../../etc/passwd", "root:x:0:0", "tenant"),
-            await PostFileAsync(server, token, "%PDF.pdf", "%PDF-1.7 garbage", "tenant"),
-        };
-        var raw = server.Request(HttpMethod.Post, "/v1/search", token);
-        raw.Content = new StringContent("{\"query\": [1,2", Encoding.UTF8, "application/json");
-        responses.Add(await server.Client.SendAsync(raw, Ct));
-        var documents = await postgres.ScalarAsync<long>(server.Database.Installation.Names.Shared, "SELECT count(*) FROM documents WHERE tenant_id = $1", tenant.Slug.Value);
-
-        Assert.All(responses, r => Assert.InRange((int)r.StatusCode, 400, 499));
-        Assert.All(responses, r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
-        Assert.Equal(0, documents);
-    }
-
     private async Task<TestServer> ServerAsync()
     {
         await Gate.WaitAsync(Ct);

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using TenantRag.Documents;
 using TenantRag.Postgres.Documents;
@@ -80,7 +79,6 @@ public sealed class TenantApiTests(PostgresServer postgres)
         var deniedCreate = await server.Client.SendAsync(Json(server.Request(HttpMethod.Post, "/admin/v1/tenants", plain), new { slug, mode = "shared" }), ct);
         var created = await server.Client.SendAsync(Json(server.Request(HttpMethod.Post, "/admin/v1/tenants", admin), new { slug, mode = "dedicated" }), ct);
         var duplicate = await server.Client.SendAsync(Json(server.Request(HttpMethod.Post, "/admin/v1/tenants", admin), new { slug, mode = "dedicated" }), ct);
-        var badSlug = await server.Client.SendAsync(Json(server.Request(HttpMethod.Post, "/admin/v1/tenants", admin), new { slug = "x'; DROP DATABASE postgres;--", mode = "shared" }), ct);
         var listed = await server.GetAsync("/admin/v1/tenants", admin);
         var deleted = await server.Client.SendAsync(server.Request(HttpMethod.Delete, $"/admin/v1/tenants/{slug}", admin), ct);
 
@@ -88,25 +86,9 @@ public sealed class TenantApiTests(PostgresServer postgres)
         Assert.Equal(HttpStatusCode.Forbidden, deniedCreate.StatusCode);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, badSlug.StatusCode);
         Assert.Contains(slug, await listed.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         Assert.False(await postgres.DatabaseExistsAsync(server.Database.Installation.Names.DedicatedDatabase(TenantSlug.Parse(slug))));
-    }
-
-    [Fact]
-    public async Task Post_MalformedJson_Returns400ProblemNot500()
-    {
-        await using var server = await TestServer.StartAsync(postgres, "s_api");
-        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
-        var admin = issuer.Issue(Slugs.Unique("any"), UserId.Parse("root"), TimeSpan.FromMinutes(5), [AuthenticationSetup.AdminScope]);
-        var request = server.Request(HttpMethod.Post, "/admin/v1/tenants", admin);
-        request.Content = new StringContent("{\"slug\": \"abc", Encoding.UTF8, "application/json");
-
-        var response = await server.Client.SendAsync(request, TestContext.Current.CancellationToken);
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
