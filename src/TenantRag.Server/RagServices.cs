@@ -18,9 +18,7 @@ internal static class RagServices
         if (embeddings is null)
         {
             services.AddSingleton<MiniLmEmbeddingGenerator>(sp => new MiniLmEmbeddingGenerator(logger: sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()));
-            // Concurrent searches' query embeddings go through the model together: a batch of short texts costs far less
-            // per text than one run each.
-            services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new BatchingEmbeddingGenerator(sp.GetRequiredService<MiniLmEmbeddingGenerator>()));
+            services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<MiniLmEmbeddingGenerator>());
             services.AddSingleton<ITokenCounter>(sp => sp.GetRequiredService<MiniLmEmbeddingGenerator>().Tokenizer);
         }
         else
