@@ -4,14 +4,16 @@ using System.Runtime.InteropServices;
 namespace TenantRag.Rag.Embeddings;
 
 /// <summary>
-/// One dedicated thread that runs queued work at the lowest CPU priority the operating system offers (nice 19 on
-/// Linux), so background work such as embedding uploads takes only CPU time that foreground work (queries) leaves idle.
+/// One dedicated thread that runs queued work at the lowest CPU priority the operating system offers (on Linux the
+/// SCHED_IDLE policy, and nice 19), so background work such as embedding uploads takes only CPU time that foreground
+/// work (queries) leaves idle.
 /// Work items run one at a time, in order. Thread-safe.
 /// </summary>
 public sealed partial class LowPriorityWorker : IDisposable
 {
     private const int PrioProcess = 0;
     private const int LowestNice = 19;
+    private const int SchedIdle = 5;
 
     private readonly BlockingCollection<Action> _queue = [];
     private readonly Thread _thread;
@@ -98,7 +100,7 @@ public sealed partial class LowPriorityWorker : IDisposable
         }
     }
 
-    // Linux gives each thread its own nice value: setpriority on the thread id lowers this thread only. Elsewhere .NET's
+    // Linux gives each thread its own policy and nice value: calls on the thread id change this thread only. Elsewhere .NET's
     // thread priority is the portable knob (on Linux it does nothing for an unprivileged process).
     private static bool TryLowerPriority()
     {
@@ -106,7 +108,12 @@ public sealed partial class LowPriorityWorker : IDisposable
         {
             try
             {
-                return SetPriority(PrioProcess, GetThreadId(), LowestNice) == 0;
+                // SCHED_IDLE runs the thread only when nothing else wants the core (its weight is a fifth of nice 19's);
+                // nice 19 stays as the fallback where the scheduling policy cannot be changed.
+                var thread = GetThreadId();
+                var niced = SetPriority(PrioProcess, thread, LowestNice) == 0;
+                var parameters = 0;
+                return SetScheduler(thread, SchedIdle, ref parameters) == 0 || niced;
             }
             catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
             {
@@ -123,4 +130,8 @@ public sealed partial class LowPriorityWorker : IDisposable
 
     [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
     private static partial int SetPriority(int which, int who, int priority);
+
+    // struct sched_param is one int (the static priority, 0 for SCHED_IDLE).
+    [LibraryImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
+    private static partial int SetScheduler(int pid, int policy, ref int parameters);
 }

@@ -32,7 +32,7 @@ public sealed class MiniLmEmbeddingGeneratorOptions
     public int IntraOpNumThreads { get; set; } = 2;
 
     /// <summary>
-    /// Gets or sets whether the model runs on a thread of its own at the lowest CPU priority (nice 19 on Linux), one
+    /// Gets or sets whether the model runs on a thread of its own at the lowest CPU priority (SCHED_IDLE on Linux), one
     /// request at a time, instead of on the caller's thread: for background work such as embedding uploads, which then
     /// take only the CPU time that queries leave idle. Default <see langword="false"/>.
     /// </summary>

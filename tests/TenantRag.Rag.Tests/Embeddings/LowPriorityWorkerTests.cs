@@ -5,7 +5,7 @@ namespace TenantRag.Rag.Tests.Embeddings;
 public sealed class LowPriorityWorkerTests
 {
     [Fact]
-    public async Task Work_runs_in_order_on_one_thread_at_nice_19_and_the_callers_thread_keeps_its_priority()
+    public async Task Work_runs_in_order_on_one_idle_priority_thread_and_the_callers_thread_keeps_its_priority()
     {
         using var worker = new LowPriorityWorker("test worker");
         var threads = new List<int>();
@@ -17,7 +17,8 @@ public sealed class LowPriorityWorkerTests
             order.Add(i);
             return i * i;
         }, TestContext.Current.CancellationToken)));
-        var workerNice = await worker.RunAsync(CurrentThreadNice, TestContext.Current.CancellationToken);
+        var workerNice = await worker.RunAsync(() => CurrentThreadStat(16), TestContext.Current.CancellationToken);
+        var workerPolicy = await worker.RunAsync(() => CurrentThreadStat(38), TestContext.Current.CancellationToken);
 
         Assert.Equal(Enumerable.Range(0, 20).Select(i => i * i), results);
         Assert.Equal(Enumerable.Range(0, 20), order);
@@ -25,7 +26,9 @@ public sealed class LowPriorityWorkerTests
         Assert.NotEqual(Environment.CurrentManagedThreadId, threads[0]);
         Assert.True(worker.PriorityLowered);
         Assert.Equal(19, workerNice);
-        Assert.NotEqual(19, CurrentThreadNice());
+        Assert.Equal(SchedIdle, workerPolicy);
+        Assert.NotEqual(19, CurrentThreadStat(16));
+        Assert.NotEqual(SchedIdle, CurrentThreadStat(38));
     }
 
     [Fact]
@@ -58,11 +61,14 @@ public sealed class LowPriorityWorkerTests
         Assert.IsType<ObjectDisposedException>(refused);
     }
 
-    // Field 19 of /proc/thread-self/stat is the calling thread's nice value (after the parenthesised command name).
-    private static int CurrentThreadNice()
+    private const int SchedIdle = 5;
+
+    // A field of /proc/thread-self/stat for the calling thread, counted from the one after the parenthesised command
+    // name (proc(5)'s field 3): 16 is the nice value (field 19), 38 the scheduling policy (field 41).
+    private static int CurrentThreadStat(int index)
     {
         var stat = File.ReadAllText("/proc/thread-self/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture);
+        return int.Parse(fields[index], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
