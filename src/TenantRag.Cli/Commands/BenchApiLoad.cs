@@ -39,6 +39,12 @@ internal sealed record BenchApiLoadFigures
     /// <summary>CPU time of this process (server and load generator together; PostgreSQL not included) per successful request.</summary>
     public required double ProcessCpuMsPerRequest { get; init; }
 
+    /// <summary>Garbage collections in this process during the run (every generation counts in generation 0's count).</summary>
+    public int GarbageCollections { get; init; }
+
+    /// <summary>Time this process's threads were paused for garbage collection during the run.</summary>
+    public double GcPauseMs { get; init; }
+
     /// <summary>CPU time of the embedded PostgreSQL cluster per successful request; null when it cannot be read.</summary>
     public required double? PostgresCpuMsPerRequest { get; init; }
 
@@ -54,7 +60,7 @@ internal sealed record BenchApiLoadFigures
         $"{RequestsPerSecond,7:F1} requests/s  p50 {P50Ms,6:F1} ms  p95 {P95Ms,6:F1} ms  p99 {P99Ms,6:F1} ms  max {MaxMs,6:F1} ms  ({Requests} ok, {Errors} errors{ErrorList()} in {Seconds:F1} s, {Clients} clients{(QueriesExhausted ? ", stopped early: distinct queries ran out" : string.Empty)})");
 
     public string DescribeCpu() => FormattableString.Invariant(
-        $"CPU per request: {ProcessCpuMsPerRequest:F2} ms in this process (server, load generator and any ingestion) + {(PostgresCpuMsPerRequest is { } pg ? pg.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " ms" : "unknown")} in PostgreSQL");
+        $"CPU per request: {ProcessCpuMsPerRequest:F2} ms in this process (server, load generator and any ingestion) + {(PostgresCpuMsPerRequest is { } pg ? pg.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " ms" : "unknown")} in PostgreSQL; {GarbageCollections} garbage collections pausing {GcPauseMs:F1} ms in all");
 
     private string ErrorList() => ErrorKinds.Count == 0 ? string.Empty : ": " + string.Join(", ", ErrorKinds.Select(e => $"{e.Key} x{e.Value}"));
 }
@@ -106,6 +112,7 @@ internal static class BenchApiLoad
         var errors = new Dictionary<string, int>[clients];
         var exhausted = 0;
         var cpuBefore = cpu.Sample();
+        var (gcsBefore, pausedBefore) = (GC.CollectionCount(0), GC.GetTotalPauseDuration());
         var started = Stopwatch.GetTimestamp();
         var deadline = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var tasks = new Task[clients];
@@ -141,6 +148,7 @@ internal static class BenchApiLoad
         await Task.WhenAll(tasks).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var cpuAfter = cpu.Sample();
+        var (gcsAfter, pausedAfter) = (GC.CollectionCount(0), GC.GetTotalPauseDuration());
         var processCpuMs = (cpuAfter.Process - cpuBefore.Process).TotalMilliseconds;
         double? postgresCpuMs = cpuAfter.Postgres is { } pgAfter && cpuBefore.Postgres is { } pgBefore ? (pgAfter - pgBefore).TotalMilliseconds : null;
         var all = latencies.SelectMany(l => l).ToList();
@@ -161,6 +169,8 @@ internal static class BenchApiLoad
             P99Ms = Math.Round(Percentile(all, 0.99), 2),
             MaxMs = Math.Round(all.Count > 0 ? all[^1] : 0, 2),
             ProcessCpuMsPerRequest = Math.Round(all.Count > 0 ? processCpuMs / all.Count : 0, 2),
+            GarbageCollections = gcsAfter - gcsBefore,
+            GcPauseMs = Math.Round((pausedAfter - pausedBefore).TotalMilliseconds, 1),
             PostgresCpuMsPerRequest = postgresCpuMs is { } pgMs && all.Count > 0 ? Math.Round(pgMs / all.Count, 2) : null,
         };
     }
