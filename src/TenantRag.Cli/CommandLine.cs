@@ -23,7 +23,8 @@ internal static class CommandLine
         root.Subcommands.Add(TokenCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
 
-        var parse = root.Parse(args);
+        // No response files: an argument starting with '@' (a user id, a file name) is itself, never a file to read.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
