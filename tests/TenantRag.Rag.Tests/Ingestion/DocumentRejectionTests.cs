@@ -77,6 +77,7 @@ public sealed class DocumentRejectionTests
 
         Assert.Equal(DocumentRejectionReason.Corrupt, ex.Reason);
         Assert.Contains("PDF", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", ex.Message, StringComparison.Ordinal); // the library's internals stay in the inner exception
         Assert.NotNull(ex.InnerException);
     }
 

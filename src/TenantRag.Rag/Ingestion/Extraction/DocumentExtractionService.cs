@@ -74,7 +74,7 @@ public sealed partial class DocumentExtractionService
             }
             catch (Exception ex) when (ex is not DocumentRejectedException and not OperationCanceledException and not OutOfMemoryException)
             {
-                throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, $"the file could not be parsed ({ex.GetType().Name}); check that it is a valid {Path.GetExtension(fileName)} file", ex);
+                throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, $"the file could not be parsed; check that it is a valid {Path.GetExtension(fileName)} file", ex);
             }
 
             var result = Clean(raw, fileName);

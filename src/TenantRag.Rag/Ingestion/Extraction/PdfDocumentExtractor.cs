@@ -40,7 +40,7 @@ public sealed partial class PdfDocumentExtractor : IDocumentExtractor
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
-            throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, $"the PDF is corrupt or not a PDF ({ex.GetType().Name}: {ex.Message}); re-export it from the source application", ex);
+            throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, "the PDF is corrupt or not a PDF; re-export it from the source application", ex);
         }
 
         using (pdf)
@@ -60,7 +60,7 @@ public sealed partial class PdfDocumentExtractor : IDocumentExtractor
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
             {
-                throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, $"the PDF page tree is corrupt ({ex.GetType().Name}: {ex.Message})", ex);
+                throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, "the PDF page tree is corrupt; re-export it from the source application", ex);
             }
 
             for (var pageNumber = 1; pageNumber <= pageCount; pageNumber++)
@@ -73,7 +73,7 @@ public sealed partial class PdfDocumentExtractor : IDocumentExtractor
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
                 {
-                    issues.Add(new ExtractionIssue { Reason = $"page {pageNumber} could not be read ({ex.GetType().Name}) and was skipped" });
+                    issues.Add(new ExtractionIssue { Reason = $"page {pageNumber} could not be read and was skipped" });
                     continue;
                 }
 
