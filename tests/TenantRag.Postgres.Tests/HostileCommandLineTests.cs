@@ -87,6 +87,28 @@ public sealed class HostileCommandLineTests(PostgresServer server, HostileComman
         await AssertUnchangedAsync(before);
     }
 
+    [Fact]
+    public async Task SearchAndAsk_ControlCharactersInAStoredDocument_NeverReachTheTerminal()
+    {
+        // An uploaded file may hold escape sequences (here: set the window title, clear the screen); printed as they
+        // are, stored text could drive the terminal of whoever searches it. Extraction turns control characters into
+        // spaces, and search and ask print any that reach them (older rows, other writers) as U+FFFD.
+        using var file = new TempFile("escape.md", "# Zebra \u001b]0;owned\u0007report\n\nThe zebra \u001b[2J quarterly figures grew by a third.\n");
+        var ingest = await _cli.RunAsync("ingest", _caller, file.Path, "--user", "alice");
+
+        var search = await _cli.RunAsync("search", _caller, "zebra quarterly figures", "--user", "alice");
+        var ask = await _cli.RunAsync("ask", _caller, "How much did the zebra quarterly figures grow?", "--user", "alice");
+
+        Assert.True(ingest.ExitCode == 0, ingest.ToString());
+        foreach (var run in new[] { search, ask })
+        {
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains("Zebra", run.StdOut, StringComparison.Ordinal);
+            Assert.DoesNotContain('\u001b', run.StdOut);
+            Assert.DoesNotContain('\u0007', run.StdOut);
+        }
+    }
+
     private static byte[] Base64UrlDecode(string text) =>
         Convert.FromBase64String(text.Replace('-', '+').Replace('_', '/').PadRight(text.Length + ((4 - (text.Length % 4)) % 4), '='));
 

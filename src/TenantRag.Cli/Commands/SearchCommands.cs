@@ -112,7 +112,7 @@ internal static class SearchCommands
 
             var privateMark = hit.Chunk.Visibility == Documents.DocumentVisibility.Private ? " [private]" : string.Empty;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{hit.Rank,3}. {hit.Score:F4}  {hit.Chunk.DocumentTitle} (part {hit.Chunk.Ordinal + 1}){privateMark}  [{string.Join(", ", evidence)}]"));
+                $"{hit.Rank,3}. {hit.Score:F4}  {Printable(hit.Chunk.DocumentTitle)} (part {hit.Chunk.Ordinal + 1}){privateMark}  [{string.Join(", ", evidence)}]"));
             Console.WriteLine($"     {Snippet(hit.Chunk.Content)}");
         }
 
@@ -140,7 +140,7 @@ internal static class SearchCommands
         {
             if (update.Text is { } piece && !cli.Json)
             {
-                Console.Write(piece);
+                Console.Write(Printable(piece, keepLineBreaks: true));
                 streamed = true;
             }
 
@@ -193,13 +193,32 @@ internal static class SearchCommands
         foreach (var citation in answer.Citations)
         {
             var external = citation.ExternalId is null ? string.Empty : $", id {citation.ExternalId}";
-            Console.WriteLine($"  [{citation.Number}] {citation.DocumentTitle} (part {citation.ChunkOrdinal + 1}; document {citation.DocumentId}{external})");
+            Console.WriteLine($"  [{citation.Number}] {Printable(citation.DocumentTitle)} (part {citation.ChunkOrdinal + 1}; document {citation.DocumentId}{external})");
         }
 
         return 0;
     }
 
     private static object Timings(SearchTimings t) => new { total = t.TotalMs, embedding = t.EmbeddingMs, lexical = t.LexicalMs, vector = t.VectorMs, fetch = t.FetchMs };
+
+    // Document text and titles come from uploaded files: an ESC or other control character printed as it is could drive
+    // the terminal (move the cursor, rewrite earlier lines, set the window title). They are shown as U+FFFD instead.
+    private static string Printable(string text, bool keepLineBreaks = false)
+    {
+        if (!text.Any(c => char.IsControl(c) && !(keepLineBreaks && c is '\n' or '\t')))
+        {
+            return text;
+        }
+
+        return string.Create(text.Length, (text, keepLineBreaks), static (span, state) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                var c = state.text[i];
+                span[i] = char.IsControl(c) && !(state.keepLineBreaks && c is '\n' or '\t') ? '\uFFFD' : c;
+            }
+        });
+    }
 
     private static string Snippet(string content)
     {
