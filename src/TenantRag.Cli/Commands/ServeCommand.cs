@@ -23,7 +23,7 @@ internal static class ServeCommand
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
             {
-                throw new UsageException($"--urls '{url}' is not an http(s) URL: e.g. --urls http://127.0.0.1:5080");
+                throw new UsageException($"--urls '{UsageException.Echo(url)}' is not an http(s) URL: e.g. --urls http://127.0.0.1:5080");
             }
         }
 

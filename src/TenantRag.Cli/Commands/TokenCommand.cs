@@ -40,7 +40,7 @@ internal static partial class TokenCommand
         var match = TtlRegex().Match(text ?? string.Empty);
         if (!match.Success)
         {
-            throw new UsageException($"invalid --ttl '{text}': use a number and a unit, e.g. 30s, 15m, 1h or 7d");
+            throw new UsageException($"invalid --ttl '{UsageException.Echo(text)}': use a number and a unit, e.g. 30s, 15m, 1h or 7d");
         }
 
         var value = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);

@@ -32,7 +32,7 @@ public static class BeirSplits
     {
         "test" => BeirSplit.Test,
         "train" => BeirSplit.Train,
-        _ => throw new UsageException($"unknown split '{text}': use --split test or --split train"),
+        _ => throw new UsageException($"unknown split '{UsageException.Echo(text)}': use --split test or --split train"),
     };
 
     /// <summary>The queries file of the split.</summary>
