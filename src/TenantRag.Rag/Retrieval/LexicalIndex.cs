@@ -69,9 +69,6 @@ public sealed class LexicalIndex : IRetrievalIndex
     /// <summary>Gets the number of chunks.</summary>
     public int Count => _chunkIds.Length;
 
-    /// <summary>Gets the number of distinct terms.</summary>
-    public int TermCount => _terms.Count;
-
     /// <summary>Gets an estimate of the managed memory the index holds, in bytes.</summary>
     public long EstimatedBytes { get; }
 
