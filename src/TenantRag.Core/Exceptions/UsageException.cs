@@ -24,4 +24,23 @@ public class UsageException(string message) : TenantRagException(message)
         var printable = new string([.. value.Take(MaxEcho).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c)]);
         return value.Length > MaxEcho ? printable + "..." : printable;
     }
+
+    /// <summary>
+    /// Throws when <paramref name="text"/> holds a control character other than tab and line breaks: those make text
+    /// span lines, while NUL (which PostgreSQL cannot store), ESC, DEL and C1 characters are not text at all.
+    /// </summary>
+    /// <param name="text">The text to check.</param>
+    /// <param name="what">What the text is, for the message ("query", "document text").</param>
+    /// <exception cref="UsageException">The text holds such a character; the message names it.</exception>
+    public static void ThrowIfControlCharacters(string text, string what)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
+            {
+                throw new UsageException($"the {what} contains the control character U+{(int)c:X4}: remove it");
+            }
+        }
+    }
 }

@@ -124,15 +124,7 @@ internal static class DocumentsApi
             throw new UsageException("the document text is empty");
         }
 
-        // Lines and tabs are text; other control characters (NUL, ESC, DEL, C1) are not, and NUL cannot be stored.
-        foreach (var c in text)
-        {
-            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
-            {
-                throw new UsageException($"the document text contains the control character U+{(int)c:X4}: remove it");
-            }
-        }
-
+        UsageException.ThrowIfControlCharacters(text, "document text");
         return text;
     }
 

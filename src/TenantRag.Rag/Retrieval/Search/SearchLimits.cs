@@ -24,14 +24,7 @@ public static class SearchLimits
             throw new UsageException($"the {what} is {trimmed.Length} characters long: shorten it to at most {MaxQueryLength}");
         }
 
-        foreach (var c in trimmed)
-        {
-            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
-            {
-                throw new UsageException($"the {what} contains the control character U+{(int)c:X4}: remove it");
-            }
-        }
-
+        UsageException.ThrowIfControlCharacters(trimmed, what);
         return trimmed;
     }
 
