@@ -29,6 +29,13 @@ public static class TenantRagServer
         var server = new ServerOptions();
         builder.Configuration.GetSection("Tenancy").Bind(server);
         builder.Configuration.GetSection("Limits").Bind(server);
+        builder.Configuration.GetSection("Embeddings").Bind(server);
+        if (!Enum.IsDefined(server.QueryPrecision))
+        {
+            throw new InvalidOperationException(
+                $"Embeddings:QueryPrecision '{(int)server.QueryPrecision}' is not a precision: use {string.Join(" or ", Enum.GetNames<TenantRag.Rag.Embeddings.EmbeddingPrecision>())}.");
+        }
+
         var developmentIssuer = auth.HasExternalAuthority ? null : DevelopmentTokenIssuer.LoadOrCreate(home);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBytes);
@@ -44,7 +51,7 @@ public static class TenantRagServer
         builder.Services.AddOpenApi();
         builder.Services.AddTenantRagAuthentication(auth, developmentIssuer);
         builder.Services.AddTenantRateLimits(server);
-        builder.Services.AddRag(database, embeddings);
+        builder.Services.AddRag(database, embeddings, server.QueryPrecision);
 
         var app = builder.Build();
         app.UseExceptionHandler();

@@ -47,6 +47,11 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IntraOpNumThreads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens, 1);
+        if (!Enum.IsDefined(options.Precision))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Precision, "Unknown embedding precision.");
+        }
+
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _batchSize = options.BatchSize;
         _maxBatchTokens = options.MaxBatchTokens;
@@ -62,7 +67,14 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
 
         // Spinning threads burn a core between runs, which starves the rest of the process on a small machine.
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(MiniLmModelFiles.ReadModel(options.ModelPath), sessionOptions);
+        var model = MiniLmModelFiles.ReadModel(options.ModelPath);
+        if (options.Precision == EmbeddingPrecision.Int8)
+        {
+            model = OnnxWeightQuantizer.Quantize(model).Model;
+        }
+
+        _session = new InferenceSession(model, sessionOptions);
+        Precision = options.Precision;
         if (!_session.OutputMetadata.ContainsKey(OutputName))
         {
             _session.Dispose();
@@ -71,11 +83,17 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
 
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, ModelId, VectorDimensions);
         _worker = options.LowPriority ? new LowPriorityWorker("embedding (low priority)") : null;
-        LogModelLoaded(ModelId, VectorDimensions, Tokenizer.MaxSequenceLength, stopwatch.ElapsedMilliseconds);
+        LogModelLoaded(ModelId, VectorDimensions, Tokenizer.MaxSequenceLength, Precision, stopwatch.ElapsedMilliseconds);
     }
 
     /// <summary>Gets the model's tokenizer, for counting and splitting text in model tokens.</summary>
     public MiniLmTokenizer Tokenizer { get; }
+
+    /// <summary>
+    /// Gets the arithmetic the model runs in. Vectors of either precision carry the same model name: they lie in the
+    /// same space and are compared with each other.
+    /// </summary>
+    public EmbeddingPrecision Precision { get; }
 
     /// <inheritdoc />
     public string ModelName => ModelId;
@@ -258,8 +276,8 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Loaded embedding model {Model} ({Dimensions} dims, max {MaxTokens} tokens) in {ElapsedMs} ms")]
-    private partial void LogModelLoaded(string model, int dimensions, int maxTokens, long elapsedMs);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Loaded embedding model {Model} ({Dimensions} dims, max {MaxTokens} tokens, {Precision}) in {ElapsedMs} ms")]
+    private partial void LogModelLoaded(string model, int dimensions, int maxTokens, EmbeddingPrecision precision, long elapsedMs);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Embedded {Count} inputs ({Tokens} tokens) in {ElapsedMs} ms")]
     private partial void LogBatchEmbedded(int count, long tokens, long elapsedMs);

@@ -37,4 +37,11 @@ public sealed class MiniLmEmbeddingGeneratorOptions
     /// take only the CPU time that queries leave idle. Default <see langword="false"/>.
     /// </summary>
     public bool LowPriority { get; set; }
+
+    /// <summary>
+    /// Gets or sets the arithmetic of the model's weight matrices; default <see cref="EmbeddingPrecision.Float32"/>.
+    /// <see cref="EmbeddingPrecision.Int8"/> suits query embedding, where latency counts and the small difference in
+    /// the vector does not change what is found (stored document vectors stay float).
+    /// </summary>
+    public EmbeddingPrecision Precision { get; set; } = EmbeddingPrecision.Float32;
 }

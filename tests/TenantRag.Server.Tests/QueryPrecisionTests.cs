@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using TenantRag.Rag.Embeddings;
+using TenantRag.Server.Auth;
+using TenantRag.Tenancy;
+using TenantRag.Testing;
+
+namespace TenantRag.Server.Tests;
+
+/// <summary><c>Embeddings:QueryPrecision</c>: which arithmetic the server's query model runs in.</summary>
+public sealed class QueryPrecisionTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task Queries_embed_in_int8_by_default_and_find_what_float_uploads_stored()
+    {
+        await using var server = await TestServer.StartAsync(postgres, "s_prec");
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await server.Database.Catalog.CreateAsync(Slugs.Unique("prec"), TenancyMode.Shared, ct);
+        var token = DevelopmentTokenIssuer.LoadOrCreate(server.Home).Issue(tenant.Slug, UserId.Parse("alice"), TimeSpan.FromMinutes(5), []);
+        foreach (var (title, text) in new[]
+        {
+            ("Passwords", "To change your account password, open Settings, choose Security and follow the reset link."),
+            ("Giraffes", "Giraffes are the tallest living terrestrial animals and browse on acacia leaves."),
+        })
+        {
+            using var upload = server.Request(HttpMethod.Post, "/v1/documents", token);
+            upload.Content = JsonContent.Create(new { title, text });
+            Assert.Equal(HttpStatusCode.Created, (await server.Client.SendAsync(upload, ct)).StatusCode);
+        }
+
+        // Worded so that full text alone finds nothing: only the vector side can rank the password page first.
+        using var search = server.Request(HttpMethod.Post, "/v1/search", token);
+        search.Content = JsonContent.Create(new { query = "how do I get back into my login after forgetting it", k = 2, retriever = "vector" });
+        var response = await server.Client.SendAsync(search, ct);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+
+        Assert.Equal(EmbeddingPrecision.Int8, server.App.Services.GetRequiredService<MiniLmEmbeddingGenerator>().Precision);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Passwords", body.GetProperty("hits")[0].GetProperty("documentTitle").GetString());
+    }
+
+    [Fact]
+    public async Task Float32_can_be_chosen_in_configuration()
+    {
+        await using var server = await TestServer.StartAsync(postgres, "s_prec",
+            new Dictionary<string, string?> { ["Embeddings:QueryPrecision"] = "float32" });
+
+        Assert.Equal(EmbeddingPrecision.Float32, server.App.Services.GetRequiredService<MiniLmEmbeddingGenerator>().Precision);
+    }
+
+    [Theory]
+    [InlineData("fp16")]
+    [InlineData("7")]
+    public async Task An_unknown_precision_stops_the_server_from_starting_with_the_setting_named(string value)
+    {
+        var ex = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => TestServer.StartAsync(postgres, "s_prec",
+            new Dictionary<string, string?> { ["Embeddings:QueryPrecision"] = value }));
+
+        Assert.Contains("QueryPrecision", ex.Message, StringComparison.Ordinal);
+    }
+}
