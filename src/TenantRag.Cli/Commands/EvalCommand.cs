@@ -34,9 +34,10 @@ internal static class EvalCommand
         var lexicalWeight = new Option<double?>("--lexical-weight") { Description = "Fusion weight of the full-text ranking (tune on --split train only)" };
         var rrfK = new Option<double?>("--rrf-k") { Description = "The k of reciprocal rank fusion (tune on --split train only)" };
         var depth = new Option<int?>("--depth") { Description = "Candidates each retriever contributes before fusion" };
+        var queryPrecision = new Option<string>("--query-precision") { Description = "int8 (as the server embeds queries) or float32; documents always embed in float32", DefaultValueFactory = _ => "int8" };
         var eval = new Command("eval", "Retrieval quality on a BEIR-format set: nDCG@10, Recall@10, MRR@10, query latency, ingestion throughput")
         {
-            data, split, tenants, mode, retriever, limit, fresh, vectorWeight, lexicalWeight, rrfK, depth,
+            data, split, tenants, mode, retriever, limit, fresh, vectorWeight, lexicalWeight, rrfK, depth, queryPrecision,
         };
         eval.SetAction(CliContext.Action(cli => RunAsync(cli, new EvalArguments
         {
@@ -51,6 +52,7 @@ internal static class EvalCommand
             LexicalWeight = cli.Parse.GetValue(lexicalWeight),
             RrfK = cli.Parse.GetValue(rrfK),
             Depth = cli.Parse.GetValue(depth),
+            QueryPrecision = cli.Parse.GetValue(queryPrecision),
         })));
         return eval;
     }
@@ -62,6 +64,7 @@ internal static class EvalCommand
         var split = BeirSplits.Parse(arguments.Split);
         var mode = TenancyModes.Parse(arguments.Mode);
         var retrieval = Retrieval(arguments);
+        var queryPrecision = QueryPrecision(arguments.QueryPrecision);
         if (arguments.Limit is < 1)
         {
             throw new UsageException($"--limit {arguments.Limit} is out of range: give a number of queries, 1 or more");
@@ -86,10 +89,11 @@ internal static class EvalCommand
         var progress = new EvalProgress();
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         using var generator = new MiniLmEmbeddingGenerator();
+        using var queryGenerator = queryPrecision == EmbeddingPrecision.Float32 ? null : new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { Precision = queryPrecision });
         using var cache = new RetrievalIndexCache();
         var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer);
         // No query vector cache: every timed query pays for its own embedding, as the latency target requires.
-        var search = new SearchService(database.Search, generator, cache, new SearchServiceOptions { QueryEmbeddingCacheSize = 0 });
+        var search = new SearchService(database.Search, queryGenerator ?? generator, cache, new SearchServiceOptions { QueryEmbeddingCacheSize = 0 });
         var evaluator = new RetrievalEvaluator(database.Catalog, new PipelineEvaluationIngestor(pipeline, progress.Ingestion),
             new SearchServiceEvaluationRetriever(search, retrieval), generator);
 
@@ -137,6 +141,13 @@ internal static class EvalCommand
         return options;
     }
 
+    private static EmbeddingPrecision QueryPrecision(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "int8" => EmbeddingPrecision.Int8,
+        "float32" => EmbeddingPrecision.Float32,
+        _ => throw new UsageException($"--query-precision '{UsageException.Echo(text)}' is not a precision: use int8 or float32"),
+    };
+
     /// <summary>The evaluation tenants are named after the data directory (<c>scifact</c>), or <c>beir-eval</c> when that is no slug.</summary>
     private static string TenantPrefix(string directory)
     {
@@ -167,6 +178,8 @@ internal static class EvalCommand
         public double? RrfK { get; init; }
 
         public int? Depth { get; init; }
+
+        public string? QueryPrecision { get; init; }
     }
 
     /// <summary>Stage lines, and ingestion progress at most every few seconds, on stderr (stdout stays for the report).</summary>
