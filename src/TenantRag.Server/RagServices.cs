@@ -35,13 +35,17 @@ internal static class RagServices
         }
 
         // Uploads embed with a model instance of their own on one thread at the lowest CPU priority (and one upload at a
-        // time, see DocumentsApi), so a tenant's bulk ingestion takes only the CPU time that queries leave idle.
+        // time, see DocumentsApi), in small batches with a pause after each while searches run, so a tenant's bulk
+        // ingestion takes only the CPU time that queries leave idle.
+        var foreground = new ForegroundActivity();
         services.AddSingleton(sp => new IngestionPipeline(database.Documents,
-            embeddings ?? new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1, LowPriority = true }, sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()),
+            embeddings ?? new MiniLmEmbeddingGenerator(
+                new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1, LowPriority = true, BatchSize = 4, Foreground = foreground },
+                sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()),
             sp.GetRequiredService<ITokenCounter>(), loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new RetrievalIndexCache(logger: sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));
         services.AddSingleton(sp => new SearchService(database.Search, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            sp.GetRequiredService<RetrievalIndexCache>(), new SearchServiceOptions(), sp.GetRequiredService<ILogger<SearchService>>()));
+            sp.GetRequiredService<RetrievalIndexCache>(), new SearchServiceOptions { Foreground = foreground }, sp.GetRequiredService<ILogger<SearchService>>()));
         services.AddSingleton(sp =>
         {
             var endpoint = ChatEndpointOptions.FromEnvironment();

@@ -5,8 +5,9 @@ namespace TenantRag.Rag.Embeddings;
 
 /// <summary>
 /// One dedicated thread that runs queued work at the lowest CPU priority the operating system offers (on Linux the
-/// SCHED_IDLE policy, and nice 19), so background work such as embedding uploads takes only CPU time that foreground
-/// work (queries) leaves idle.
+/// SCHED_IDLE policy and nice 19, and where the process may, an idle cpu cgroup: see <see cref="IdleCpuGroup"/>), so
+/// background work such as embedding uploads takes only CPU time that foreground work (queries, and the database
+/// backends serving them) leaves idle.
 /// Work items run one at a time, in order. Thread-safe.
 /// </summary>
 public sealed partial class LowPriorityWorker : IDisposable
@@ -17,7 +18,7 @@ public sealed partial class LowPriorityWorker : IDisposable
 
     private readonly BlockingCollection<Action> _queue = [];
     private readonly Thread _thread;
-    private readonly TaskCompletionSource<bool> _prioritySet = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string?> _prioritySet = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Starts the worker thread.</summary>
     /// <param name="name">The thread's name, for diagnostics.</param>
@@ -32,7 +33,13 @@ public sealed partial class LowPriorityWorker : IDisposable
     /// Gets whether the thread's priority was actually lowered (false where the platform refused); waits for the thread
     /// to start.
     /// </summary>
-    public bool PriorityLowered => _prioritySet.Task.GetAwaiter().GetResult();
+    public bool PriorityLowered => Priority is not null;
+
+    /// <summary>
+    /// Gets how the thread's priority was lowered, e.g. <c>SCHED_IDLE, nice 19, cgroup tenantrag-background (cpu.idle)</c>;
+    /// null where the platform refused. Waits for the thread to start.
+    /// </summary>
+    public string? Priority => _prioritySet.Task.GetAwaiter().GetResult();
 
     /// <summary>Runs <paramref name="work"/> on the worker thread and returns its result (or exception).</summary>
     /// <typeparam name="T">The result type.</typeparam>
@@ -102,27 +109,45 @@ public sealed partial class LowPriorityWorker : IDisposable
 
     // Linux gives each thread its own policy and nice value: calls on the thread id change this thread only. Elsewhere .NET's
     // thread priority is the portable knob (on Linux it does nothing for an unprivileged process).
-    private static bool TryLowerPriority()
+    private static string? TryLowerPriority()
     {
         if (OperatingSystem.IsLinux())
         {
             try
             {
-                // SCHED_IDLE runs the thread only when nothing else wants the core (its weight is a fifth of nice 19's);
-                // nice 19 stays as the fallback where the scheduling policy cannot be changed.
+                // SCHED_IDLE runs the thread only when nothing else of its scheduling group wants the core (its weight is a
+                // fifth of nice 19's); nice 19 stays as the fallback where the scheduling policy cannot be changed. The
+                // idle cgroup extends that to the other processes of the machine (PostgreSQL's backends above all).
                 var thread = GetThreadId();
                 var niced = SetPriority(PrioProcess, thread, LowestNice) == 0;
                 var parameters = 0;
-                return SetScheduler(thread, SchedIdle, ref parameters) == 0 || niced;
+                var idle = SetScheduler(thread, SchedIdle, ref parameters) == 0;
+                var steps = new List<string>(3);
+                if (idle)
+                {
+                    steps.Add("SCHED_IDLE");
+                }
+
+                if (niced)
+                {
+                    steps.Add("nice 19");
+                }
+
+                if (IdleCpuGroup.TryJoin(thread) is { } group)
+                {
+                    steps.Add(group);
+                }
+
+                return steps.Count > 0 ? string.Join(", ", steps) : null;
             }
             catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
             {
-                return false;
+                return null;
             }
         }
 
         Thread.CurrentThread.Priority = ThreadPriority.Lowest;
-        return true;
+        return "lowest thread priority";
     }
 
     [LibraryImport("libc", EntryPoint = "gettid")]

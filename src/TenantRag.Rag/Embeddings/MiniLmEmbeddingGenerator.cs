@@ -29,12 +29,18 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     private const string OutputName = "last_hidden_state";
     private static readonly string[] OutputNames = [OutputName];
 
+    // Background batches pause for 3x their run time while searches are active: at most a quarter of a core for uploads.
+    private const int ForegroundShare = 9;
+    private static readonly TimeSpan RecentForeground = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan MaxForegroundPause = TimeSpan.FromSeconds(1);
+
     private readonly InferenceSession _session;
     private readonly int _batchSize;
     private readonly int _maxBatchTokens;
     private readonly ILogger _logger;
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly LowPriorityWorker? _worker;
+    private readonly ForegroundActivity? _foreground;
     private int _disposed;
 
     /// <summary>Loads the bundled model.</summary>
@@ -83,7 +89,12 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
 
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, ModelId, VectorDimensions);
         _worker = options.LowPriority ? new LowPriorityWorker("embedding (low priority)") : null;
+        _foreground = options.LowPriority ? options.Foreground : null;
         LogModelLoaded(ModelId, VectorDimensions, Tokenizer.MaxSequenceLength, Precision, stopwatch.ElapsedMilliseconds);
+        if (_worker is not null)
+        {
+            LogBackgroundPriority(_worker.Priority ?? "unchanged (the platform refused)");
+        }
     }
 
     /// <summary>Gets the model's tokenizer, for counting and splitting text in model tokens.</summary>
@@ -94,6 +105,13 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     /// same space and are compared with each other.
     /// </summary>
     public EmbeddingPrecision Precision { get; }
+
+    /// <summary>
+    /// Gets how the background thread's priority was lowered with <see cref="MiniLmEmbeddingGeneratorOptions.LowPriority"/>
+    /// (e.g. <c>SCHED_IDLE, nice 19, cgroup tenantrag-background (cpu.idle)</c>); null when the model runs on callers' threads
+    /// or the platform refused.
+    /// </summary>
+    public string? BackgroundPriority => _worker?.Priority;
 
     /// <inheritdoc />
     public string ModelName => ModelId;
@@ -210,8 +228,10 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
                 size++;
             }
 
+            var batchStarted = Stopwatch.GetTimestamp();
             RunBatch(order.AsSpan(start, size), vectors);
             start += size;
+            StepBackForForeground(Stopwatch.GetElapsedTime(batchStarted), cancellationToken);
         }
 
         var createdAt = DateTimeOffset.UtcNow;
@@ -224,6 +244,19 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         result.Usage = new UsageDetails { InputTokenCount = totalTokens, TotalTokenCount = totalTokens };
         LogBatchEmbedded(inputs.Count, totalTokens, stopwatch.ElapsedMilliseconds);
         return result;
+    }
+
+    /// <summary>
+    /// On a low-priority model, pauses after a batch while searches are running, for <see cref="ForegroundShare"/> times the
+    /// batch's duration (at most <see cref="MaxForegroundPause"/>).
+    /// </summary>
+    private void StepBackForForeground(TimeSpan batchDuration, CancellationToken cancellationToken)
+    {
+        if (_foreground is { } foreground && foreground.IsActive(RecentForeground))
+        {
+            var pause = batchDuration * ForegroundShare;
+            cancellationToken.WaitHandle.WaitOne(pause < MaxForegroundPause ? pause : MaxForegroundPause);
+        }
     }
 
     private void RunBatch(ReadOnlySpan<TokenizedInput> batch, float[][] vectors)
@@ -278,6 +311,9 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Loaded embedding model {Model} ({Dimensions} dims, max {MaxTokens} tokens, {Precision}) in {ElapsedMs} ms")]
     private partial void LogModelLoaded(string model, int dimensions, int maxTokens, EmbeddingPrecision precision, long elapsedMs);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Embedding runs on a background thread at {Priority}")]
+    private partial void LogBackgroundPriority(string priority);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Embedded {Count} inputs ({Tokens} tokens) in {ElapsedMs} ms")]
     private partial void LogBatchEmbedded(int count, long tokens, long elapsedMs);

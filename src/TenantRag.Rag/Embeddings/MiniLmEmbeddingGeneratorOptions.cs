@@ -44,4 +44,11 @@ public sealed class MiniLmEmbeddingGeneratorOptions
     /// the vector does not change what is found (stored document vectors stay float).
     /// </summary>
     public EmbeddingPrecision Precision { get; set; } = EmbeddingPrecision.Float32;
+
+    /// <summary>
+    /// Gets or sets the foreground work (searches) that a <see cref="LowPriority"/> model steps back for: after each batch
+    /// run while such work is active, it pauses for three times the batch's duration, so it takes at most a quarter of a core
+    /// while searches keep the machine busy and all it can get when they do not. Null (the default) never pauses.
+    /// </summary>
+    public ForegroundActivity? Foreground { get; set; }
 }

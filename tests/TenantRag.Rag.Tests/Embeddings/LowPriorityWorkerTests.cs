@@ -61,6 +61,46 @@ public sealed class LowPriorityWorkerTests
         Assert.IsType<ObjectDisposedException>(refused);
     }
 
+    [Fact]
+    public async Task Where_the_cpu_cgroup_hierarchy_is_writable_the_thread_moves_into_an_idle_group_and_only_it()
+    {
+        using var worker = new LowPriorityWorker("test worker");
+        var workerGroup = CpuGroup(await worker.RunAsync(() => File.ReadAllText("/proc/thread-self/cgroup"), TestContext.Current.CancellationToken));
+        var callerGroup = CpuGroup(File.ReadAllText("/proc/thread-self/cgroup"));
+
+        if (CpuHierarchyWritable())
+        {
+            Assert.Contains("cgroup tenantrag-background (cpu.idle)", worker.Priority, StringComparison.Ordinal);
+            Assert.EndsWith("/tenantrag-background", workerGroup, StringComparison.Ordinal);
+            Assert.DoesNotContain("tenantrag-background", callerGroup, StringComparison.Ordinal);
+            var directory = Path.Combine("/sys/fs/cgroup/cpu", workerGroup.TrimStart('/'));
+            Assert.Equal("1", File.ReadAllText(Path.Combine(directory, "cpu.idle")).Trim());
+        }
+        else
+        {
+            // Read-only or cgroup v2: SCHED_IDLE and nice stay, the thread keeps its process's group.
+            Assert.DoesNotContain("cgroup", worker.Priority, StringComparison.Ordinal);
+            Assert.Equal(callerGroup, workerGroup);
+        }
+    }
+
+    // The path of the cgroup-v1 cpu controller's line ("1:cpu:/path" or "1:cpu,cpuacct:/path"); "" on cgroup v2 only.
+    private static string CpuGroup(string cgroupFile) =>
+        cgroupFile.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(':', 3))
+            .Where(parts => parts.Length == 3 && parts[1].Split(',').Contains("cpu"))
+            .Select(parts => parts[2])
+            .FirstOrDefault() ?? string.Empty;
+
+    private static bool CpuHierarchyWritable() =>
+        Environment.UserName == "root"
+        && File.Exists("/sys/fs/cgroup/cpu/cpu.idle")
+        && File.ReadLines("/proc/self/mounts").Any(line =>
+        {
+            var fields = line.Split(' ');
+            return fields.Length > 3 && fields[1] == "/sys/fs/cgroup/cpu" && fields[3].Split(',').Contains("rw");
+        });
+
     private const int SchedIdle = 5;
 
     // A field of /proc/thread-self/stat for the calling thread, counted from the one after the parenthesised command

@@ -87,7 +87,8 @@ public sealed class IngestionPipeline
 
     internal IDocumentRepository Documents { get; }
 
-    internal IEmbeddingGenerator<string, Embedding<float>> Generator { get; }
+    /// <summary>Gets the model that embeds chunks.</summary>
+    public IEmbeddingGenerator<string, Embedding<float>> Generator { get; }
 
     internal IngestionPipelineOptions Options { get; }
 

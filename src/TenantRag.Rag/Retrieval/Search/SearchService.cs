@@ -32,6 +32,7 @@ public sealed partial class SearchService
     private readonly VectorRetriever _vectors;
     private readonly LexicalRetriever _lexical;
     private readonly ILogger _logger;
+    private readonly ForegroundActivity? _foreground;
     private readonly ConcurrentDictionary<(TenantSlug, UserId), (long Version, IReadOnlyList<(EmbeddingModel Model, long Chunks)> Models)> _models = new();
 
     /// <summary>Creates the service.</summary>
@@ -58,6 +59,7 @@ public sealed partial class SearchService
         Defaults = options.Retrieval;
         QueryModel = ModelOf(embeddings);
         QueryCache = options.QueryEmbeddingCacheSize > 0 ? new QueryEmbeddingCache(options.QueryEmbeddingCacheSize) : null;
+        _foreground = options.Foreground;
     }
 
     /// <summary>Vectors of recent query texts (shared by all tenants: only texts and vectors, never results); null when off.</summary>
@@ -88,6 +90,7 @@ public sealed partial class SearchService
     {
         var started = Stopwatch.GetTimestamp();
         (query, options, var depth) = Validate(context, query, k, options);
+        using var foreground = _foreground?.Begin() ?? default;
         await using var session = await _store.OpenAsync(context, cancellationToken).ConfigureAwait(false);
         var candidates = await RetrieveAsync(session, query, depth, options.Retriever, cancellationToken).ConfigureAwait(false);
 

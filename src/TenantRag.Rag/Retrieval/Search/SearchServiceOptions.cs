@@ -1,3 +1,5 @@
+using TenantRag.Rag.Embeddings;
+
 namespace TenantRag.Rag.Retrieval.Search;
 
 /// <summary>Settings of <see cref="SearchService"/>.</summary>
@@ -17,4 +19,10 @@ public sealed class SearchServiceOptions
     /// (about 1.5 KB each with 384 dimensions); 0 turns the cache off.
     /// </summary>
     public int QueryEmbeddingCacheSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// Where searches announce themselves while they run, so background embedding sharing it (see
+    /// <see cref="MiniLmEmbeddingGeneratorOptions.Foreground"/>) steps back; null (the default) announces nothing.
+    /// </summary>
+    public ForegroundActivity? Foreground { get; set; }
 }

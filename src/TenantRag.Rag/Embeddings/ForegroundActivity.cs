@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace TenantRag.Rag.Embeddings;
+
+/// <summary>
+/// Counts foreground work in progress (searches), so background work (upload embedding on a
+/// <see cref="LowPriorityWorker"/>) can step back while it runs. Thread-safe.
+/// </summary>
+/// <remarks>
+/// The operating system's idle priority alone is not enough on a machine shared with PostgreSQL: the kernel balances CPU
+/// between scheduling groups (autogroups, cgroups) before it looks at thread priorities, and an idle-priority thread still
+/// took a sixth of the CPU from searches whose time is split between this process and the database (measured with
+/// <c>tenantrag bench api</c>). Background work that pauses between batches while searches run leaves them that time.
+/// </remarks>
+public sealed class ForegroundActivity
+{
+    private int _inFlight;
+    private long _lastEnded;
+
+    /// <summary>Marks one unit of foreground work as running until the returned scope is disposed.</summary>
+    public Scope Begin()
+    {
+        Interlocked.Increment(ref _inFlight);
+        return new Scope(this);
+    }
+
+    /// <summary>Gets whether foreground work is running now or ended less than <paramref name="within"/> ago.</summary>
+    public bool IsActive(TimeSpan within) =>
+        Volatile.Read(ref _inFlight) > 0 || Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastEnded)) < within;
+
+    private void End()
+    {
+        Interlocked.Exchange(ref _lastEnded, Stopwatch.GetTimestamp());
+        Interlocked.Decrement(ref _inFlight);
+    }
+
+    /// <summary>One unit of foreground work; dispose it when the work ends.</summary>
+    public readonly struct Scope(ForegroundActivity? owner) : IDisposable
+    {
+        /// <inheritdoc />
+        public void Dispose() => owner?.End();
+    }
+}

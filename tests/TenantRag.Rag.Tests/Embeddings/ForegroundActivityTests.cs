@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using TenantRag.Rag.Embeddings;
+
+namespace TenantRag.Rag.Tests.Embeddings;
+
+public sealed class ForegroundActivityTests
+{
+    [Fact]
+    public void Activity_lasts_while_any_scope_is_open_and_for_the_given_window_after()
+    {
+        var activity = new ForegroundActivity();
+        Assert.False(activity.IsActive(TimeSpan.FromHours(1)));
+
+        var first = activity.Begin();
+        var second = activity.Begin();
+        first.Dispose();
+        Assert.True(activity.IsActive(TimeSpan.Zero));
+
+        second.Dispose();
+        Assert.False(activity.IsActive(TimeSpan.Zero));
+        Assert.True(activity.IsActive(TimeSpan.FromHours(1)));
+    }
+
+    [Fact]
+    public void A_default_scope_counts_nothing_and_disposes_safely()
+    {
+        var scope = default(ForegroundActivity.Scope);
+        scope.Dispose();
+    }
+}
+
+/// <summary>A low-priority model steps back for foreground work between batches; nothing else changes.</summary>
+public sealed class LowPriorityModelForegroundTests
+{
+    private static readonly string[] Inputs = [.. Enumerable.Range(0, 8).Select(i => $"background sentence number {i} about invoices")];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Batches_pause_while_searches_run_and_give_the_same_vectors()
+    {
+        var foreground = new ForegroundActivity();
+        using var model = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions
+        {
+            IntraOpNumThreads = 1, LowPriority = true, BatchSize = 1, Foreground = foreground,
+        });
+        await model.GenerateAsync(Inputs, cancellationToken: Ct);
+
+        var alone = Stopwatch.StartNew();
+        var withoutSearches = await model.GenerateAsync(Inputs, cancellationToken: Ct);
+        alone.Stop();
+        TimeSpan stepped;
+        float[][] withSearches;
+        using (foreground.Begin())
+        {
+            var watch = Stopwatch.StartNew();
+            withSearches = [.. (await model.GenerateAsync(Inputs, cancellationToken: Ct)).Select(e => e.Vector.ToArray())];
+            stepped = watch.Elapsed;
+        }
+
+        // Each batch is followed by a pause of several times its own run time, so the whole call takes several times longer.
+        Assert.True(stepped > alone.Elapsed * 4, $"with searches running {stepped.TotalMilliseconds:F0} ms, alone {alone.Elapsed.TotalMilliseconds:F0} ms");
+        for (var i = 0; i < Inputs.Length; i++)
+        {
+            Assert.Equal(withoutSearches[i].Vector.ToArray(), withSearches[i]);
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_a_call_that_steps_back_stops_it()
+    {
+        var foreground = new ForegroundActivity();
+        using var model = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions
+        {
+            IntraOpNumThreads = 1, LowPriority = true, BatchSize = 1, Foreground = foreground,
+        });
+        using var search = foreground.Begin();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var many = Enumerable.Range(0, 400).Select(i => $"long running background sentence {i} about contracts and renewals").ToArray();
+
+        var call = model.GenerateAsync(many, cancellationToken: cancel.Token);
+        await Task.Delay(200, Ct);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+    }
+}
