@@ -33,7 +33,7 @@ internal static class BenchApiCommand
     private const double TargetNeighbourRatio = 2;
 
     private static readonly TimeSpan JitWarmUp = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan UploadHeadStart = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan UploadHeadStart = TimeSpan.FromSeconds(0.5);
     private static readonly TimeSpan NeighbourWarmUp = TimeSpan.FromSeconds(3);
     private const int WarmUpUploads = 4;
 
@@ -45,20 +45,21 @@ internal static class BenchApiCommand
         var seconds = new Option<int>("--seconds") { Description = "Length of each throughput phase", DefaultValueFactory = _ => 20 };
         var data = new Option<string?>("--data") { Description = $"A BEIR directory (corpus.jsonl, queries.jsonl) for documents and queries; default {BenchApiData.DefaultDirectory} when present, else generated text" };
         var neighbourClients = new Option<int>("--neighbour-clients") { Description = "Search clients of the quiet tenant in the noisy-neighbour phase", DefaultValueFactory = _ => 4 };
-        var neighbourSeconds = new Option<int>("--neighbour-seconds") { Description = "Length of each half (quiet, then noisy) of the noisy-neighbour phase", DefaultValueFactory = _ => 10 };
+        var neighbourSeconds = new Option<int>("--neighbour-seconds") { Description = "Measured length of each half (quiet, noisy) of the noisy-neighbour phase", DefaultValueFactory = _ => 10 };
+        var neighbourRounds = new Option<int>("--neighbour-rounds") { Description = "Alternating quiet and noisy windows the halves are cut into", DefaultValueFactory = _ => 5 };
         var uploaders = new Option<int>("--uploaders") { Description = "Concurrent bulk uploads of the noisy tenant", DefaultValueFactory = _ => 4 };
         var uploadDocs = new Option<int>("--upload-docs") { Description = "New documents per bulk upload (.jsonl)", DefaultValueFactory = _ => 10 };
         var api = new Command("api", "POST /v1/search under load on loopback (in-process server over the 'tenantrag_bench' installation): requests/s and p50/p95/p99, then one tenant's p99 while another bulk-uploads")
         {
-            tenants, docs, clients, seconds, data, neighbourClients, neighbourSeconds, uploaders, uploadDocs,
+            tenants, docs, clients, seconds, data, neighbourClients, neighbourSeconds, neighbourRounds, uploaders, uploadDocs,
         };
         api.SetAction(CliContext.Action(cli => RunAsync(cli, new Settings(
             cli.Parse.GetValue(tenants), cli.Parse.GetValue(docs), cli.Parse.GetValue(clients), cli.Parse.GetValue(seconds), cli.Parse.GetValue(data),
-            cli.Parse.GetValue(neighbourClients), cli.Parse.GetValue(neighbourSeconds), cli.Parse.GetValue(uploaders), cli.Parse.GetValue(uploadDocs)))));
+            cli.Parse.GetValue(neighbourClients), cli.Parse.GetValue(neighbourSeconds), cli.Parse.GetValue(neighbourRounds), cli.Parse.GetValue(uploaders), cli.Parse.GetValue(uploadDocs)))));
         return api;
     }
 
-    private sealed record Settings(int Tenants, int Docs, int Clients, int Seconds, string? Data, int NeighbourClients, int NeighbourSeconds, int Uploaders, int UploadDocs)
+    private sealed record Settings(int Tenants, int Docs, int Clients, int Seconds, string? Data, int NeighbourClients, int NeighbourSeconds, int NeighbourRounds, int Uploaders, int UploadDocs)
     {
         public void Validate()
         {
@@ -68,6 +69,7 @@ internal static class BenchApiCommand
             BenchServer.CheckRange("--seconds", Seconds, 1, 600);
             BenchServer.CheckRange("--neighbour-clients", NeighbourClients, 1, 64);
             BenchServer.CheckRange("--neighbour-seconds", NeighbourSeconds, 1, 600);
+            BenchServer.CheckRange("--neighbour-rounds", NeighbourRounds, 1, 50);
             BenchServer.CheckRange("--uploaders", Uploaders, 1, 32);
             BenchServer.CheckRange("--upload-docs", UploadDocs, 1, 500);
         }
@@ -269,7 +271,7 @@ internal static class BenchApiCommand
         var quietOnly = new List<BenchApiTarget> { quietTarget };
         try
         {
-            BenchServer.Say(cli, $"phase 3: noisy neighbour: {quietTarget.Tenant} searched by {settings.NeighbourClients} clients for {settings.NeighbourSeconds} s, quiet, then while {NoisySlug} bulk-uploads ({settings.Uploaders} concurrent uploads of {settings.UploadDocs} new documents; ingestion concurrency {ingestConcurrency} per tenant; upload embedding at {uploadPriority})");
+            BenchServer.Say(cli, $"phase 3: noisy neighbour: {quietTarget.Tenant} searched by {settings.NeighbourClients} clients for {settings.NeighbourSeconds} s quiet and {settings.NeighbourSeconds} s while {NoisySlug} bulk-uploads, in {settings.NeighbourRounds} alternating rounds ({settings.Uploaders} concurrent uploads of {settings.UploadDocs} new documents; ingestion concurrency {ingestConcurrency} per tenant; upload embedding at {uploadPriority})");
             var offset = settings.Tenants * settings.Docs;
             byte[] Batch(int index) => BenchApiLoad.Jsonl(Enumerable.Range(0, settings.UploadDocs).Select(j =>
             {
@@ -298,26 +300,43 @@ internal static class BenchApiCommand
                 await BenchApiLoad.SearchAsync(http, cpu, settings.NeighbourClients, JitWarmUp, SearchK, Seed + 6, RepeatedPicker(quietOnly, data.Queries), ct).ConfigureAwait(false);
             }
 
-            var quiet = await BenchApiLoad.SearchAsync(http, cpu, settings.NeighbourClients, duration, SearchK, Seed + 3, RepeatedPicker(quietOnly, data.Queries), ct).ConfigureAwait(false);
+            // Quiet and noisy windows alternate, so a machine that slows down or speeds up during the phase (other virtual
+            // machines on the host, the database's own background work) weighs on both halves alike.
+            var window = duration / settings.NeighbourRounds;
+            var quietWindows = new List<BenchApiWindow>(settings.NeighbourRounds);
+            var noisyWindows = new List<BenchApiWindow>(settings.NeighbourRounds);
+            var uploadRuns = new List<BenchApiUploadFigures>(settings.NeighbourRounds);
+            var uploadIndex = -1;
+            byte[] NextBatch(int _) => Batch(Interlocked.Increment(ref uploadIndex));
+            for (var round = 0; round < settings.NeighbourRounds; round++)
+            {
+                quietWindows.Add(await BenchApiLoad.MeasureAsync(http, cpu, settings.NeighbourClients, window, SearchK, Seed + 3 + (2 * round),
+                    RepeatedPicker(quietOnly, data.Queries), ct).ConfigureAwait(false));
+
+                using var stop = new CancellationTokenSource();
+                var uploads = BenchApiLoad.UploadAsync(http, noisy, settings.Uploaders, settings.UploadDocs, MaxUploads, NextBatch, stop.Token, ct);
+                try
+                {
+                    await Task.Delay(UploadHeadStart, ct).ConfigureAwait(false);
+                    noisyWindows.Add(await BenchApiLoad.MeasureAsync(http, cpu, settings.NeighbourClients, window, SearchK, Seed + 4 + (2 * round),
+                        RepeatedPicker(quietOnly, data.Queries), ct).ConfigureAwait(false));
+                }
+                finally
+                {
+                    // Stop starting uploads and let those in flight finish (on failure too, before the tenant is deleted), so the
+                    // next quiet window is quiet.
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    await ((Task)uploads).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                uploadRuns.Add(await uploads.ConfigureAwait(false));
+            }
+
+            var quiet = BenchApiLoad.Summarize(quietWindows);
+            var busy = BenchApiLoad.Summarize(noisyWindows);
+            var uploaded = BenchApiUploadFigures.Combine(uploadRuns);
             BenchServer.Say(cli, $"  quiet: {quiet.Describe()}");
             BenchServer.Say(cli, $"         {quiet.DescribeCpu()}");
-
-            using var stop = new CancellationTokenSource();
-            var uploads = BenchApiLoad.UploadAsync(http, noisy, settings.Uploaders, settings.UploadDocs, MaxUploads, Batch, stop.Token, ct);
-            BenchApiLoadFigures busy;
-            try
-            {
-                await Task.Delay(UploadHeadStart, ct).ConfigureAwait(false);
-                busy = await BenchApiLoad.SearchAsync(http, cpu, settings.NeighbourClients, duration, SearchK, Seed + 4, RepeatedPicker(quietOnly, data.Queries), ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                // Stop starting uploads and let those in flight finish (on failure too, before the tenant is deleted).
-                await stop.CancelAsync().ConfigureAwait(false);
-                await ((Task)uploads).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
-            var uploaded = await uploads.ConfigureAwait(false);
             var ratio = quiet.P99Ms > 0 ? Math.Round(busy.P99Ms / quiet.P99Ms, 2) : double.NaN;
             BenchServer.Say(cli, $"  noisy: {busy.Describe()}");
             BenchServer.Say(cli, $"         {busy.DescribeCpu()}");

@@ -65,6 +65,11 @@ internal sealed record BenchApiLoadFigures
     private string ErrorList() => ErrorKinds.Count == 0 ? string.Empty : ": " + string.Join(", ", ErrorKinds.Select(e => $"{e.Key} x{e.Value}"));
 }
 
+/// <summary>One measured stretch of search load, raw: <see cref="BenchApiLoad.Summarize"/> turns windows into figures.</summary>
+internal sealed record BenchApiWindow(
+    int Clients, double Seconds, List<double> Latencies, IReadOnlyDictionary<string, int> ErrorKinds, bool QueriesExhausted,
+    double ProcessCpuMs, double? PostgresCpuMs, int GarbageCollections, double GcPauseMs);
+
 /// <summary>What the bulk uploader did while it ran.</summary>
 internal sealed record BenchApiUploadFigures
 {
@@ -90,6 +95,21 @@ internal sealed record BenchApiUploadFigures
     public double DocumentsPerSecond => Seconds > 0 ? Math.Round(DocumentsAdded / Seconds, 1) : 0;
 
     public double ChunksPerSecond => Seconds > 0 ? Math.Round(Chunks / Seconds, 1) : 0;
+
+    /// <summary>Several runs of the same uploaders taken together (their times add up).</summary>
+    public static BenchApiUploadFigures Combine(IReadOnlyList<BenchApiUploadFigures> runs) => new()
+    {
+        Uploaders = runs.Max(r => r.Uploaders),
+        DocumentsPerUpload = runs.Max(r => r.DocumentsPerUpload),
+        Seconds = Math.Round(runs.Sum(r => r.Seconds), 2),
+        Uploads = runs.Sum(r => r.Uploads),
+        DocumentsAdded = runs.Sum(r => r.DocumentsAdded),
+        Chunks = runs.Sum(r => r.Chunks),
+        Throttled = runs.Sum(r => r.Throttled),
+        Errors = runs.Sum(r => r.Errors),
+        ErrorKinds = runs.SelectMany(r => r.ErrorKinds).GroupBy(e => e.Key).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(e => e.Value)),
+    };
 }
 
 /// <summary>The load generator of <c>tenantrag bench api</c>: closed-loop clients over one pooled HTTP client.</summary>
@@ -105,6 +125,11 @@ internal static class BenchApiLoad
     /// back to back with what <paramref name="next"/> picks (null: nothing left, the client stops).
     /// </summary>
     public static async Task<BenchApiLoadFigures> SearchAsync(HttpClient http, BenchApiCpu cpu, int clients, TimeSpan duration, int k, int seed,
+        Func<Random, (BenchApiTarget Target, string Query)?> next, CancellationToken cancellationToken) =>
+        Summarize([await MeasureAsync(http, cpu, clients, duration, k, seed, next, cancellationToken).ConfigureAwait(false)]);
+
+    /// <summary>Like <see cref="SearchAsync"/>, but returns the raw window, to be summarized with others.</summary>
+    public static async Task<BenchApiWindow> MeasureAsync(HttpClient http, BenchApiCpu cpu, int clients, TimeSpan duration, int k, int seed,
         Func<Random, (BenchApiTarget Target, string Query)?> next, CancellationToken cancellationToken)
     {
         var maxPerClient = (int)Math.Min(int.MaxValue, Math.Max(1, duration.TotalSeconds) * MaxRequestsPerClientSecond);
@@ -151,26 +176,38 @@ internal static class BenchApiLoad
         var (gcsAfter, pausedAfter) = (GC.CollectionCount(0), GC.GetTotalPauseDuration());
         var processCpuMs = (cpuAfter.Process - cpuBefore.Process).TotalMilliseconds;
         double? postgresCpuMs = cpuAfter.Postgres is { } pgAfter && cpuBefore.Postgres is { } pgBefore ? (pgAfter - pgBefore).TotalMilliseconds : null;
-        var all = latencies.SelectMany(l => l).ToList();
+        var errorKinds = errors.SelectMany(e => e).GroupBy(e => e.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(e => e.Value), StringComparer.Ordinal);
+        return new BenchApiWindow(clients, seconds, [.. latencies.SelectMany(l => l)], errorKinds, exhausted != 0,
+            processCpuMs, postgresCpuMs, gcsAfter - gcsBefore, (pausedAfter - pausedBefore).TotalMilliseconds);
+    }
+
+    /// <summary>The figures of one or more windows taken together (latency percentiles over all their requests).</summary>
+    public static BenchApiLoadFigures Summarize(IReadOnlyList<BenchApiWindow> windows)
+    {
+        var all = windows.SelectMany(w => w.Latencies).ToList();
         all.Sort();
-        var errorKinds = errors.SelectMany(e => e).GroupBy(e => e.Key).OrderBy(g => g.Key, StringComparer.Ordinal)
+        var seconds = windows.Sum(w => w.Seconds);
+        var processCpuMs = windows.Sum(w => w.ProcessCpuMs);
+        double? postgresCpuMs = windows.All(w => w.PostgresCpuMs is not null) ? windows.Sum(w => w.PostgresCpuMs!.Value) : null;
+        var errorKinds = windows.SelectMany(w => w.ErrorKinds).GroupBy(e => e.Key).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
         return new BenchApiLoadFigures
         {
-            Clients = clients,
+            Clients = windows.Max(w => w.Clients),
             Seconds = Math.Round(seconds, 2),
             Requests = all.Count,
             Errors = errorKinds.Values.Sum(),
             ErrorKinds = errorKinds,
-            QueriesExhausted = exhausted != 0,
-            RequestsPerSecond = Math.Round(all.Count / seconds, 1),
+            QueriesExhausted = windows.Any(w => w.QueriesExhausted),
+            RequestsPerSecond = Math.Round(seconds > 0 ? all.Count / seconds : 0, 1),
             P50Ms = Math.Round(Percentile(all, 0.50), 2),
             P95Ms = Math.Round(Percentile(all, 0.95), 2),
             P99Ms = Math.Round(Percentile(all, 0.99), 2),
             MaxMs = Math.Round(all.Count > 0 ? all[^1] : 0, 2),
             ProcessCpuMsPerRequest = Math.Round(all.Count > 0 ? processCpuMs / all.Count : 0, 2),
-            GarbageCollections = gcsAfter - gcsBefore,
-            GcPauseMs = Math.Round((pausedAfter - pausedBefore).TotalMilliseconds, 1),
+            GarbageCollections = windows.Sum(w => w.GarbageCollections),
+            GcPauseMs = Math.Round(windows.Sum(w => w.GcPauseMs), 1),
             PostgresCpuMsPerRequest = postgresCpuMs is { } pgMs && all.Count > 0 ? Math.Round(pgMs / all.Count, 2) : null,
         };
     }
