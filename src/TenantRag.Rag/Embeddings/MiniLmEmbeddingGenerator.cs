@@ -29,8 +29,8 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     private const string OutputName = "last_hidden_state";
     private static readonly string[] OutputNames = [OutputName];
 
-    // Background batches pause for 3x their run time while searches are active: at most a quarter of a core for uploads.
-    private const int ForegroundShare = 9;
+    // Background batches pause for 9x their run time while searches are active: at most a tenth of a core for uploads.
+    private const int ForegroundPauseFactor = 9;
     private static readonly TimeSpan RecentForeground = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxForegroundPause = TimeSpan.FromSeconds(1);
 
@@ -247,14 +247,14 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     }
 
     /// <summary>
-    /// On a low-priority model, pauses after a batch while searches are running, for <see cref="ForegroundShare"/> times the
+    /// On a low-priority model, pauses after a batch while searches are running, for <see cref="ForegroundPauseFactor"/> times the
     /// batch's duration (at most <see cref="MaxForegroundPause"/>).
     /// </summary>
     private void StepBackForForeground(TimeSpan batchDuration, CancellationToken cancellationToken)
     {
         if (_foreground is { } foreground && foreground.IsActive(RecentForeground))
         {
-            var pause = batchDuration * ForegroundShare;
+            var pause = batchDuration * ForegroundPauseFactor;
             cancellationToken.WaitHandle.WaitOne(pause < MaxForegroundPause ? pause : MaxForegroundPause);
         }
     }

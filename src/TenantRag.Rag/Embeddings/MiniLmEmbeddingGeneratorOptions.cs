@@ -47,7 +47,7 @@ public sealed class MiniLmEmbeddingGeneratorOptions
 
     /// <summary>
     /// Gets or sets the foreground work (searches) that a <see cref="LowPriority"/> model steps back for: after each batch
-    /// run while such work is active, it pauses for three times the batch's duration, so it takes at most a quarter of a core
+    /// run while such work is active, it pauses for nine times the batch's duration, so it takes at most a tenth of a core
     /// while searches keep the machine busy and all it can get when they do not. Null (the default) never pauses.
     /// </summary>
     public ForegroundActivity? Foreground { get; set; }
