@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using TenantRag.Postgres;
+using TenantRag.Rag.Embeddings;
 using TenantRag.Postgres.Installation;
 using TenantRag.Server.Api;
 using TenantRag.Server.Auth;
@@ -25,17 +26,7 @@ public static class TenantRagServer
         IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var auth = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
-        var server = new ServerOptions();
-        builder.Configuration.GetSection("Tenancy").Bind(server);
-        builder.Configuration.GetSection("Limits").Bind(server);
-        builder.Configuration.GetSection("Embeddings").Bind(server);
-        if (!Enum.IsDefined(server.QueryPrecision))
-        {
-            throw new InvalidOperationException(
-                $"Embeddings:QueryPrecision '{(int)server.QueryPrecision}' is not a precision: use {string.Join(" or ", Enum.GetNames<TenantRag.Rag.Embeddings.EmbeddingPrecision>())}.");
-        }
-
+        var (auth, server) = ReadSettings(builder.Configuration);
         var developmentIssuer = auth.HasExternalAuthority ? null : DevelopmentTokenIssuer.LoadOrCreate(home);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBytes);
@@ -72,5 +63,30 @@ public static class TenantRagServer
         app.MapAdminApi();
         app.MapWebPage();
         return app;
+    }
+
+    /// <summary>The <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c> and <c>Embeddings</c> sections; a value of the wrong type is a usage error.</summary>
+    private static (AuthOptions Auth, ServerOptions Server) ReadSettings(IConfiguration configuration)
+    {
+        try
+        {
+            var auth = configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
+            var server = new ServerOptions();
+            configuration.GetSection("Tenancy").Bind(server);
+            configuration.GetSection("Limits").Bind(server);
+            configuration.GetSection("Embeddings").Bind(server);
+            if (!Enum.IsDefined(server.QueryPrecision))
+            {
+                throw new UsageException(
+                    $"setting Embeddings:QueryPrecision is {(int)server.QueryPrecision}, not a precision: use {string.Join(" or ", Enum.GetNames<EmbeddingPrecision>())}");
+            }
+
+            return (auth, server);
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is FormatException or ArgumentException or OverflowException)
+        {
+            // The binder names the key and the value: "Failed to convert configuration value 'x' at 'Limits:Burst' to type ...".
+            throw new UsageException($"a setting has a value of the wrong type: {ex.Message}");
+        }
     }
 }

@@ -55,9 +55,19 @@ public sealed class QueryPrecisionTests(PostgresServer postgres)
     [InlineData("7")]
     public async Task An_unknown_precision_stops_the_server_from_starting_with_the_setting_named(string value)
     {
-        var ex = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => TestServer.StartAsync(postgres, "s_prec",
+        var ex = await Assert.ThrowsAsync<UsageException>(() => TestServer.StartAsync(postgres, "s_prec",
             new Dictionary<string, string?> { ["Embeddings:QueryPrecision"] = value }));
 
         Assert.Contains("QueryPrecision", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_setting_of_the_wrong_type_is_a_usage_error_naming_the_key()
+    {
+        var ex = await Assert.ThrowsAsync<UsageException>(() => TestServer.StartAsync(postgres, "s_prec",
+            new Dictionary<string, string?> { ["Limits:Burst"] = "lots" }));
+
+        Assert.Contains("Limits:Burst", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(2, ex.ExitCode);
     }
 }
