@@ -33,4 +33,32 @@ public sealed class ServerOptions
     /// retrieval quality on SciFact. Uploads always embed in <see cref="EmbeddingPrecision.Float32"/>.
     /// </summary>
     public EmbeddingPrecision QueryPrecision { get; set; } = EmbeddingPrecision.Int8;
+
+    /// <summary>Rejects settings no server could run with, naming the key.</summary>
+    /// <exception cref="UsageException">A limit is below 1, the body limit below 1 KiB, or the precision unknown.</exception>
+    public void Validate()
+    {
+        foreach (var (key, value) in new (string, long)[]
+        {
+            ("Limits:RequestsPerSecond", RequestsPerSecond), ("Limits:Burst", Burst), ("Limits:IngestConcurrency", IngestConcurrency),
+            ("Limits:GlobalIngestConcurrency", GlobalIngestConcurrency),
+        })
+        {
+            if (value < 1)
+            {
+                throw new UsageException($"setting {key} is {value}: give 1 or more");
+            }
+        }
+
+        if (MaxRequestBytes < 1024)
+        {
+            throw new UsageException($"setting Limits:MaxRequestBytes is {MaxRequestBytes}: give 1024 or more (bytes)");
+        }
+
+        if (!Enum.IsDefined(QueryPrecision))
+        {
+            throw new UsageException(
+                $"setting Embeddings:QueryPrecision is {(int)QueryPrecision}, not a precision: use {string.Join(" or ", Enum.GetNames<EmbeddingPrecision>())}");
+        }
+    }
 }

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using TenantRag.Postgres;
-using TenantRag.Rag.Embeddings;
 using TenantRag.Postgres.Installation;
 using TenantRag.Server.Api;
 using TenantRag.Server.Auth;
@@ -75,12 +74,7 @@ public static class TenantRagServer
             configuration.GetSection("Tenancy").Bind(server);
             configuration.GetSection("Limits").Bind(server);
             configuration.GetSection("Embeddings").Bind(server);
-            if (!Enum.IsDefined(server.QueryPrecision))
-            {
-                throw new UsageException(
-                    $"setting Embeddings:QueryPrecision is {(int)server.QueryPrecision}, not a precision: use {string.Join(" or ", Enum.GetNames<EmbeddingPrecision>())}");
-            }
-
+            server.Validate();
             return (auth, server);
         }
         catch (InvalidOperationException ex) when (ex.InnerException is FormatException or ArgumentException or OverflowException)

@@ -70,4 +70,18 @@ public sealed class QueryPrecisionTests(PostgresServer postgres)
         Assert.Contains("Limits:Burst", ex.Message, StringComparison.Ordinal);
         Assert.Equal(2, ex.ExitCode);
     }
+
+    [Theory]
+    [InlineData("Limits:Burst", "0")]
+    [InlineData("Limits:RequestsPerSecond", "-5")]
+    [InlineData("Limits:IngestConcurrency", "0")]
+    [InlineData("Limits:GlobalIngestConcurrency", "0")]
+    [InlineData("Limits:MaxRequestBytes", "10")]
+    public async Task A_limit_no_server_could_run_with_is_a_usage_error_naming_the_key(string key, string value)
+    {
+        var ex = await Assert.ThrowsAsync<UsageException>(() => TestServer.StartAsync(postgres, "s_prec",
+            new Dictionary<string, string?> { [key] = value }));
+
+        Assert.Contains($"setting {key} is {value}", ex.Message, StringComparison.Ordinal);
+    }
 }

@@ -12,7 +12,7 @@ internal static class ServeCommand
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var serve = new Command("serve", "The HTTP API and the web page (configure with appsettings.json or Auth__*, Tenancy__*, Limits__* variables)") { urls };
+        var serve = new Command("serve", "The HTTP API and the web page (configure with appsettings.json or Auth__*, Tenancy__*, Limits__*, Embeddings__* variables)") { urls };
         serve.SetAction(CliContext.Action(cli => RunAsync(cli, cli.Parse.GetValue(urls)!)));
         return serve;
     }
