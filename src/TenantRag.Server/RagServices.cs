@@ -14,7 +14,7 @@ namespace TenantRag.Server;
 internal static class RagServices
 {
     public static void AddRag(this IServiceCollection services, TenantRagDatabase database, IEmbeddingGenerator<string, Embedding<float>>? embeddings,
-        EmbeddingPrecision queryPrecision)
+        ServerOptions settings)
     {
         if (embeddings is null)
         {
@@ -23,7 +23,7 @@ internal static class RagServices
             // 229-246 a second on 2 cores; a lone query costs 7.4 ms instead of 7.0). Queries embed with int8 weights
             // by default (a SciFact query: 2.3 ms instead of 6.6), compared with the float vectors of uploads.
             services.AddSingleton<MiniLmEmbeddingGenerator>(sp => new MiniLmEmbeddingGenerator(
-                new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1, Precision = queryPrecision },
+                new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1, Precision = settings.QueryPrecision },
                 sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()));
             services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<MiniLmEmbeddingGenerator>());
             services.AddSingleton<ITokenCounter>(sp => sp.GetRequiredService<MiniLmEmbeddingGenerator>().Tokenizer);
@@ -40,7 +40,10 @@ internal static class RagServices
         var foreground = new ForegroundActivity();
         services.AddSingleton(sp => new IngestionPipeline(database.Documents,
             embeddings ?? new MiniLmEmbeddingGenerator(
-                new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1, LowPriority = true, BatchSize = 4, Foreground = foreground },
+                new MiniLmEmbeddingGeneratorOptions
+                {
+                    IntraOpNumThreads = 1, LowPriority = true, BatchSize = 4, Foreground = foreground, IdleCpuGroup = settings.IdleCgroup,
+                },
                 sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()),
             sp.GetRequiredService<ITokenCounter>(), loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new RetrievalIndexCache(logger: sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));

@@ -34,6 +34,13 @@ public sealed class ServerOptions
     /// </summary>
     public EmbeddingPrecision QueryPrecision { get; set; } = EmbeddingPrecision.Int8;
 
+    /// <summary>
+    /// Whether the upload model's low-priority thread joins the idle cpu cgroup <c>tenantrag-background</c> where the server
+    /// may create it (root with a writable cgroup-v1 <c>cpu</c> hierarchy); default true. Set false to leave the host's
+    /// cgroups alone; uploads then rely on SCHED_IDLE and their pauses while searches run.
+    /// </summary>
+    public bool IdleCgroup { get; set; } = true;
+
     /// <summary>Rejects settings no server could run with, naming the key.</summary>
     /// <exception cref="UsageException">A limit is below 1, the body limit below 1 KiB, or the precision unknown.</exception>
     public void Validate()

@@ -41,7 +41,7 @@ public static class TenantRagServer
         builder.Services.AddOpenApi();
         builder.Services.AddTenantRagAuthentication(auth, developmentIssuer);
         builder.Services.AddTenantRateLimits(server);
-        builder.Services.AddRag(database, embeddings, server.QueryPrecision);
+        builder.Services.AddRag(database, embeddings, server);
 
         var app = builder.Build();
         app.UseExceptionHandler();

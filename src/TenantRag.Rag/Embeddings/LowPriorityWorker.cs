@@ -18,13 +18,19 @@ public sealed partial class LowPriorityWorker : IDisposable
 
     private readonly BlockingCollection<Action> _queue = [];
     private readonly Thread _thread;
+    private readonly bool _idleCpuGroup;
     private readonly TaskCompletionSource<string?> _prioritySet = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Starts the worker thread.</summary>
     /// <param name="name">The thread's name, for diagnostics.</param>
-    public LowPriorityWorker(string name)
+    /// <param name="idleCpuGroup">
+    /// Whether to also move the thread into the idle cpu cgroup where the process may (see <see cref="IdleCpuGroup"/>);
+    /// false keeps it to the thread's own policy and nice value.
+    /// </param>
+    public LowPriorityWorker(string name, bool idleCpuGroup = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _idleCpuGroup = idleCpuGroup;
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -100,7 +106,7 @@ public sealed partial class LowPriorityWorker : IDisposable
 
     private void Run()
     {
-        _prioritySet.TrySetResult(TryLowerPriority());
+        _prioritySet.TrySetResult(TryLowerPriority(_idleCpuGroup));
         foreach (var work in _queue.GetConsumingEnumerable())
         {
             work();
@@ -109,7 +115,7 @@ public sealed partial class LowPriorityWorker : IDisposable
 
     // Linux gives each thread its own policy and nice value: calls on the thread id change this thread only. Elsewhere .NET's
     // thread priority is the portable knob (on Linux it does nothing for an unprivileged process).
-    private static string? TryLowerPriority()
+    private static string? TryLowerPriority(bool idleCpuGroup)
     {
         if (OperatingSystem.IsLinux())
         {
@@ -133,7 +139,7 @@ public sealed partial class LowPriorityWorker : IDisposable
                     steps.Add("nice 19");
                 }
 
-                if (IdleCpuGroup.TryJoin(thread) is { } group)
+                if (idleCpuGroup && IdleCpuGroup.TryJoin(thread) is { } group)
                 {
                     steps.Add(group);
                 }

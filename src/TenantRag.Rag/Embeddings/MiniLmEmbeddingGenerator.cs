@@ -88,7 +88,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         }
 
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, ModelId, VectorDimensions);
-        _worker = options.LowPriority ? new LowPriorityWorker("embedding (low priority)") : null;
+        _worker = options.LowPriority ? new LowPriorityWorker("embedding (low priority)", options.IdleCpuGroup) : null;
         _foreground = options.LowPriority ? options.Foreground : null;
         LogModelLoaded(ModelId, VectorDimensions, Tokenizer.MaxSequenceLength, Precision, stopwatch.ElapsedMilliseconds);
         if (_worker is not null)

@@ -51,4 +51,12 @@ public sealed class MiniLmEmbeddingGeneratorOptions
     /// while searches keep the machine busy and all it can get when they do not. Null (the default) never pauses.
     /// </summary>
     public ForegroundActivity? Foreground { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether a <see cref="LowPriority"/> model's thread also joins the idle cpu cgroup
+    /// <c>tenantrag-background</c> where the process may create it (root with a writable cgroup-v1 <c>cpu</c> hierarchy);
+    /// default <see langword="true"/>. Without it, PostgreSQL on the same machine in a scheduling group of its own still
+    /// shares the CPU evenly with the upload thread.
+    /// </summary>
+    public bool IdleCpuGroup { get; set; } = true;
 }

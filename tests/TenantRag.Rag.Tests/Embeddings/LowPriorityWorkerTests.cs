@@ -84,6 +84,16 @@ public sealed class LowPriorityWorkerTests
         }
     }
 
+    [Fact]
+    public async Task Without_the_idle_group_the_thread_keeps_its_processs_cgroup()
+    {
+        using var worker = new LowPriorityWorker("test worker", idleCpuGroup: false);
+        var workerGroup = CpuGroup(await worker.RunAsync(() => File.ReadAllText("/proc/thread-self/cgroup"), TestContext.Current.CancellationToken));
+
+        Assert.Equal(CpuGroup(File.ReadAllText("/proc/thread-self/cgroup")), workerGroup);
+        Assert.Equal("SCHED_IDLE, nice 19", worker.Priority);
+    }
+
     // The path of the cgroup-v1 cpu controller's line ("1:cpu:/path" or "1:cpu,cpuacct:/path"); "" on cgroup v2 only.
     private static string CpuGroup(string cgroupFile) =>
         cgroupFile.Split('\n', StringSplitOptions.RemoveEmptyEntries)

@@ -3,14 +3,15 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using TenantRag.Rag.Embeddings;
+using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Server.Auth;
 using TenantRag.Tenancy;
 using TenantRag.Testing;
 
 namespace TenantRag.Server.Tests;
 
-/// <summary><c>Embeddings:QueryPrecision</c>: which arithmetic the server's query model runs in.</summary>
-public sealed class QueryPrecisionTests(PostgresServer postgres)
+/// <summary>The server's settings: the query model's arithmetic, the upload model's priority, and bad values.</summary>
+public sealed class ServerSettingsTests(PostgresServer postgres)
 {
     [Fact]
     public async Task Queries_embed_in_int8_by_default_and_find_what_float_uploads_stored()
@@ -83,5 +84,28 @@ public sealed class QueryPrecisionTests(PostgresServer postgres)
             new Dictionary<string, string?> { [key] = value }));
 
         Assert.Contains($"setting {key} is {value}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("false", false)]
+    public async Task The_upload_model_runs_at_idle_priority_and_joins_the_idle_cgroup_unless_told_not_to(string? setting, bool joins)
+    {
+        await using var server = await TestServer.StartAsync(postgres, "s_prec",
+            setting is null ? null : new Dictionary<string, string?> { ["Embeddings:IdleCgroup"] = setting });
+
+        var uploads = Assert.IsType<MiniLmEmbeddingGenerator>(server.App.Services.GetRequiredService<IngestionPipeline>().Generator);
+        var priority = uploads.BackgroundPriority;
+
+        Assert.NotNull(priority);
+        Assert.StartsWith("SCHED_IDLE, nice 19", priority, StringComparison.Ordinal);
+        if (!joins)
+        {
+            Assert.DoesNotContain("cgroup", priority, StringComparison.Ordinal);
+        }
+        else if (Environment.UserName == "root" && File.Exists("/sys/fs/cgroup/cpu/cpu.idle"))
+        {
+            Assert.EndsWith("cgroup tenantrag-background (cpu.idle)", priority, StringComparison.Ordinal);
+        }
     }
 }
