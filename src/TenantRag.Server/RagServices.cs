@@ -38,14 +38,20 @@ internal static class RagServices
         // time, see DocumentsApi), in small batches with a pause after each while searches run, so a tenant's bulk
         // ingestion takes only the CPU time that queries leave idle.
         var foreground = new ForegroundActivity();
-        services.AddSingleton(sp => new IngestionPipeline(database.Documents,
-            embeddings ?? new MiniLmEmbeddingGenerator(
+        services.AddSingleton(sp =>
+        {
+            var uploads = embeddings ?? new MiniLmEmbeddingGenerator(
                 new MiniLmEmbeddingGeneratorOptions
                 {
                     IntraOpNumThreads = 1, LowPriority = true, BatchSize = 4, Foreground = foreground, IdleCpuGroup = settings.IdleCgroup,
                 },
-                sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()),
-            sp.GetRequiredService<ITokenCounter>(), loggerFactory: sp.GetRequiredService<ILoggerFactory>()));
+                sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>());
+
+            // Chunking counts tokens with the upload model's own tokenizer: a tokenizer serves one caller at a time, and
+            // sharing the query model's made searches wait while uploads were being chunked.
+            var tokens = (uploads as MiniLmEmbeddingGenerator)?.Tokenizer ?? sp.GetRequiredService<ITokenCounter>();
+            return new IngestionPipeline(database.Documents, uploads, tokens, loggerFactory: sp.GetRequiredService<ILoggerFactory>());
+        });
         services.AddSingleton(sp => new RetrievalIndexCache(logger: sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));
         services.AddSingleton(sp => new SearchService(database.Search, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
             sp.GetRequiredService<RetrievalIndexCache>(), new SearchServiceOptions { Foreground = foreground }, sp.GetRequiredService<ILogger<SearchService>>()));
