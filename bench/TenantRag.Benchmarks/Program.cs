@@ -82,6 +82,26 @@ if (!args.Contains("--no-embeddings"))
     embed.Restart();
     await generator.GenerateAsync(passages);
     Console.WriteLine($"Embedding: {passages.Length / embed.Elapsed.TotalSeconds:F1} passages/s (400 words, cut at 512 tokens)");
+
+    // The server's query models: one intra-op thread per run, float weights against int8 ones (Embeddings:QueryPrecision).
+    foreach (var precision in new[] { EmbeddingPrecision.Float32, EmbeddingPrecision.Int8 })
+    {
+        var loading = Stopwatch.StartNew();
+        using var queryModel = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1, Precision = precision });
+        var loadMs = loading.ElapsedMilliseconds;
+        await queryModel.GenerateAsync(sentences.Take(16));
+        var perQuery = new double[200];
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        for (var i = 0; i < perQuery.Length; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await queryModel.GenerateAsync([sentences[i % sentences.Length]]);
+            perQuery[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / perQuery.Length;
+        Report($"Query embedding, {precision}, 1 thread (loaded in {loadMs} ms; {cpuMs:F2} ms CPU per query)", perQuery);
+    }
 }
 
 static void Report(string name, double[] timings)
