@@ -9,8 +9,13 @@ public interface ISearchSession : IAsyncDisposable
     /// <summary>Whose session this is.</summary>
     TenantContext Context { get; }
 
-    /// <summary>The tenant's data version; it grows with every write to the tenant's chunks, by any process.</summary>
-    Task<long> DataVersionAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Starts a search in one round trip: the tenant's data version and, when <paramref name="lexicalQuery"/> is given,
+    /// the query's full-text terms.
+    /// </summary>
+    /// <param name="lexicalQuery">The query text when full-text retrieval runs; null when only vectors are searched.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    Task<SearchStart> StartAsync(string? lexicalQuery, CancellationToken cancellationToken = default);
 
     /// <summary>Embedding models of the visible chunks, most chunks first.</summary>
     Task<IReadOnlyList<(EmbeddingModel Model, long Chunks)>> EmbeddingModelsAsync(CancellationToken cancellationToken = default);
@@ -18,12 +23,17 @@ public interface ISearchSession : IAsyncDisposable
     /// <summary>Streams one partition's vectors of <paramref name="model"/>: chunk id, owner, private flag, vector. Returns the count.</summary>
     Task<int> LoadVectorsAsync(IndexPartition partition, EmbeddingModel model, Action<long, string, bool, float[]> sink, CancellationToken cancellationToken = default);
 
-    /// <summary>The distinct normalised terms of <paramref name="query"/>, made the way chunks' terms are (same language, stemming and stop words).</summary>
-    Task<IReadOnlyList<string>> QueryTermsAsync(string query, CancellationToken cancellationToken = default);
-
     /// <summary>Streams one partition's chunks with their full-text terms. Returns the count.</summary>
     Task<int> LoadTermsAsync(IndexPartition partition, Action<ChunkTerms> sink, CancellationToken cancellationToken = default);
 
     /// <summary>Visible chunks with their documents, in the order of <paramref name="ids"/>.</summary>
     Task<IReadOnlyList<ChunkDetails>> GetChunksAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What a search starts from (<see cref="ISearchSession.StartAsync"/>).</summary>
+/// <param name="DataVersion">The tenant's data version; it grows with every write to the tenant's chunks, by any process.</param>
+/// <param name="QueryTerms">
+/// The distinct normalised terms of the query, made the way chunks' terms are (same language, stemming and stop words);
+/// null when no full-text query was given.
+/// </param>
+public readonly record struct SearchStart(long DataVersion, IReadOnlyList<string>? QueryTerms);

@@ -8,13 +8,26 @@ namespace TenantRag.Postgres.Documents;
 
 public static partial class ChunkStore
 {
-    /// <summary>The tenant's data version: it grows with every write to its chunks (by any process).</summary>
-    public static async Task<long> DataVersionAsync(TenantSession session, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The tenant's data version (it grows with every write to its chunks, by any process) and, when
+    /// <paramref name="lexicalQuery"/> is given, the query's distinct normalised terms: the same English configuration
+    /// (stemming, stop words) that makes the chunks' <c>tsv</c> column, so a query word matches the chunk words it
+    /// should. One statement, one round trip.
+    /// </summary>
+    public static async Task<SearchStart> StartSearchAsync(TenantSession session, string? lexicalQuery, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        await using var cmd = session.CreateCommand("SELECT coalesce((SELECT version FROM public.tenant_data_versions WHERE tenant_id = $1), 0)");
+        await using var cmd = session.CreateCommand("""
+            SELECT coalesce((SELECT version FROM public.tenant_data_versions WHERE tenant_id = $1), 0),
+                   CASE WHEN $2::text IS NULL THEN NULL ELSE tsvector_to_array(to_tsvector('english', $2::text)) END
+            """);
         cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
-        return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        cmd.Parameters.Add(new() { Value = (object?)lexicalQuery ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var version = reader.GetInt64(0);
+        var terms = reader.IsDBNull(1) ? null : reader.GetFieldValue<string[]>(1);
+        return new SearchStart(version, terms);
     }
 
     /// <summary>The embedding models of the chunks the session can see (normally one), with chunk counts.</summary>
@@ -69,18 +82,6 @@ public static partial class ChunkStore
         }
 
         return count;
-    }
-
-    /// <summary>
-    /// The distinct normalised terms of <paramref name="query"/>: the same English configuration (stemming, stop words)
-    /// that makes the chunks' <c>tsv</c> column, so a query word matches the chunk words it should.
-    /// </summary>
-    public static async Task<IReadOnlyList<string>> QueryTermsAsync(TenantSession session, string query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(session);
-        await using var cmd = session.CreateCommand("SELECT tsvector_to_array(to_tsvector('english', $1))");
-        cmd.Parameters.Add(new() { Value = query });
-        return (string[])(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <summary>

@@ -16,17 +16,14 @@ public sealed class PostgresSearchStore(TenantConnectionFactory sessions) : ISea
     {
         public TenantContext Context => session.Context;
 
-        public Task<long> DataVersionAsync(CancellationToken cancellationToken = default) =>
-            ChunkStore.DataVersionAsync(session, cancellationToken);
+        public Task<SearchStart> StartAsync(string? lexicalQuery, CancellationToken cancellationToken = default) =>
+            ChunkStore.StartSearchAsync(session, lexicalQuery, cancellationToken);
 
         public Task<IReadOnlyList<(EmbeddingModel Model, long Chunks)>> EmbeddingModelsAsync(CancellationToken cancellationToken = default) =>
             ChunkStore.EmbeddingModelsAsync(session, cancellationToken);
 
         public Task<int> LoadVectorsAsync(IndexPartition partition, EmbeddingModel model, Action<long, string, bool, float[]> sink, CancellationToken cancellationToken = default) =>
             ChunkStore.LoadVectorsAsync(session, partition, model, sink, cancellationToken);
-
-        public Task<IReadOnlyList<string>> QueryTermsAsync(string query, CancellationToken cancellationToken = default) =>
-            ChunkStore.QueryTermsAsync(session, query, cancellationToken);
 
         public Task<int> LoadTermsAsync(IndexPartition partition, Action<ChunkTerms> sink, CancellationToken cancellationToken = default) =>
             ChunkStore.LoadTermsAsync(session, partition, sink, cancellationToken);

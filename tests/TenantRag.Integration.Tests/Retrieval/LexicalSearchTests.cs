@@ -44,6 +44,27 @@ public sealed class LexicalSearchTests(PostgresServer server)
     [Theory]
     [InlineData(TenancyMode.Shared)]
     [InlineData(TenancyMode.Dedicated)]
+    public async Task StartAsync_GivesTheDataVersionAndTheQueryStemmedTermsOnlyWhenAsked(TenancyMode mode)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await server.OpenInstallationAsync(Prefix);
+        var (alice, _) = await LibraryAsync(database, mode);
+        await using var session = await database.Search.OpenAsync(alice, ct);
+
+        var withTerms = await session.StartAsync("The zebrafish were regenerating hearts", ct);
+        var vectorOnly = await session.StartAsync(null, ct);
+        var stopWordsOnly = await session.StartAsync("the of and", ct);
+
+        Assert.Equal(["heart", "regener", "zebrafish"], withTerms.QueryTerms!.Order(StringComparer.Ordinal));
+        Assert.Null(vectorOnly.QueryTerms);
+        Assert.Empty(stopWordsOnly.QueryTerms!);
+        Assert.True(withTerms.DataVersion > 0, $"data version {withTerms.DataVersion} after four documents");
+        Assert.Equal(withTerms.DataVersion, vectorOnly.DataVersion);
+    }
+
+    [Theory]
+    [InlineData(TenancyMode.Shared)]
+    [InlineData(TenancyMode.Dedicated)]
     public async Task LexicalSearchAsync_InProcessIndex_ScoresAsTheDatabaseComputesTheSameFormula(TenancyMode mode)
     {
         var ct = TestContext.Current.CancellationToken;

@@ -25,17 +25,17 @@ public sealed class LexicalRetriever
         _partitions = new PartitionedIndexes(cache, scope ?? Guid.NewGuid().ToString("N"));
     }
 
-    /// <summary>The <paramref name="k"/> best chunks for <paramref name="query"/> that the session's user may see.</summary>
+    /// <summary>The <paramref name="k"/> best chunks for the query <paramref name="terms"/> that the session's user may see.</summary>
     /// <param name="session">The caller's session.</param>
     /// <param name="dataVersion">The tenant's data version, read in <paramref name="session"/>.</param>
-    /// <param name="query">The query text.</param>
+    /// <param name="terms">The query's full-text terms, as <see cref="ISearchSession.StartAsync"/> made them.</param>
     /// <param name="k">How many hits at most.</param>
     /// <param name="cancellationToken">Cancels the search.</param>
     /// <returns>Chunk ids with BM25 scores, best first.</returns>
-    public async Task<IReadOnlyList<(long ChunkId, float Score)>> SearchAsync(ISearchSession session, long dataVersion, string query, int k, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(long ChunkId, float Score)>> SearchAsync(ISearchSession session, long dataVersion, IReadOnlyList<string> terms, int k, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var terms = await session.QueryTermsAsync(query, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(terms);
         if (terms.Count == 0)
         {
             return [];

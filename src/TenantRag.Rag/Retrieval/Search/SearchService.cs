@@ -163,7 +163,7 @@ public sealed partial class SearchService
         var embedding = useVector ? Task.Run(() => EmbedQueryAsync(query, cancellationToken), cancellationToken) : null;
         try
         {
-            var version = await session.DataVersionAsync(cancellationToken).ConfigureAwait(false);
+            var (version, terms) = await session.StartAsync(useLexical ? query : null, cancellationToken).ConfigureAwait(false);
             var hasVectors = useVector && await CheckModelsAsync(session, version, cancellationToken).ConfigureAwait(false);
 
             IReadOnlyList<(long ChunkId, float Score)> lexical = [];
@@ -171,7 +171,7 @@ public sealed partial class SearchService
             if (useLexical)
             {
                 var lexicalStarted = Stopwatch.GetTimestamp();
-                lexical = await _lexical.SearchAsync(session, version, query, depth, cancellationToken).ConfigureAwait(false);
+                lexical = await _lexical.SearchAsync(session, version, terms ?? [], depth, cancellationToken).ConfigureAwait(false);
                 lexicalMs = Stopwatch.GetElapsedTime(lexicalStarted).TotalMilliseconds;
             }
 
