@@ -33,6 +33,7 @@ public sealed partial class SearchService
     private readonly LexicalRetriever _lexical;
     private readonly ILogger _logger;
     private readonly ForegroundActivity? _foreground;
+    private readonly SemaphoreSlim? _embeddingSlots;
     private readonly ConcurrentDictionary<(TenantSlug, UserId), (long Version, IReadOnlyList<(EmbeddingModel Model, long Chunks)> Models)> _models = new();
 
     /// <summary>Creates the service.</summary>
@@ -60,6 +61,8 @@ public sealed partial class SearchService
         QueryModel = ModelOf(embeddings);
         QueryCache = options.QueryEmbeddingCacheSize > 0 ? new QueryEmbeddingCache(options.QueryEmbeddingCacheSize) : null;
         _foreground = options.Foreground;
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxConcurrentQueryEmbeddings);
+        _embeddingSlots = options.MaxConcurrentQueryEmbeddings > 0 ? new SemaphoreSlim(options.MaxConcurrentQueryEmbeddings) : null;
     }
 
     /// <summary>Vectors of recent query texts (shared by all tenants: only texts and vectors, never results); null when off.</summary>
@@ -214,7 +217,21 @@ public sealed partial class SearchService
             return (cached, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
-        var generated = await _embeddings.GenerateAsync([query], cancellationToken: cancellationToken).ConfigureAwait(false);
+        GeneratedEmbeddings<Embedding<float>> generated;
+        if (_embeddingSlots is { } slots)
+        {
+            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            generated = await _embeddings.GenerateAsync([query], cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _embeddingSlots?.Release();
+        }
+
         var vector = generated[0].Vector.ToArray();
         if (vector.Length != QueryModel.Dimensions)
         {

@@ -25,4 +25,11 @@ public sealed class SearchServiceOptions
     /// <see cref="MiniLmEmbeddingGeneratorOptions.Foreground"/>) steps back; null (the default) announces nothing.
     /// </summary>
     public ForegroundActivity? Foreground { get; set; }
+
+    /// <summary>
+    /// How many query embeddings may run at once; the rest wait their turn, first come first served. Default: the number
+    /// of cores, since the model keeps a core busy while it runs and more at once only share the cores (16 concurrent new
+    /// queries on 2 cores: 370 against 338 a second, p99 76 against 101 ms). 0 sets no limit.
+    /// </summary>
+    public int MaxConcurrentQueryEmbeddings { get; set; } = Environment.ProcessorCount;
 }
