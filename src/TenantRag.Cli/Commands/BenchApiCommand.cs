@@ -45,8 +45,8 @@ internal static class BenchApiCommand
         var seconds = new Option<int>("--seconds") { Description = "Length of each throughput phase", DefaultValueFactory = _ => 20 };
         var data = new Option<string?>("--data") { Description = $"A BEIR directory (corpus.jsonl, queries.jsonl) for documents and queries; default {BenchApiData.DefaultDirectory} when present, else generated text" };
         var neighbourClients = new Option<int>("--neighbour-clients") { Description = "Search clients of the quiet tenant in the noisy-neighbour phase", DefaultValueFactory = _ => 4 };
-        var neighbourSeconds = new Option<int>("--neighbour-seconds") { Description = "Measured length of each half (quiet, noisy) of the noisy-neighbour phase", DefaultValueFactory = _ => 10 };
-        var neighbourRounds = new Option<int>("--neighbour-rounds") { Description = "Alternating quiet and noisy windows the halves are cut into", DefaultValueFactory = _ => 5 };
+        var neighbourSeconds = new Option<int>("--neighbour-seconds") { Description = "Measured length of each half (quiet, noisy) of the noisy-neighbour phase", DefaultValueFactory = _ => 20 };
+        var neighbourRounds = new Option<int>("--neighbour-rounds") { Description = "Alternating quiet and noisy windows the halves are cut into", DefaultValueFactory = _ => 10 };
         var uploaders = new Option<int>("--uploaders") { Description = "Concurrent bulk uploads of the noisy tenant", DefaultValueFactory = _ => 4 };
         var uploadDocs = new Option<int>("--upload-docs") { Description = "New documents per bulk upload (.jsonl)", DefaultValueFactory = _ => 10 };
         var api = new Command("api", "POST /v1/search under load on loopback (in-process server over the 'tenantrag_bench' installation): requests/s and p50/p95/p99, then one tenant's p99 while another bulk-uploads")
