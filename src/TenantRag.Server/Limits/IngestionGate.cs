@@ -7,7 +7,7 @@ namespace TenantRag.Server.Limits;
 /// </summary>
 internal sealed class IngestionGate(ServerOptions options) : IDisposable
 {
-    private readonly SemaphoreSlim _semaphore = new(Math.Max(1, options.GlobalIngestConcurrency));
+    private readonly SemaphoreSlim _semaphore = new(options.GlobalIngestConcurrency);
 
     public Task WaitAsync(CancellationToken cancellationToken) => _semaphore.WaitAsync(cancellationToken);
 

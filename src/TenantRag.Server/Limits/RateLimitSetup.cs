@@ -17,6 +17,7 @@ internal static class RateLimitSetup
 {
     public const string IngestPolicy = "ingest";
 
+    // The options have passed ServerOptions.Validate (every limit 1 or more), so they are used as they are.
     public static void AddTenantRateLimits(this IServiceCollection services, ServerOptions options)
     {
         services.AddRateLimiter(limiter =>
@@ -25,8 +26,8 @@ internal static class RateLimitSetup
                 http.Features.Get<TenantContext>() is { } tenant
                     ? RateLimitPartition.GetTokenBucketLimiter(tenant.Tenant.Value, _ => new TokenBucketRateLimiterOptions
                     {
-                        TokenLimit = Math.Max(1, options.Burst),
-                        TokensPerPeriod = Math.Max(1, options.RequestsPerSecond),
+                        TokenLimit = options.Burst,
+                        TokensPerPeriod = options.RequestsPerSecond,
                         ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                         QueueLimit = 0,
                         AutoReplenishment = true,
@@ -36,8 +37,8 @@ internal static class RateLimitSetup
             limiter.AddPolicy(IngestPolicy, http => http.Features.Get<TenantContext>() is { } tenant
                 ? RateLimitPartition.GetConcurrencyLimiter(tenant.Tenant.Value, _ => new ConcurrencyLimiterOptions
                 {
-                    PermitLimit = Math.Max(1, options.IngestConcurrency),
-                    QueueLimit = Math.Max(1, options.IngestConcurrency) * 2,
+                    PermitLimit = options.IngestConcurrency,
+                    QueueLimit = options.IngestConcurrency * 2,
                     QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
                 })
                 : RateLimitPartition.GetNoLimiter(string.Empty));
