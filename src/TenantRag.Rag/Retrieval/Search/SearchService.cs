@@ -144,7 +144,6 @@ public sealed partial class SearchService
         };
     }
 
-    /// <summary>Runs the retrievers the options ask for; the query embedding overlaps the session's database work.</summary>
     // The checks every search starts with; returns the validated query, the settings in force and how many
     // candidates each retriever contributes.
     private (string Query, RetrievalOptions Options, int Depth) Validate(TenantContext context, string query, int k, RetrievalOptions? options)
@@ -157,6 +156,7 @@ public sealed partial class SearchService
         return (query, options, Math.Max(options.CandidateDepth, k));
     }
 
+    /// <summary>Runs the retrievers the options ask for; the query embedding overlaps the session's database work.</summary>
     private async Task<RetrievalCandidates> RetrieveAsync(ISearchSession session, string query, int depth, RetrieverKind retriever, CancellationToken cancellationToken)
     {
         var useVector = retriever != RetrieverKind.Lexical;
