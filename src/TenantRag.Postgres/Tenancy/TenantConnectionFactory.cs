@@ -41,26 +41,22 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
                 await TouchAsync(tenant.Slug, cancellationToken).ConfigureAwait(false);
                 return session;
             }
-            catch (NpgsqlException ex) when (ex.IsTransient && attempt < 3 && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex)
             {
+                if (session is not null)
+                {
+                    await session.DisposeAsync().ConfigureAwait(false);
+                }
+
+                if (ex is not NpgsqlException { IsTransient: true } || attempt >= 3 || cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+
                 // After a server restart the pools still hold connections to the old server. Nothing of the tenant's
                 // work has run yet (opening a session is the first thing done on a connection), so drop the stale
                 // connections and open again.
-                if (session is not null)
-                {
-                    await session.DisposeAsync().ConfigureAwait(false);
-                }
-
                 _registry.ClearAll();
-            }
-            catch
-            {
-                if (session is not null)
-                {
-                    await session.DisposeAsync().ConfigureAwait(false);
-                }
-
-                throw;
             }
         }
     }
