@@ -7,6 +7,7 @@ namespace TenantRag.Integration.Tests.Bench;
 /// the separate <c>tenantrag_bench</c> installation. Figures are printed, never asserted on (they belong to benchmarks);
 /// what is checked is that every phase ran and nothing failed.
 /// </summary>
+[Collection(BenchInstallationCollection.Name)]
 public sealed class BenchApiCommandTests(PostgresServer server) : IDisposable
 {
     private readonly CliRunner _cli = new(server, Path.Combine(AppContext.BaseDirectory, "tenantrag.dll"));

@@ -1,3 +1,4 @@
+using TenantRag.Integration.Tests.Bench;
 using TenantRag.Testing;
 
 namespace TenantRag.Integration.Tests.Soak;
@@ -7,6 +8,7 @@ namespace TenantRag.Integration.Tests.Soak;
 /// and both models, over the separate <c>tenantrag_bench</c> installation.
 /// </summary>
 [Trait("Category", "Isolation")]
+[Collection(BenchInstallationCollection.Name)]
 public sealed class BenchSoakCommandTests(PostgresServer server) : IDisposable
 {
     private readonly CliRunner _cli = new(server, Path.Combine(AppContext.BaseDirectory, "tenantrag.dll"));
