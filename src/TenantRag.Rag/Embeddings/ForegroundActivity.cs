@@ -14,8 +14,11 @@ namespace TenantRag.Rag.Embeddings;
 /// </remarks>
 public sealed class ForegroundActivity
 {
+    // Stopwatch timestamps count from the machine's boot, so 0 is not "long ago" on a machine booted minutes ago.
+    private const long NeverEnded = long.MinValue;
+
     private int _inFlight;
-    private long _lastEnded;
+    private long _lastEnded = NeverEnded;
 
     /// <summary>Marks one unit of foreground work as running until the returned scope is disposed.</summary>
     public Scope Begin()
@@ -25,8 +28,16 @@ public sealed class ForegroundActivity
     }
 
     /// <summary>Gets whether foreground work is running now or ended less than <paramref name="within"/> ago.</summary>
-    public bool IsActive(TimeSpan within) =>
-        Volatile.Read(ref _inFlight) > 0 || Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastEnded)) < within;
+    public bool IsActive(TimeSpan within)
+    {
+        if (Volatile.Read(ref _inFlight) > 0)
+        {
+            return true;
+        }
+
+        var lastEnded = Interlocked.Read(ref _lastEnded);
+        return lastEnded != NeverEnded && Stopwatch.GetElapsedTime(lastEnded) < within;
+    }
 
     private void End()
     {
