@@ -22,9 +22,10 @@ public sealed class ConcurrencyTests(PostgresServer server, ITestOutputHelper ou
     {
         await using var database = await server.OpenInstallationAsync("t_conc_s", o => o.SharedMaxPoolSize = PoolSize);
         var tenants = new[] { Slugs.Unique("a"), Slugs.Unique("b") };
+        var ids = new List<string>();
         foreach (var tenant in tenants)
         {
-            await database.Catalog.CreateAsync(tenant, TenancyMode.Shared, Ct);
+            ids.Add((await database.Catalog.CreateAsync(tenant, TenancyMode.Shared, Ct)).Id);
             await TenantRows.InsertDocumentsAsync(database, tenant, [.. Enumerable.Range(1, 5).Select(n => $"canary-{tenant}-{n}")]);
         }
 
@@ -36,8 +37,8 @@ public sealed class ConcurrencyTests(PostgresServer server, ITestOutputHelper ou
         Assert.Equal(0, result.TransactionsWithoutOwnCanaries);
         Assert.Equal(Workers * 500 * 5, result.OwnRows);
         Assert.InRange(result.BackendsPerDatabase[database.Installation.Names.Shared], 1, PoolSize);
-        Assert.InRange(await server.CountTenantRagConnectionsAsync(database.Installation.Names.Shared), 1, PoolSize);
-        Assert.Equal(2 * 5L, await server.ScalarAsync<long>(database.Installation.Names.Shared, "SELECT count(*) FROM documents WHERE tenant_id IN ($1, $2)", tenants[0].Value, tenants[1].Value));
+        Assert.InRange(await server.CountTenantRagConnectionsAsync(database.Installation.Names.Shared, database.Installation.Names.AppRole), 1, PoolSize);
+        Assert.Equal(2 * 5L, await server.ScalarAsync<long>(database.Installation.Names.Shared, "SELECT count(*) FROM documents WHERE tenant_id IN ($1, $2)", ids[0], ids[1]));
     }
 
     [Fact]
@@ -45,17 +46,17 @@ public sealed class ConcurrencyTests(PostgresServer server, ITestOutputHelper ou
     {
         await using var database = await server.OpenInstallationAsync("t_conc_d", o => o.DedicatedMaxPoolSize = PoolSize);
         var tenants = new[] { Slugs.Unique("a"), Slugs.Unique("b") };
+        var infos = new List<TenantInfo>();
         foreach (var tenant in tenants)
         {
-            await database.Catalog.CreateAsync(tenant, TenancyMode.Dedicated, Ct);
+            infos.Add(await database.Catalog.CreateAsync(tenant, TenancyMode.Dedicated, Ct));
             await TenantRows.InsertDocumentsAsync(database, tenant, [.. Enumerable.Range(1, 5).Select(n => $"canary-{tenant}-{n}")]);
         }
 
-        // A misrouted write: a row claiming tenant B inside tenant A's database, planted past RLS as the superuser.
+        // A misrouted write: rows claiming tenant B inside tenant A's database (B registered there too, or the registry's
+        // foreign keys would refuse them), planted past RLS as the superuser.
         var databaseA = database.Installation.Names.DedicatedDatabase(tenants[0]);
-        await server.ExecuteAsync(databaseA,
-            "INSERT INTO documents (tenant_id, owner_id, title, content_hash) VALUES ($1, $2, $3, 'x'), ($1, $2, $4, 'y')",
-            tenants[1].Value, TenantRows.DefaultUser, $"canary-{tenants[1]}-planted", $"canary-{tenants[1]}-planted-2");
+        await TenantRows.PlantAsync(server, databaseA, infos[1], $"canary-{tenants[1]}-planted", $"canary-{tenants[1]}-planted-2");
 
         var result = await HammerAsync(database, tenants, transactionsPerWorker: 100);
 
@@ -72,7 +73,7 @@ public sealed class ConcurrencyTests(PostgresServer server, ITestOutputHelper ou
             Assert.InRange(await server.CountTenantRagConnectionsAsync(tenantDatabase), 1, PoolSize);
         }
 
-        Assert.Equal(2L, await server.ScalarAsync<long>(databaseA, "SELECT count(*) FROM documents WHERE tenant_id = $1", tenants[1].Value));
+        Assert.Equal(2L, await server.ScalarAsync<long>(databaseA, "SELECT count(*) FROM documents WHERE tenant_id = $1", infos[1].Id));
     }
 
     [Theory]
@@ -83,27 +84,26 @@ public sealed class ConcurrencyTests(PostgresServer server, ITestOutputHelper ou
         await using var database = await server.OpenInstallationAsync(mode == TenancyMode.Shared ? "t_conc_s" : "t_conc_d");
         var mine = Slugs.Unique("mine");
         var theirs = Slugs.Unique("theirs");
-        await database.Catalog.CreateAsync(mine, mode, Ct);
-        await database.Catalog.CreateAsync(theirs, mode, Ct);
+        var mineInfo = await database.Catalog.CreateAsync(mine, mode, Ct);
+        var theirsInfo = await database.Catalog.CreateAsync(theirs, mode, Ct);
         await TenantRows.InsertDocumentsAsync(database, mine, "m1", "m2");
         var foreign = await TenantRows.InsertDocumentsAsync(database, theirs, "t1");
         await TenantRows.InsertChunksAsync(database, theirs, foreign[0], 2);
         if (mode == TenancyMode.Dedicated)
         {
-            await server.ExecuteAsync(database.Installation.Names.DedicatedDatabase(mine),
-                "INSERT INTO documents (tenant_id, owner_id, title, content_hash) VALUES ($1, 'writer', 'planted', 'x')", theirs.Value);
+            await TenantRows.PlantAsync(server, mineInfo.Database, theirsInfo, "planted");
         }
 
         await using var session = await database.Sessions.OpenSessionAsync(TenantContext.For(mine, UserId.Parse(TenantRows.DefaultUser)), Ct);
 
         var tautology = await ScalarAsync<long>(session, "SELECT count(*) FROM documents WHERE tenant_id = tenant_id");
-        var byForeignId = await ScalarAsync<long>(session, "SELECT count(*) FROM documents WHERE tenant_id = $1", theirs.Value);
-        var orTrue = await ScalarAsync<long>(session, "SELECT count(*) FROM documents WHERE tenant_id = $1 OR true", theirs.Value);
+        var byForeignId = await ScalarAsync<long>(session, "SELECT count(*) FROM documents WHERE tenant_id = $1", theirsInfo.Id);
+        var orTrue = await ScalarAsync<long>(session, "SELECT count(*) FROM documents WHERE tenant_id = $1 OR true", theirsInfo.Id);
         var chunks = await ScalarAsync<long>(session, "SELECT count(*) FROM chunks");
-        var updated = await ScalarAsync<long>(session, "WITH u AS (UPDATE documents SET title = 'pwned' WHERE tenant_id <> $1 RETURNING 1) SELECT count(*) FROM u", mine.Value);
-        var deleted = await ScalarAsync<long>(session, "WITH d AS (DELETE FROM documents WHERE tenant_id <> $1 RETURNING 1) SELECT count(*) FROM d", mine.Value);
+        var updated = await ScalarAsync<long>(session, "WITH u AS (UPDATE documents SET title = 'pwned' WHERE tenant_id <> $1 RETURNING 1) SELECT count(*) FROM u", mineInfo.Id);
+        var deleted = await ScalarAsync<long>(session, "WITH d AS (DELETE FROM documents WHERE tenant_id <> $1 RETURNING 1) SELECT count(*) FROM d", mineInfo.Id);
         var insert = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync<long>(session,
-            "WITH i AS (INSERT INTO documents (tenant_id, title, content_hash) VALUES ($1, 'forged', 'x') RETURNING 1) SELECT count(*) FROM i", theirs.Value));
+            "WITH i AS (INSERT INTO documents (tenant_id, title, content_hash) VALUES ($1, 'forged', 'x') RETURNING 1) SELECT count(*) FROM i", theirsInfo.Id));
 
         Assert.Equal(2L, tautology);
         Assert.Equal(0L, byForeignId);
@@ -220,7 +220,7 @@ public sealed class ConcurrencyTests(PostgresServer server, ITestOutputHelper ou
                 long own = 0, foreign = 0;
                 while (await reader.ReadAsync(Ct))
                 {
-                    if (reader.GetString(0) != tenant.Value || !reader.GetString(1).StartsWith(canary, StringComparison.Ordinal))
+                    if (reader.GetString(0) != session.TenantId || !reader.GetString(1).StartsWith(canary, StringComparison.Ordinal))
                     {
                         foreign++;
                     }

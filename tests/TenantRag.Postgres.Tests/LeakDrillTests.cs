@@ -88,7 +88,7 @@ public sealed class LeakDrillTests(PostgresServer server)
         await WriteAsync(foreign, "mallory", "foreign private", DocumentVisibility.Private);
         if (mode == TenancyMode.Dedicated)
         {
-            await new LeakDrills(database).PlantForeignRowAsync(tenant, foreign.Slug, "mallory", ct);
+            await new LeakDrills(database).PlantForeignRowAsync(tenant, foreign, "mallory", ct);
         }
 
         return new DrillSubject

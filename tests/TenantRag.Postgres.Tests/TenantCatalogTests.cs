@@ -62,8 +62,8 @@ public sealed class TenantCatalogTests(PostgresServer server) : IAsyncLifetime
     {
         var doomed = Slugs.Unique("doomed");
         var survivor = Slugs.Unique("survivor");
-        await _database.Catalog.CreateAsync(doomed, TenancyMode.Shared, Ct);
-        await _database.Catalog.CreateAsync(survivor, TenancyMode.Shared, Ct);
+        var doomedId = (await _database.Catalog.CreateAsync(doomed, TenancyMode.Shared, Ct)).Id;
+        var survivorId = (await _database.Catalog.CreateAsync(survivor, TenancyMode.Shared, Ct)).Id;
         var doomedDocs = await TenantRows.InsertDocumentsAsync(_database, doomed, "d1", "d2", "d3");
         await TenantRows.InsertChunksAsync(_database, doomed, doomedDocs[0], 4);
         await TenantRows.InsertChunksAsync(_database, doomed, doomedDocs[1], 1);
@@ -79,10 +79,10 @@ public sealed class TenantCatalogTests(PostgresServer server) : IAsyncLifetime
         Assert.Null(deletion.DroppedRole);
         Assert.Null(await _database.Catalog.FindAsync(doomed, Ct));
         Assert.DoesNotContain(await _database.Catalog.ListAsync(Ct), t => t.Slug == doomed);
-        Assert.Equal(0L, await CountRowsAsync(Names.Shared, doomed));
-        Assert.Equal(0L, await server.ScalarAsync<long>(Names.Shared, "SELECT count(*) FROM public.chunks WHERE tenant_id = $1", doomed.Value));
-        Assert.Equal(1L, await CountRowsAsync(Names.Shared, survivor));
-        Assert.Equal(2L, await server.ScalarAsync<long>(Names.Shared, "SELECT count(*) FROM public.chunks WHERE tenant_id = $1", survivor.Value));
+        Assert.Equal(0L, await CountRowsAsync(Names.Shared, doomedId));
+        Assert.Equal(0L, await server.ScalarAsync<long>(Names.Shared, "SELECT count(*) FROM public.chunks WHERE tenant_id = $1", doomedId));
+        Assert.Equal(1L, await CountRowsAsync(Names.Shared, survivorId));
+        Assert.Equal(2L, await server.ScalarAsync<long>(Names.Shared, "SELECT count(*) FROM public.chunks WHERE tenant_id = $1", survivorId));
         await Assert.ThrowsAsync<TenantNotFoundException>(() => _database.Sessions.OpenSessionAsync(TenantContext.For(doomed, UserId.Parse("u1")), Ct));
     }
 
@@ -143,7 +143,7 @@ public sealed class TenantCatalogTests(PostgresServer server) : IAsyncLifetime
     public async Task DeleteAsync_DedicatedTenant_ReportsCountsAndDropsDatabaseAndRole()
     {
         var slug = Slugs.Unique("drop");
-        await _database.Catalog.CreateAsync(slug, TenancyMode.Dedicated, Ct);
+        var id = (await _database.Catalog.CreateAsync(slug, TenancyMode.Dedicated, Ct)).Id;
         await WriteFromAnotherProcessAsync(slug, async writer =>
         {
             var docs = await TenantRows.InsertDocumentsAsync(writer, slug, "a", "b");
@@ -151,7 +151,7 @@ public sealed class TenantCatalogTests(PostgresServer server) : IAsyncLifetime
             await TenantRows.InsertChunksAsync(writer, slug, docs[1], 4);
         });
         var database = Names.DedicatedDatabase(slug);
-        Assert.Equal(2L, await CountRowsAsync(database, slug));
+        Assert.Equal(2L, await CountRowsAsync(database, id));
 
         var deletion = await _database.Catalog.DeleteAsync(slug, Ct);
 
@@ -190,7 +190,7 @@ public sealed class TenantCatalogTests(PostgresServer server) : IAsyncLifetime
         Assert.Equal(original, await _database.Catalog.FindAsync(slug, Ct));
         Assert.Equal(databasesBefore, await DatabaseNamesAsync());
         Assert.Equal(auditBefore, await server.ScalarAsync<long>(Names.Catalog, "SELECT count(*) FROM tenantrag.audit_log WHERE tenant = $1", slug.Value));
-        Assert.Equal(1L, await CountRowsAsync(original.Database, slug));
+        Assert.Equal(1L, await CountRowsAsync(original.Database, original.Id));
         Assert.Equal(first == TenancyMode.Dedicated, await server.RoleExistsAsync(Names.DedicatedRole(slug)));
     }
 
@@ -223,7 +223,7 @@ public sealed class TenantCatalogTests(PostgresServer server) : IAsyncLifetime
         var recreated = await _database.Catalog.CreateAsync(slug, TenancyMode.Dedicated, Ct);
 
         Assert.Equal("active", recreated.Status);
-        Assert.Equal(0L, await CountRowsAsync(recreated.Database, slug));
+        Assert.Equal(0L, await server.ScalarAsync<long>(recreated.Database, "SELECT count(*) FROM public.documents"));
         await using var session = await _database.Sessions.OpenSessionAsync(TenantContext.For(slug, UserId.Parse("u1")), Ct);
         await using var cmd = session.CreateCommand("SELECT count(*) FROM documents");
         Assert.Equal(0L, await cmd.ExecuteScalarAsync(Ct));
@@ -248,8 +248,8 @@ public sealed class TenantCatalogTests(PostgresServer server) : IAsyncLifetime
         }
     }
 
-    private Task<long> CountRowsAsync(string database, TenantSlug slug) =>
-        server.ScalarAsync<long>(database, "SELECT count(*) FROM public.documents WHERE tenant_id = $1", slug.Value);
+    private Task<long> CountRowsAsync(string database, string tenantId) =>
+        server.ScalarAsync<long>(database, "SELECT count(*) FROM public.documents WHERE tenant_id = $1", tenantId);
 
     private async Task<List<string>> DatabaseNamesAsync() =>
         [.. (await server.QueryAsync("postgres", "SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname", Prefix.Replace("_", "\\_") + "\\_%")).Select(r => (string)r[0]!)];

@@ -29,9 +29,10 @@ internal sealed class TestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<TestServer> StartAsync(PostgresServer postgres, string prefix, IDictionary<string, string?>? settings = null)
+    public static async Task<TestServer> StartAsync(PostgresServer postgres, string prefix, IDictionary<string, string?>? settings = null,
+        Action<TenancyOptions>? tenancy = null)
     {
-        var database = await postgres.OpenInstallationAsync(prefix);
+        var database = await postgres.OpenInstallationAsync(prefix, tenancy);
         var home = new TenantRagHome(Path.Combine(postgres.Home.Root, "server-" + prefix));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");

@@ -174,8 +174,8 @@ public sealed class PostgresServer : IAsyncLifetime
         await ScalarAsync<long>("postgres", "SELECT count(*) FROM pg_roles WHERE rolname = $1", role).ConfigureAwait(false) == 1;
 
     /// <summary>How many connections TenantRag (application name 'tenantrag') has open to <paramref name="database"/>.</summary>
-    public Task<long> CountTenantRagConnectionsAsync(string database) =>
-        ScalarAsync<long>("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'tenantrag'", database);
+    public Task<long> CountTenantRagConnectionsAsync(string database, string? role = null) =>
+        ScalarAsync<long>("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'tenantrag' AND ($2::text IS NULL OR usename = $2)", database, role);
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, object?[] parameters)
     {

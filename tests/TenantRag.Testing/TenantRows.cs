@@ -26,6 +26,21 @@ public static class TenantRows
         return ids;
     }
 
+    /// <summary>
+    /// A misrouted write, planted past row-level security as the superuser: documents of <paramref name="owner"/> in
+    /// <paramref name="database"/>, where that tenant does not live (it is registered there too, as the bug would have
+    /// to do: the registry's foreign keys refuse rows of unregistered tenants).
+    /// </summary>
+    public static async Task PlantAsync(PostgresServer server, string database, TenantInfo owner, params string[] titles)
+    {
+        await server.ExecuteAsync(database, "INSERT INTO tenantrag.tenant_registry (id, slug) VALUES ($1, $2) ON CONFLICT DO NOTHING", owner.Id, owner.Slug.Value).ConfigureAwait(false);
+        foreach (var title in titles)
+        {
+            await server.ExecuteAsync(database, "INSERT INTO documents (tenant_id, owner_id, title, content_hash) VALUES ($1, $2, $3, md5($3))",
+                owner.Id, DefaultUser, title).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Inserts <paramref name="count"/> chunks of <paramref name="documentId"/> in one committed session.</summary>
     public static async Task InsertChunksAsync(TenantRagDatabase database, TenantSlug tenant, Guid documentId, int count)
     {

@@ -38,9 +38,10 @@ public sealed class TenantRowsSnapshot
         var names = new InstallationNames(prefix);
         var rows = new HashSet<RowChange>();
         var databases = new SortedSet<string>(StringComparer.Ordinal) { names.Shared };
+        var slugsById = new Dictionary<string, string>(StringComparer.Ordinal);
         await using (var catalog = await OpenAsync(server, names.Catalog).ConfigureAwait(false))
         await using (var cmd = new NpgsqlCommand(
-            "SELECT slug, mode || ' ' || database_name || ' ' || status || ' ' || created_at, md5(slug || mode || database_name || status || quotas::text || created_at), database_name FROM tenantrag.tenants",
+            "SELECT slug, mode || ' ' || database_name || ' ' || status || ' ' || created_at, md5(slug || id || mode || database_name || status || quotas::text || created_at), database_name, id FROM tenantrag.tenants",
             catalog))
         await using (var reader = await cmd.ExecuteReaderAsync(Ct).ConfigureAwait(false))
         {
@@ -48,10 +49,12 @@ public sealed class TenantRowsSnapshot
             {
                 rows.Add(new RowChange(reader.GetString(0), "catalog", reader.GetString(1) + " " + reader.GetString(2)));
                 databases.Add(reader.GetString(3));
+                slugsById[reader.GetString(4)] = reader.GetString(0);
             }
         }
 
-        foreach (var databaseRows in await Task.WhenAll(databases.Select(d => ReadTenantRowsAsync(server, d))).ConfigureAwait(false))
+        // Rows carry their tenant's id; they are labelled with its slug (a row of no live tenant keeps its raw id).
+        foreach (var databaseRows in await Task.WhenAll(databases.Select(d => ReadTenantRowsAsync(server, d, slugsById))).ConfigureAwait(false))
         {
             rows.UnionWith(databaseRows);
         }
@@ -72,7 +75,7 @@ public sealed class TenantRowsSnapshot
 
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
 
-    private static async Task<List<RowChange>> ReadTenantRowsAsync(PostgresServer server, string database)
+    private static async Task<List<RowChange>> ReadTenantRowsAsync(PostgresServer server, string database, Dictionary<string, string> slugsById)
     {
         var union = string.Join(" UNION ALL ", Tables.Select(t => $"SELECT tenant_id, '{t.Table}', {t.Label} || ' ' || md5(x::text) FROM public.{t.Table} x"));
         var rows = new List<RowChange>();
@@ -81,7 +84,8 @@ public sealed class TenantRowsSnapshot
         await using var reader = await cmd.ExecuteReaderAsync(Ct).ConfigureAwait(false);
         while (await reader.ReadAsync(Ct).ConfigureAwait(false))
         {
-            rows.Add(new RowChange(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            var tenant = reader.GetString(0);
+            rows.Add(new RowChange(slugsById.GetValueOrDefault(tenant, tenant), reader.GetString(1), reader.GetString(2)));
         }
 
         return rows;

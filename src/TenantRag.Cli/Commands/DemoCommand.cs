@@ -75,7 +75,7 @@ internal static class DemoCommand
         }
 
         var drills = new LeakDrills(database);
-        await drills.PlantForeignRowAsync(globex, acme.Slug, "alice", ct).ConfigureAwait(false);
+        await drills.PlantForeignRowAsync(globex, acme, "alice", ct).ConfigureAwait(false);
         say("\n[bold]3. Leak drills[/]: application bugs run against the real database. A canary row claiming tenant acme was planted in globex's database, as a misrouted write would.");
 
         var results = new List<DrillResult>();
@@ -96,6 +96,9 @@ internal static class DemoCommand
             ForeignTenant = acme,
         }, ct).ConfigureAwait(false));
         results.Add(await drills.RunRlsDisabledAsync(ct).ConfigureAwait(false));
+
+        // The canary has served its purpose; the audit would rightly report a row of acme in globex's database.
+        await drills.RemoveForeignRowsAsync(globex, acme, ct).ConfigureAwait(false);
 
         var failed = results.Count(r => !r.Passed);
         say("\n[bold]4. Audit[/] of every isolation rule in every tenant database:");

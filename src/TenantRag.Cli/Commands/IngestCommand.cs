@@ -42,7 +42,8 @@ internal static class IngestCommand
         var request = IngestionRequest.FromPaths(context, paths, visibility);
 
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
-        await database.Sessions.ResolveAsync(context.Tenant, cli.CancellationToken).ConfigureAwait(false);
+        // Bound to the tenant as it is now: if it is deleted during the run, the rest of the run stores nothing.
+        request = request with { Context = await database.Sessions.BindAsync(context, cli.CancellationToken).ConfigureAwait(false) };
         using var generator = new MiniLmEmbeddingGenerator();
         var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer);
 

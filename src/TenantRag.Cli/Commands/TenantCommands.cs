@@ -33,6 +33,7 @@ internal static class TenantCommands
     internal static object ToJson(TenantInfo t) => new
     {
         slug = t.Slug.Value,
+        id = t.Id,
         mode = t.Mode.ToName(),
         database = t.Database,
         server = t.Server,
@@ -97,6 +98,7 @@ internal static class TenantCommands
         else
         {
             Console.WriteLine($"slug:        {tenant.Slug}");
+            Console.WriteLine($"id:          {tenant.Id}");
             Console.WriteLine($"mode:        {tenant.Mode.ToName()}");
             Console.WriteLine($"database:    {tenant.Database}");
             Console.WriteLine($"status:      {tenant.Status}");

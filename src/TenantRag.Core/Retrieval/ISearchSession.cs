@@ -10,6 +10,12 @@ public interface ISearchSession : IAsyncDisposable
     TenantContext Context { get; }
 
     /// <summary>
+    /// The id of the tenant's creation the session reads (<see cref="TenantInfo.Id"/>): what caches key the tenant's
+    /// indexes by, since a slug can name another tenant after a delete.
+    /// </summary>
+    string TenantId { get; }
+
+    /// <summary>
     /// Starts a search in one round trip: the tenant's data version and, when <paramref name="lexicalQuery"/> is given,
     /// the query's full-text terms.
     /// </summary>

@@ -12,6 +12,9 @@ public interface ITenantSession : IAsyncDisposable
     /// <summary>Whose session this is.</summary>
     TenantContext Context { get; }
 
+    /// <summary>The id of the tenant's creation the session is bound to: the <c>tenant_id</c> of its rows.</summary>
+    string TenantId { get; }
+
     /// <summary>The connection, only for commands inside <see cref="Transaction"/>.</summary>
     DbConnection Connection { get; }
 

@@ -15,6 +15,14 @@ public sealed record TenantContext
     /// <summary>Scopes granted to the caller (from the JWT <c>scope</c> claim), informational for policies.</summary>
     public IReadOnlyList<string> Scopes { get; init; } = [];
 
+    /// <summary>
+    /// The id of the tenant's creation (<see cref="TenantInfo.Id"/>) this work is bound to, once resolved at the edge;
+    /// null to take whichever tenant holds <see cref="Tenant"/> when each session opens. Once set, sessions open only
+    /// while that same creation of the tenant is live: work that began before the tenant was deleted never reaches a
+    /// tenant created again under the same slug.
+    /// </summary>
+    public string? TenantId { get; init; }
+
     /// <summary>Builds a context from validated parts.</summary>
     public static TenantContext For(TenantSlug tenant, UserId user) => new() { Tenant = tenant, User = user };
 

@@ -3,8 +3,16 @@ namespace TenantRag.Tenancy;
 /// <summary>A tenant as the catalog knows it.</summary>
 public sealed record TenantInfo
 {
-    /// <summary>The tenant's slug (also its <c>tenant_id</c> in every row).</summary>
+    /// <summary>The tenant's name: unique among live tenants, and free again once the tenant is deleted.</summary>
     public required TenantSlug Slug { get; init; }
+
+    /// <summary>
+    /// The id of this creation of the tenant, never given to another: every row of its data carries it in
+    /// <c>tenant_id</c>, and caches and counters are keyed by it. A tenant created again under a deleted tenant's slug
+    /// gets a new id, so nothing the old one left behind is ever its. (Tenants created before ids existed keep their
+    /// slug as their id.)
+    /// </summary>
+    public required string Id { get; init; }
 
     /// <summary>Shared or dedicated.</summary>
     public required TenancyMode Mode { get; init; }

@@ -40,7 +40,7 @@ public static partial class ChunkStore
             WHERE c.tenant_id = $1 AND d.tenant_id = $1 AND c.owner_id = (SELECT auth.user_id()) AND {WithoutVectorOf} AND c.id > $4
             ORDER BY c.id LIMIT $5
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = model.Name });
         cmd.Parameters.Add(new() { Value = model.Dimensions });
         cmd.Parameters.Add(new() { Value = afterChunkId });
@@ -74,7 +74,7 @@ public static partial class ChunkStore
             FROM unnest($4::bigint[], $5::bytea[], $6::text[]) AS u(id, embedding, content_hash)
             WHERE c.tenant_id = $1 AND c.owner_id = (SELECT auth.user_id()) AND c.id = u.id
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = model.Name });
         cmd.Parameters.Add(new() { Value = model.Dimensions });
         cmd.Parameters.Add(new() { Value = embeddings.Select(e => e.ChunkId).ToArray() });

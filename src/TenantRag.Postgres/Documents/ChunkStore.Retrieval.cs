@@ -21,7 +21,7 @@ public static partial class ChunkStore
             SELECT coalesce((SELECT version FROM public.tenant_data_versions WHERE tenant_id = $1), 0),
                    CASE WHEN $2::text IS NULL THEN NULL ELSE tsvector_to_array(to_tsvector('english', $2::text)) END
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = (object?)lexicalQuery ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -38,7 +38,7 @@ public static partial class ChunkStore
             SELECT embedding_model, embedding_dims, count(*) FROM public.chunks
             WHERE tenant_id = $1 AND embedding IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         var models = new List<(EmbeddingModel, long)>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -67,7 +67,7 @@ public static partial class ChunkStore
             SELECT id, owner_id, visibility = 'private', embedding FROM public.chunks
             WHERE tenant_id = $1 AND {PartitionFilter(partition)} AND embedding_model = $2 AND embedding_dims = $3
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = model.Name });
         cmd.Parameters.Add(new() { Value = model.Dimensions });
         var count = 0;
@@ -96,7 +96,7 @@ public static partial class ChunkStore
             SELECT id, owner_id, visibility = 'private', tsv FROM public.chunks
             WHERE tenant_id = $1 AND {PartitionFilter(partition)}
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         var count = 0;
         await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -178,7 +178,7 @@ public static partial class ChunkStore
             FROM public.chunks c JOIN public.documents d ON d.id = c.document_id
             WHERE c.tenant_id = $1 AND d.tenant_id = $1 AND c.id = ANY($2)
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = ids.ToArray() });
         var byId = new Dictionary<long, ChunkDetails>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -195,7 +195,7 @@ public static partial class ChunkStore
     {
         ArgumentNullException.ThrowIfNull(session);
         await using var cmd = session.CreateCommand("DELETE FROM public.documents WHERE tenant_id = $1 AND id = $2");
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = id });
         return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }

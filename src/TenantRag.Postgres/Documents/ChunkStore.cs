@@ -20,7 +20,7 @@ public static partial class ChunkStore
             SELECT content_hash FROM public.documents
             WHERE tenant_id = $1 AND owner_id = (SELECT auth.user_id()) AND source = $2
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = source });
         return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
@@ -40,7 +40,7 @@ public static partial class ChunkStore
             SELECT source, content_hash FROM public.documents
             WHERE tenant_id = $1 AND owner_id = (SELECT auth.user_id()) AND source = ANY($2)
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = sources.ToArray() });
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -66,7 +66,7 @@ public static partial class ChunkStore
             SELECT DISTINCT ON (content_hash) content_hash, embedding FROM public.chunks
             WHERE tenant_id = $1 AND content_hash = ANY($2) AND embedding_model = $3 AND embedding_dims = $4
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = contentHashes.ToArray() });
         cmd.Parameters.Add(new() { Value = model.Name });
         cmd.Parameters.Add(new() { Value = model.Dimensions });
@@ -99,7 +99,7 @@ public static partial class ChunkStore
             WHERE tenant_id = $1 AND owner_id = (SELECT auth.user_id()) AND source = $2 FOR UPDATE
             """))
         {
-            find.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+            find.Parameters.Add(new() { Value = session.TenantId });
             find.Parameters.Add(new() { Value = document.Source });
             await using var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -115,7 +115,7 @@ public static partial class ChunkStore
         if (existingId is { } oldId)
         {
             await using var delete = session.CreateCommand("DELETE FROM public.documents WHERE tenant_id = $1 AND id = $2");
-            delete.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+            delete.Parameters.Add(new() { Value = session.TenantId });
             delete.Parameters.Add(new() { Value = oldId });
             await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }

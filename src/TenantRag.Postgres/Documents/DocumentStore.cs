@@ -47,7 +47,7 @@ public static class DocumentStore
             SELECT id, tenant_id, title, owner_id, visibility, created_at FROM public.documents
             WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id = $2) ORDER BY created_at DESC, title
             """);
-        cmd.Parameters.Add(new() { Value = session.Context.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         var list = new List<DocumentSummary>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -29,13 +29,8 @@ public sealed class PostgresDocumentRepository(TenantConnectionFactory sessions)
     }
 
     /// <inheritdoc />
-    public async Task<(Guid Id, StoreOutcome Outcome)> StoreAsync(TenantContext context, NewDocument document, IReadOnlyList<NewChunk> chunks, EmbeddingModel? model, CancellationToken cancellationToken = default)
-    {
-        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
-        var result = await ChunkStore.StoreAsync(session, document, chunks, model, cancellationToken).ConfigureAwait(false);
-        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return result;
-    }
+    public Task<(Guid Id, StoreOutcome Outcome)> StoreAsync(TenantContext context, NewDocument document, IReadOnlyList<NewChunk> chunks, EmbeddingModel? model, CancellationToken cancellationToken = default) =>
+        sessions.WriteAsync(context, (session, token) => ChunkStore.StoreAsync(session, document, chunks, model, token), cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<DocumentSummary>> ListAsync(TenantContext context, CancellationToken cancellationToken = default)
@@ -52,11 +47,6 @@ public sealed class PostgresDocumentRepository(TenantConnectionFactory sessions)
     }
 
     /// <inheritdoc />
-    public async Task<bool> DeleteAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default)
-    {
-        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
-        var deleted = await ChunkStore.DeleteDocumentAsync(session, id, cancellationToken).ConfigureAwait(false);
-        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return deleted;
-    }
+    public Task<bool> DeleteAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default) =>
+        sessions.WriteAsync(context, (session, token) => ChunkStore.DeleteDocumentAsync(session, id, token), cancellationToken);
 }

@@ -18,7 +18,7 @@ public sealed class PostgresReembedStore(TenantRagDatabase database) : IReembedS
         ArgumentNullException.ThrowIfNull(database);
         var info = await database.Sessions.ResolveAsync(tenant, cancellationToken).ConfigureAwait(false);
         using var admin = database.Registry.Admin(database.Installation, info.Database);
-        var owners = await ChunkStore.OwnersToReembedAsync(admin.DataSource, tenant.Value, model, cancellationToken).ConfigureAwait(false);
+        var owners = await ChunkStore.OwnersToReembedAsync(admin.DataSource, info.Id, model, cancellationToken).ConfigureAwait(false);
         return [.. owners.Select(UserId.Parse)];
     }
 
@@ -30,11 +30,6 @@ public sealed class PostgresReembedStore(TenantRagDatabase database) : IReembedS
     }
 
     /// <inheritdoc />
-    public async Task<int> StoreEmbeddingsAsync(TenantContext context, EmbeddingModel model, IReadOnlyList<(long ChunkId, ReadOnlyMemory<float> Vector, string ContentHash)> embeddings, CancellationToken cancellationToken = default)
-    {
-        await using var session = await database.Sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
-        var updated = await ChunkStore.StoreEmbeddingsAsync(session, model, embeddings, cancellationToken).ConfigureAwait(false);
-        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return updated;
-    }
+    public Task<int> StoreEmbeddingsAsync(TenantContext context, EmbeddingModel model, IReadOnlyList<(long ChunkId, ReadOnlyMemory<float> Vector, string ContentHash)> embeddings, CancellationToken cancellationToken = default) =>
+        database.Sessions.WriteAsync(context, (session, token) => ChunkStore.StoreEmbeddingsAsync(session, model, embeddings, token), cancellationToken);
 }

@@ -16,6 +16,8 @@ public sealed class PostgresSearchStore(TenantConnectionFactory sessions) : ISea
     {
         public TenantContext Context => session.Context;
 
+        public string TenantId => session.TenantId;
+
         public Task<SearchStart> StartAsync(string? lexicalQuery, CancellationToken cancellationToken = default) =>
             ChunkStore.StartSearchAsync(session, lexicalQuery, cancellationToken);
 

@@ -25,6 +25,7 @@ public sealed partial class LeakDrills
             // The admin bypasses RLS: seed one row for each of two scratch tenants.
             await using var admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Installation.AdminConnectionString(scratch)) { Pooling = false }.ConnectionString);
             await ExecuteAsync(admin, """
+                INSERT INTO tenantrag.tenant_registry (id, slug) VALUES ('scratch-a', 'scratch-a'), ('scratch-b', 'scratch-b');
                 INSERT INTO public.documents (tenant_id, owner_id, title, content_hash) VALUES
                     ('scratch-a', 'alice', 'A''s document', 'a'), ('scratch-b', 'bob', 'B''s secret', 'b')
                 """, cancellationToken).ConfigureAwait(false);
@@ -34,6 +35,7 @@ public sealed partial class LeakDrills
             var tenant = new TenantInfo
             {
                 Slug = TenantSlug.Parse("scratch-a"),
+                Id = "scratch-a",
                 Mode = TenancyMode.Shared,
                 Database = scratch,
                 Server = Installation.ServerId,

@@ -31,20 +31,38 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
     }
 
     /// <summary>
-    /// As the admin, writes a row claiming <paramref name="claimedTenant"/> into <paramref name="target"/>'s database:
-    /// what a bug that opened the wrong database would leave behind. The drills then show the policies hide it.
+    /// As the admin, writes a row of <paramref name="claimedTenant"/> into <paramref name="target"/>'s database: what a
+    /// bug that opened the wrong database would leave behind (registering the claimed tenant there too, since the
+    /// registry's foreign keys refuse a row of a tenant that does not live in the database). The drills then show the
+    /// policies hide it. <see cref="RemoveForeignRowsAsync"/> takes it away again.
     /// </summary>
-    public async Task PlantForeignRowAsync(TenantInfo target, TenantSlug claimedTenant, string owner, CancellationToken cancellationToken = default)
+    public async Task PlantForeignRowAsync(TenantInfo target, TenantInfo claimedTenant, string owner, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(claimedTenant);
         using var admin = database.Registry.Admin(Installation, target.Database);
+        await TenantRegistry.RegisterAsync(admin.DataSource, claimedTenant.Id, claimedTenant.Slug, cancellationToken).ConfigureAwait(false);
         await using var cmd = admin.DataSource.CreateCommand("""
             INSERT INTO public.documents (tenant_id, owner_id, visibility, title, content_hash)
             VALUES ($1, $2, 'tenant', 'canary: a row of another tenant in this database', 'canary')
             """);
-        cmd.Parameters.Add(new() { Value = claimedTenant.Value });
+        cmd.Parameters.Add(new() { Value = claimedTenant.Id });
         cmd.Parameters.Add(new() { Value = owner });
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes what <see cref="PlantForeignRowAsync"/> planted (rows and registry entry of the claimed tenant).</summary>
+    public async Task RemoveForeignRowsAsync(TenantInfo target, TenantInfo claimedTenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(claimedTenant);
+        if (target.Database == claimedTenant.Database)
+        {
+            throw new ArgumentException("the claimed tenant lives in the target's database: its rows are not planted ones", nameof(claimedTenant));
+        }
+
+        using var admin = database.Registry.Admin(Installation, target.Database);
+        await TenantRegistry.DeleteTenantRowsAsync(admin.DataSource, claimedTenant.Id, cancellationToken).ConfigureAwait(false);
     }
 
     private static string Model(DrillSubject subject) => subject.Tenant.Mode.ToName();
@@ -74,7 +92,7 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
     {
         await using var session = await database.Sessions.OpenSessionAsync(Context(subject), cancellationToken).ConfigureAwait(false);
         await using var cmd = session.CreateCommand(sql);
-        return await ClassifyAsync(cmd, subject.Tenant.Slug.Value, subject.User.Value, cancellationToken).ConfigureAwait(false);
+        return await ClassifyAsync(cmd, subject.Tenant.Id, subject.User.Value, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<(int Own, int Foreign)> ClassifyAsync(NpgsqlCommand cmd, string tenant, string user, CancellationToken cancellationToken)
@@ -111,7 +129,7 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
         await using (var first = await TenantSession.OpenAsync(Context(subject), subject.Tenant, registry.Acquire(key, () => connectionString), cancellationToken).ConfigureAwait(false))
         {
             firstPid = await ScalarAsync<int>(first.CreateCommand("SELECT pg_backend_pid()"), cancellationToken).ConfigureAwait(false);
-            ownSeen = (await ClassifyAsync(first.CreateCommand("SELECT tenant_id, owner_id, visibility FROM public.documents"), subject.Tenant.Slug.Value, subject.User.Value, cancellationToken).ConfigureAwait(false)).Own;
+            ownSeen = (await ClassifyAsync(first.CreateCommand("SELECT tenant_id, owner_id, visibility FROM public.documents"), subject.Tenant.Id, subject.User.Value, cancellationToken).ConfigureAwait(false)).Own;
             await first.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -127,14 +145,15 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
             (secondPid, leftoverRole, leftoverTenant, leftoverClaims) = (reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3));
         }
 
+        // The intruder's session is opened on the subject's connection: its identity is the other tenant's, the route is wrong.
         var intruder = TenantContext.For(subject.ForeignTenant.Slug, UserId.Parse("intruder"));
         int thirdPid, subjectRowsSeen;
-        await using (var third = await TenantSession.OpenAsync(intruder, subject.Tenant, registry.Acquire(key, () => connectionString), cancellationToken).ConfigureAwait(false))
+        await using (var third = await TenantSession.OpenAsync(intruder, subject.ForeignTenant, registry.Acquire(key, () => connectionString), cancellationToken).ConfigureAwait(false))
         {
             thirdPid = await ScalarAsync<int>(third.CreateCommand("SELECT pg_backend_pid()"), cancellationToken).ConfigureAwait(false);
             // The intruder asks for the subject's rows outright; only the policy stands in the way.
             await using var cmd = third.CreateCommand("SELECT count(*)::int FROM public.documents WHERE tenant_id = $1");
-            cmd.Parameters.Add(new() { Value = subject.Tenant.Slug.Value });
+            cmd.Parameters.Add(new() { Value = subject.Tenant.Id });
             subjectRowsSeen = await ScalarAsync<int>(cmd, cancellationToken).ConfigureAwait(false);
         }
 
@@ -213,9 +232,9 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
     // (f) Writes that claim another tenant or another user.
     private async Task<DrillResult> ForeignTenantInsertAsync(DrillSubject subject, CancellationToken cancellationToken)
     {
-        var foreignTenant = await RejectedAsync(subject, "INSERT INTO public.documents (tenant_id, title, content_hash) VALUES ($1, 'planted', 'x')", subject.ForeignTenant.Slug.Value, cancellationToken).ConfigureAwait(false);
+        var foreignTenant = await RejectedAsync(subject, "INSERT INTO public.documents (tenant_id, title, content_hash) VALUES ($1, 'planted', 'x')", subject.ForeignTenant.Id, cancellationToken).ConfigureAwait(false);
         var foreignOwner = await RejectedAsync(subject, "INSERT INTO public.documents (owner_id, title, content_hash) VALUES ($1, 'planted', 'x')", subject.OtherUser.Value, cancellationToken).ConfigureAwait(false);
-        var moveOut = await RejectedAsync(subject, "UPDATE public.documents SET tenant_id = $1 WHERE owner_id = current_setting('request.jwt.claims')::jsonb ->> 'sub'", subject.ForeignTenant.Slug.Value, cancellationToken).ConfigureAwait(false);
+        var moveOut = await RejectedAsync(subject, "UPDATE public.documents SET tenant_id = $1 WHERE owner_id = current_setting('request.jwt.claims')::jsonb ->> 'sub'", subject.ForeignTenant.Id, cancellationToken).ConfigureAwait(false);
         return Result(subject, "foreign-tenant-insert", foreignTenant && foreignOwner && moveOut,
             $"insert a row with tenant_id '{subject.ForeignTenant.Slug}', one with owner '{subject.OtherUser}', and move an own row to '{subject.ForeignTenant.Slug}'",
             $"rejected by WITH CHECK: {foreignTenant}, {foreignOwner}, {moveOut}");

@@ -1,5 +1,6 @@
 using Npgsql;
 using TenantRag.Postgres.Schema;
+using TenantRag.Postgres.Tenancy;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Postgres.Installation;
@@ -82,19 +83,31 @@ public sealed class Installer(Installation installation)
         await MigrateTenantDatabaseAsync(Names.Template, "template", cancellationToken).ConfigureAwait(false);
         await MigrateTenantDatabaseAsync(Names.Shared, "shared", cancellationToken).ConfigureAwait(false);
 
-        var dedicated = new List<string>();
-        await using (var cmd = catalog.CreateCommand("SELECT database_name FROM tenantrag.tenants WHERE mode = 'dedicated' AND status = 'active' ORDER BY slug"))
+        var live = new List<(string Database, string Mode, string Id, TenantSlug Slug)>();
+        await using (var cmd = catalog.CreateCommand("SELECT database_name, mode, id, slug FROM tenantrag.tenants WHERE status = 'active' ORDER BY slug"))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                dedicated.Add(reader.GetString(0));
+                live.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), TenantSlug.Parse(reader.GetString(3))));
             }
         }
 
-        foreach (var database in dedicated)
+        foreach (var (database, _, _, _) in live.Where(t => t.Mode == "dedicated"))
         {
             await MigrateTenantDatabaseAsync(database, "dedicated", cancellationToken).ConfigureAwait(false);
+        }
+
+        // Tenants created before the registry existed (an upgrade) are registered where their rows live, so their
+        // writes pass the registry's foreign keys; rows of tenants no longer in the catalog stay unregistered, and
+        // 'tenantrag audit' reports them. Idempotent.
+        foreach (var group in live.GroupBy(t => t.Database, StringComparer.Ordinal))
+        {
+            await using var data = NpgsqlDataSource.Create(installation.AdminConnectionString(group.Key));
+            foreach (var tenant in group)
+            {
+                await TenantRegistry.RegisterAsync(data, tenant.Id, tenant.Slug, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

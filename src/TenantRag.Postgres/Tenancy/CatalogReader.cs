@@ -6,7 +6,7 @@ namespace TenantRag.Postgres.Tenancy;
 /// <summary>Maps catalog rows to <see cref="TenantInfo"/>.</summary>
 internal static class CatalogReader
 {
-    public const string Columns = "slug, mode, database_name, server_id, status, created_at, last_active_at";
+    public const string Columns = "slug, mode, database_name, server_id, status, created_at, last_active_at, id";
 
     public static TenantInfo Read(NpgsqlDataReader reader) => new()
     {
@@ -17,6 +17,7 @@ internal static class CatalogReader
         Status = reader.GetString(4),
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(5),
         LastActiveAt = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+        Id = reader.GetString(7),
     };
 
     public static async Task<List<TenantInfo>> ReadAllAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)

@@ -34,58 +34,82 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
             throw new InvalidSlugException(null);
         }
 
-        var database = mode == TenancyMode.Shared ? Names.Shared : Names.DedicatedDatabase(slug);
-        var status = mode == TenancyMode.Shared ? "active" : "provisioning";
+        // This creation's own id: the rows, caches and counters of the tenant are keyed by it, never by the slug.
+        var id = Guid.NewGuid().ToString();
+        if (mode == TenancyMode.Shared)
+        {
+            // Registered in the shared database first, so the tenant can write the moment its catalog row exists. A
+            // failed insert (the slug is taken) takes the entry back; a crash in between leaves an entry with no rows,
+            // which 'tenantrag audit' reports.
+            using var shared = AdminLease(Names.Shared);
+            await TenantRegistry.RegisterAsync(shared.DataSource, id, slug, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var tenant = await InsertCatalogRowAsync(slug, id, mode, Names.Shared, "active", cancellationToken).ConfigureAwait(false);
+                _sessions.Invalidate(slug);
+                return tenant;
+            }
+            catch
+            {
+                await TenantRegistry.UnregisterAsync(shared.DataSource, id, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        var created = await InsertCatalogRowAsync(slug, id, mode, Names.DedicatedDatabase(slug), "provisioning", cancellationToken).ConfigureAwait(false);
+        _sessions.Invalidate(slug);
+        try
+        {
+            await ProvisionDedicatedAsync(slug, cancellationToken).ConfigureAwait(false);
+
+            // One connection, not a pool: a pool would hold it open on the new database until it idles out.
+            await using var database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_installation.AdminConnectionString(created.Database)) { Pooling = false }.ConnectionString);
+            await TenantRegistry.RegisterAsync(database, id, slug, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Leave nothing behind: no database, no role, no catalog row.
+            await DropDedicatedAsync(slug, CancellationToken.None).ConfigureAwait(false);
+            await DeleteCatalogRowAsync(created, "tenant.create.rollback", new { }, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        using (var catalog = AdminLease(Names.Catalog))
+        await using (var activate = catalog.DataSource.CreateCommand("UPDATE tenantrag.tenants SET status = 'active' WHERE id = $1"))
+        {
+            activate.Parameters.Add(new() { Value = id });
+            await activate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _sessions.Invalidate(slug);
+        return created with { Status = "active" };
+    }
+
+    private async Task<TenantInfo> InsertCatalogRowAsync(TenantSlug slug, string id, TenancyMode mode, string database, string status, CancellationToken cancellationToken)
+    {
         using var catalog = AdminLease(Names.Catalog);
-        TenantInfo created;
         try
         {
             await using var cmd = catalog.DataSource.CreateCommand($"""
                 WITH t AS (
-                    INSERT INTO tenantrag.tenants (slug, mode, server_id, database_name, status) VALUES ($1, $2, $3, $4, $5)
+                    INSERT INTO tenantrag.tenants (slug, id, mode, server_id, database_name, status) VALUES ($1, $2, $3, $4, $5, $6)
                     RETURNING {CatalogReader.Columns}),
-                a AS (INSERT INTO tenantrag.audit_log (action, tenant, details) VALUES ('tenant.create', $1, jsonb_build_object('mode', $2::text)))
+                a AS (INSERT INTO tenantrag.audit_log (action, tenant, tenant_id, details) VALUES ('tenant.create', $1, $2, jsonb_build_object('mode', $3::text)))
                 SELECT * FROM t
                 """);
             cmd.Parameters.Add(new() { Value = slug.Value });
+            cmd.Parameters.Add(new() { Value = id });
             cmd.Parameters.Add(new() { Value = mode.ToName() });
             cmd.Parameters.Add(new() { Value = _installation.ServerId });
             cmd.Parameters.Add(new() { Value = database });
             cmd.Parameters.Add(new() { Value = status });
-            created = (await CatalogReader.ReadAllAsync(cmd, cancellationToken).ConfigureAwait(false)).Single();
+            return (await CatalogReader.ReadAllAsync(cmd, cancellationToken).ConfigureAwait(false)).Single();
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             var existing = await FindAsync(slug, cancellationToken).ConfigureAwait(false);
             throw new TenantAlreadyExistsException(slug, existing?.Status ?? "active");
         }
-
-        _sessions.Invalidate(slug);
-        if (mode == TenancyMode.Shared)
-        {
-            return created;
-        }
-
-        try
-        {
-            await ProvisionDedicatedAsync(slug, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Leave nothing behind: no database, no role, no catalog row.
-            await DropDedicatedAsync(slug, CancellationToken.None).ConfigureAwait(false);
-            await DeleteCatalogRowAsync(slug, "tenant.create.rollback", new { }, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
-        await using (var activate = catalog.DataSource.CreateCommand("UPDATE tenantrag.tenants SET status = 'active' WHERE slug = $1"))
-        {
-            activate.Parameters.Add(new() { Value = slug.Value });
-            await activate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        _sessions.Invalidate(slug);
-        return created with { Status = "active" };
     }
 
     /// <inheritdoc />
@@ -110,11 +134,12 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
     {
         var tenant = await FindAsync(slug, cancellationToken).ConfigureAwait(false) ?? throw new TenantNotFoundException(slug);
 
-        // Mark it first: from here on no new session opens for it.
+        // Mark it first: from here on no new session opens for it in this process, nor in others once their cached
+        // catalog entry expires. Until then their writes are fenced in the database itself (see TenantRegistry).
         using (var catalog = AdminLease(Names.Catalog))
-        await using (var mark = catalog.DataSource.CreateCommand("UPDATE tenantrag.tenants SET status = 'deleting' WHERE slug = $1"))
+        await using (var mark = catalog.DataSource.CreateCommand("UPDATE tenantrag.tenants SET status = 'deleting' WHERE id = $1"))
         {
-            mark.Parameters.Add(new() { Value = slug.Value });
+            mark.Parameters.Add(new() { Value = tenant.Id });
             await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -122,11 +147,14 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         TenantDeletion deletion;
         if (tenant.Mode == TenancyMode.Shared)
         {
-            var (documents, chunks) = await DeleteSharedRowsAsync(slug, cancellationToken).ConfigureAwait(false);
+            // Fenced: waits for the tenant's writes in flight in any process, deletes them too, and refuses later ones.
+            using var shared = AdminLease(tenant.Database);
+            var (documents, chunks) = await TenantRegistry.DeleteTenantRowsAsync(shared.DataSource, tenant.Id, cancellationToken).ConfigureAwait(false);
             deletion = new TenantDeletion { Tenant = tenant, Documents = documents, Chunks = chunks };
         }
         else
         {
+            // Dropping the database ends the tenant's sessions in every process (WITH (FORCE)): nothing can be left.
             var (documents, chunks) = await CountDedicatedRowsAsync(tenant, cancellationToken).ConfigureAwait(false);
             await DropDedicatedAsync(slug, cancellationToken).ConfigureAwait(false);
             deletion = new TenantDeletion
@@ -139,7 +167,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
             };
         }
 
-        await DeleteCatalogRowAsync(slug, "tenant.delete", new { mode = tenant.Mode.ToName(), documents = deletion.Documents, chunks = deletion.Chunks }, cancellationToken).ConfigureAwait(false);
+        await DeleteCatalogRowAsync(tenant, "tenant.delete", new { mode = tenant.Mode.ToName(), documents = deletion.Documents, chunks = deletion.Chunks }, cancellationToken).ConfigureAwait(false);
         _sessions.Invalidate(slug);
         return deletion;
     }
@@ -184,30 +212,6 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<(long Documents, long Chunks)> DeleteSharedRowsAsync(TenantSlug slug, CancellationToken cancellationToken)
-    {
-        // One transaction: either every row of the tenant goes, or none. The counters go in a statement of their own,
-        // after the chunks: the chunk delete's statement trigger writes the version row at the end of its statement.
-        using var lease = AdminLease(Names.Shared);
-        await using var connection = await lease.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = new NpgsqlBatch(connection, tx)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("DELETE FROM public.chunks WHERE tenant_id = $1") { Parameters = { new() { Value = slug.Value } } },
-                new NpgsqlBatchCommand("DELETE FROM public.documents WHERE tenant_id = $1") { Parameters = { new() { Value = slug.Value } } },
-                new NpgsqlBatchCommand("DELETE FROM public.tenant_data_versions WHERE tenant_id = $1") { Parameters = { new() { Value = slug.Value } } },
-                new NpgsqlBatchCommand("DELETE FROM public.tenant_usage WHERE tenant_id = $1") { Parameters = { new() { Value = slug.Value } } },
-            },
-        };
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        var chunks = batch.BatchCommands[0].RecordsAffected;
-        var documents = batch.BatchCommands[1].RecordsAffected;
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (documents, chunks);
-    }
-
     private async Task<(long Documents, long Chunks)> CountDedicatedRowsAsync(TenantInfo tenant, CancellationToken cancellationToken)
     {
         try
@@ -225,14 +229,14 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         }
     }
 
-    private async Task DeleteCatalogRowAsync(TenantSlug slug, string action, object details, CancellationToken cancellationToken)
+    private async Task DeleteCatalogRowAsync(TenantInfo tenant, string action, object details, CancellationToken cancellationToken)
     {
         using var catalog = AdminLease(Names.Catalog);
         await using var cmd = catalog.DataSource.CreateCommand("""
-            WITH t AS (DELETE FROM tenantrag.tenants WHERE slug = $1 RETURNING slug)
-            INSERT INTO tenantrag.audit_log (action, tenant, details) SELECT $2, slug, $3::jsonb FROM t
+            WITH t AS (DELETE FROM tenantrag.tenants WHERE id = $1 RETURNING slug, id)
+            INSERT INTO tenantrag.audit_log (action, tenant, tenant_id, details) SELECT $2, slug, id, $3::jsonb FROM t
             """);
-        cmd.Parameters.Add(new() { Value = slug.Value });
+        cmd.Parameters.Add(new() { Value = tenant.Id });
         cmd.Parameters.Add(new() { Value = action });
         cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(details) });
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

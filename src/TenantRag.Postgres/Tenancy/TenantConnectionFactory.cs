@@ -28,15 +28,20 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
         await OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Like <see cref="OpenAsync"/>, typed for the Postgres stores.</summary>
+    /// <exception cref="TenantNotFoundException">
+    /// No active tenant has that slug, or (with <see cref="TenantContext.TenantId"/> set) the tenant is no longer the
+    /// creation the context was bound to, or its database or login role is gone (deleted by another process).
+    /// </exception>
     public async Task<TenantSession> OpenSessionAsync(TenantContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         for (var attempt = 1; ; attempt++)
         {
+            TenantInfo? tenant = null;
             TenantSession? session = null;
             try
             {
-                var tenant = await ResolveAsync(context.Tenant, cancellationToken).ConfigureAwait(false);
+                tenant = await ResolveAsync(context, cancellationToken).ConfigureAwait(false);
                 session = await TenantSession.OpenAsync(context, tenant, LeaseFor(tenant), cancellationToken).ConfigureAwait(false);
                 await TouchAsync(tenant.Slug, cancellationToken).ConfigureAwait(false);
                 return session;
@@ -48,7 +53,23 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
                     await session.DisposeAsync().ConfigureAwait(false);
                 }
 
-                if (ex is not NpgsqlException { IsTransient: true } || attempt >= 3 || cancellationToken.IsCancellationRequested)
+                if (attempt >= 3 || cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+
+                if (tenant is { Mode: TenancyMode.Dedicated } && ex is PostgresException { SqlState: PostgresErrorCodes.InvalidPassword
+                    or PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidCatalogName })
+                {
+                    // The tenant's login role or database is gone: another process deleted the tenant (and may have
+                    // created it again) since its catalog entry was cached here. Look again: a deleted tenant is then
+                    // not found, a re-created one is opened afresh (if the context is not bound to the old one).
+                    Invalidate(tenant.Slug);
+                    await _registry.EvictAsync(Pools.DedicatedKey(_installation, tenant.Slug)).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (ex is not NpgsqlException { IsTransient: true })
                 {
                     throw;
                 }
@@ -59,6 +80,55 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
                 _registry.ClearAll();
             }
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one tenant session and commits it. A write the database refused because the
+    /// tenant was deleted meanwhile, by this process or another (its registry row is gone, see
+    /// <c>005_tenant_registry.sql</c>), becomes <see cref="TenantNotFoundException"/>: nothing of it was written.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(TenantContext context, Func<TenantSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            await using var session = await OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+            var result = await work(session, cancellationToken).ConfigureAwait(false);
+            await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        catch (PostgresException ex) when (TenantRegistry.IsFenced(ex))
+        {
+            Invalidate(context.Tenant);
+            throw new TenantNotFoundException(context.Tenant);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="context"/> bound to the creation of its tenant that is live now (<see cref="TenantContext.TenantId"/>),
+    /// so that work which outlives a delete never reaches a tenant created again under the same slug.
+    /// </summary>
+    /// <exception cref="TenantNotFoundException">No active tenant has that slug (or the context is bound to another creation).</exception>
+    public async Task<TenantContext> BindAsync(TenantContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var tenant = await ResolveAsync(context, cancellationToken).ConfigureAwait(false);
+        return context.TenantId == tenant.Id ? context : context with { TenantId = tenant.Id };
+    }
+
+    // The active tenant the context names; when the context is bound to a creation and the cached entry names
+    // another, the catalog is read again before the answer is "not found".
+    private async Task<TenantInfo> ResolveAsync(TenantContext context, CancellationToken cancellationToken)
+    {
+        var tenant = await ResolveAsync(context.Tenant, cancellationToken).ConfigureAwait(false);
+        if (context.TenantId is not { } bound || tenant.Id == bound)
+        {
+            return tenant;
+        }
+
+        Invalidate(context.Tenant);
+        tenant = await ResolveAsync(context.Tenant, cancellationToken).ConfigureAwait(false);
+        return tenant.Id == bound ? tenant : throw new TenantNotFoundException(context.Tenant);
     }
 
     /// <summary>Forgets the cached catalog entry (after a delete in this process).</summary>

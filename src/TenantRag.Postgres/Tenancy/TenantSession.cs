@@ -28,6 +28,9 @@ public sealed class TenantSession : ITenantSession
     /// <summary>The catalog entry of the session's tenant.</summary>
     public TenantInfo Tenant { get; }
 
+    /// <inheritdoc />
+    public string TenantId => Tenant.Id;
+
     /// <summary>The connection (Npgsql-typed).</summary>
     public NpgsqlConnection Connection { get; }
 
@@ -52,6 +55,7 @@ public sealed class TenantSession : ITenantSession
 
             // One round trip (BEGIN goes out with this batch). Both settings are local to the transaction:
             // is_local = true, never a session SET, so nothing survives into the next borrower of the connection.
+            // Policies compare rows with the id of this creation of the tenant, not with its slug.
             await using var batch = new NpgsqlBatch(connection, transaction)
             {
                 BatchCommands =
@@ -59,7 +63,7 @@ public sealed class TenantSession : ITenantSession
                     new NpgsqlBatchCommand("SET LOCAL ROLE authenticated"),
                     new NpgsqlBatchCommand("SELECT set_config('request.jwt.claims', $1, true), set_config('tenantrag.tenant_id', $2, true)")
                     {
-                        Parameters = { new() { Value = Claims.ToJson(context) }, new() { Value = context.Tenant.Value } },
+                        Parameters = { new() { Value = Claims.ToJson(context) }, new() { Value = tenant.Id } },
                     },
                 },
             };

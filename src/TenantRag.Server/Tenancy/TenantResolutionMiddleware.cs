@@ -48,13 +48,14 @@ internal sealed partial class TenantResolutionMiddleware(RequestDelegate next, T
             return;
         }
 
+        TenantInfo tenant;
         try
         {
-            await database.Sessions.ResolveAsync(slug, http.RequestAborted).ConfigureAwait(false);
+            tenant = await database.Sessions.ResolveAsync(slug, http.RequestAborted).ConfigureAwait(false);
         }
         catch (TenantNotFoundException) when (auth.TenantPerUser && server.AutoProvision)
         {
-            await ProvisionAsync(slug, http.RequestAborted).ConfigureAwait(false);
+            tenant = await ProvisionAsync(slug, http.RequestAborted).ConfigureAwait(false);
         }
         catch (TenantNotFoundException)
         {
@@ -62,7 +63,9 @@ internal sealed partial class TenantResolutionMiddleware(RequestDelegate next, T
             return;
         }
 
-        var context = new TenantContext { Tenant = slug, User = user, Scopes = Scopes.Of(http.User) };
+        // Bound to this creation of the tenant: if it is deleted while the request runs (and its slug taken again),
+        // the request's later sessions find nothing rather than the new tenant.
+        var context = new TenantContext { Tenant = slug, User = user, Scopes = Scopes.Of(http.User), TenantId = tenant.Id };
         http.Features.Set(context);
         using (logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = slug.Value }))
         {
@@ -74,7 +77,7 @@ internal sealed partial class TenantResolutionMiddleware(RequestDelegate next, T
     public static string PerUserSlug(UserId user) =>
         "u-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(user.Value)))[..20];
 
-    private async Task ProvisionAsync(TenantSlug slug, CancellationToken cancellationToken)
+    private async Task<TenantInfo> ProvisionAsync(TenantSlug slug, CancellationToken cancellationToken)
     {
         try
         {
@@ -87,7 +90,7 @@ internal sealed partial class TenantResolutionMiddleware(RequestDelegate next, T
         }
 
         database.Sessions.Invalidate(slug);
-        await database.Sessions.ResolveAsync(slug, cancellationToken).ConfigureAwait(false);
+        return await database.Sessions.ResolveAsync(slug, cancellationToken).ConfigureAwait(false);
     }
 
     private static partial class Log

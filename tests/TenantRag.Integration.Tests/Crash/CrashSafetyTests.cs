@@ -195,7 +195,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
         await using var cmd = dataSource.CreateCommand("""
             SELECT d.source, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) FROM documents d WHERE d.tenant_id = $1
             """);
-        cmd.Parameters.Add(new() { Value = tenant.Slug.Value });
+        cmd.Parameters.Add(new() { Value = tenant.Id });
         var documents = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(Ct);
         while (await reader.ReadAsync(Ct))

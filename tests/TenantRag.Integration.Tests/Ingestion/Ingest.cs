@@ -43,7 +43,7 @@ internal static class Ingest
     {
         var rows = await server.QueryAsync(tenant.Database,
             "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.tenant_id = $1 AND d.source = $2 ORDER BY c.ordinal",
-            tenant.Slug.Value, source);
+            tenant.Id, source);
         return [.. rows.Select(r => (long)r[0]!)];
     }
 
@@ -51,5 +51,5 @@ internal static class Ingest
     public static Task<long> DocumentsWithoutChunksAsync(PostgresServer server, TenantInfo tenant) =>
         server.ScalarAsync<long>(tenant.Database,
             "SELECT count(*) FROM documents d WHERE d.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id)",
-            tenant.Slug.Value);
+            tenant.Id);
 }

@@ -18,7 +18,7 @@ public sealed class IngestCommandTests(PostgresServer server) : IDisposable
         tree.Write("docs/guide.md", "# Guide\n\nStart the server with the start command.\n\n## Stopping\n\nStop it with the stop command.\n");
         tree.Write("docs/faq.txt", "FAQ\n\nThe service keeps every tenant's data apart.\n");
         tree.Write("bad/scan.pdf", "not a pdf at all"u8.ToArray());
-        var created = await _cli.RunAsync("tenant", "create", slug, "--mode", "shared");
+        var created = await _cli.RunAsync("tenant", "create", slug, "--mode", "shared", "--json");
 
         var first = await _cli.RunAsync("ingest", slug, Path.Combine(tree.Root, "docs"), Path.Combine(tree.Root, "bad"), "--user", "carol", "--json");
         var again = await _cli.RunAsync("ingest", slug, Path.Combine(tree.Root, "docs"), "--user", "carol");
@@ -36,10 +36,11 @@ public sealed class IngestCommandTests(PostgresServer server) : IDisposable
         Assert.Contains("scan.pdf", first.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("start command", first.StdOut + first.StdErr, StringComparison.Ordinal);
 
+        var id = created.Json().GetProperty("id").GetString();
         var rows = await server.QueryAsync("tenantrag_shared", """
             SELECT d.source, d.owner_id, min(c.embedding_model), min(c.embedding_dims), count(c.embedding)
             FROM documents d JOIN chunks c ON c.document_id = d.id WHERE d.tenant_id = $1 GROUP BY d.id ORDER BY d.source
-            """, slug);
+            """, id);
         Assert.Equal(["faq.txt", "guide.md"], rows.Select(r => (string)r[0]!));
         Assert.All(rows, r => Assert.Equal(("carol", "all-MiniLM-L6-v2", 384), ((string)r[1]!, (string)r[2]!, (int)r[3]!)));
 

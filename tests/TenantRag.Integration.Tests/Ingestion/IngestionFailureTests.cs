@@ -31,7 +31,7 @@ public sealed class IngestionFailureTests(PostgresServer server)
         var rejected = Assert.Single(summary.Rejected);
         Assert.Equal(("boom.md", "store", "StoreFailed"), (rejected.Source, rejected.Step, rejected.Reason));
         Assert.Contains("injected failure", rejected.Message, StringComparison.Ordinal);
-        Assert.Equal(0L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM documents WHERE tenant_id = $1 AND source = 'boom.md'", tenant.Slug.Value));
+        Assert.Equal(0L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM documents WHERE tenant_id = $1 AND source = 'boom.md'", tenant.Id));
         Assert.NotEmpty(await Ingest.ChunkIdsAsync(server, tenant, "fine.md"));
         Assert.Equal(0L, await Ingest.DocumentsWithoutChunksAsync(server, tenant));
     }
@@ -47,14 +47,14 @@ public sealed class IngestionFailureTests(PostgresServer server)
         var context = Ingest.As(tenant, "alice");
         await Ingest.RunAsync(pipeline, context, tree.Root);
         const string document = "SELECT id::text || ' ' || content_hash FROM documents WHERE tenant_id = $1 AND source = 'policy.md'";
-        var before = await server.ScalarAsync<string>(tenant.Database, document, tenant.Slug.Value);
+        var before = await server.ScalarAsync<string>(tenant.Database, document, tenant.Id);
         var chunksBefore = await Ingest.ChunkIdsAsync(server, tenant, "policy.md");
         await File.AppendAllTextAsync(path, "\n\nAmendment: EXPLODE.\n", TestContext.Current.CancellationToken);
 
         var summary = await Ingest.RunAsync(pipeline, context, tree.Root);
 
         Assert.Equal("StoreFailed", Assert.Single(summary.Rejected).Reason);
-        Assert.Equal(before, await server.ScalarAsync<string>(tenant.Database, document, tenant.Slug.Value));
+        Assert.Equal(before, await server.ScalarAsync<string>(tenant.Database, document, tenant.Id));
         Assert.Equal(chunksBefore, await Ingest.ChunkIdsAsync(server, tenant, "policy.md"));
         Assert.Equal(0L, await Ingest.DocumentsWithoutChunksAsync(server, tenant));
     }
@@ -78,8 +78,8 @@ public sealed class IngestionFailureTests(PostgresServer server)
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ingest);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(25), $"cancellation should interrupt the 30 s trigger, took {watch.Elapsed}");
-        Assert.Equal(0L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM documents WHERE tenant_id = $1", tenant.Slug.Value));
-        Assert.Equal(0L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM chunks WHERE tenant_id = $1", tenant.Slug.Value));
+        Assert.Equal(0L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM documents WHERE tenant_id = $1", tenant.Id));
+        Assert.Equal(0L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM chunks WHERE tenant_id = $1", tenant.Id));
     }
 
     private async Task<TenantRagDatabase> OpenAsync()

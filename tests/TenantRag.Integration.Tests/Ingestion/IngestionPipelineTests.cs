@@ -32,7 +32,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
             SELECT d.source, d.owner_id, count(c.id), count(c.embedding), min(c.embedding_model), min(c.embedding_dims), bool_and(c.heading LIKE d.title || '%')
             FROM documents d LEFT JOIN chunks c ON c.document_id = d.id
             WHERE d.tenant_id = $1 GROUP BY d.id ORDER BY d.source
-            """, tenant.Slug.Value);
+            """, tenant.Id);
         Assert.Equal(["guide.md", "notes.txt", "web/pricing.html"], rows.Select(r => (string)r[0]!));
         Assert.All(rows, r =>
         {
@@ -44,7 +44,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
             Assert.Equal(true, r[6]);
         });
         Assert.Equal(summary.Chunks, rows.Sum(r => (long)r[2]!));
-        var headings = await server.QueryAsync(tenant.Database, "SELECT heading FROM chunks WHERE tenant_id = $1 ORDER BY heading", tenant.Slug.Value);
+        var headings = await server.QueryAsync(tenant.Database, "SELECT heading FROM chunks WHERE tenant_id = $1 ORDER BY heading", tenant.Id);
         Assert.Contains(headings, h => (string)h[0]! == "Install Guide > Linux");
     }
 
@@ -62,7 +62,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
         var first = await Ingest.RunAsync(pipeline, context, tree.Root);
         var embedded = generator.InputCount;
         const string allChunks = "SELECT string_agg(id::text, ',' ORDER BY id) FROM chunks WHERE tenant_id = $1";
-        var chunkIds = await server.ScalarAsync<string>(tenant.Database, allChunks, tenant.Slug.Value);
+        var chunkIds = await server.ScalarAsync<string>(tenant.Database, allChunks, tenant.Id);
 
         var second = await Ingest.RunAsync(pipeline, context, tree.Root);
 
@@ -71,7 +71,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
         Assert.Equal((0, 0, 2, 0L, 0L), (second.Added, second.Replaced, second.Unchanged, second.Chunks, second.ChunksEmbedded));
         Assert.Empty(second.Rejected);
         Assert.Equal(embedded, generator.InputCount);
-        Assert.Equal(chunkIds, await server.ScalarAsync<string>(tenant.Database, allChunks, tenant.Slug.Value));
+        Assert.Equal(chunkIds, await server.ScalarAsync<string>(tenant.Database, allChunks, tenant.Id));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
         Assert.Equal(0L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM chunks WHERE id = ANY($1)", oldIds));
         Assert.Equal(1L, await server.ScalarAsync<long>(tenant.Database,
             "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.tenant_id = $1 AND d.source = 'handbook.md' AND c.content LIKE '%zeppelin%'",
-            tenant.Slug.Value));
+            tenant.Id));
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
         Assert.True(calls <= 10, $"40 one-chunk documents should share embedding calls, took {calls}");
         Assert.Equal((0, 1, 39), (second.Added, second.Replaced, second.Unchanged));
         var row = Assert.Single(await server.QueryAsync(tenant.Database,
-            "SELECT external_id, title, content_type FROM documents WHERE tenant_id = $1 AND source = 'corpus.jsonl#d7'", tenant.Slug.Value));
+            "SELECT external_id, title, content_type FROM documents WHERE tenant_id = $1 AND source = 'corpus.jsonl#d7'", tenant.Id));
         Assert.Equal(["d7", "Finding 7", "application/x-ndjson"], row);
     }
 
@@ -160,7 +160,7 @@ public sealed class IngestionPipelineTests(PostgresServer server)
             SELECT (SELECT count(*) FROM documents WHERE tenant_id = $1 AND source = $2),
                    (SELECT count(DISTINCT c.document_id) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.tenant_id = $1 AND d.source = $2)
             """, connection);
-        cmd.Parameters.Add(new() { Value = tenant.Slug.Value });
+        cmd.Parameters.Add(new() { Value = tenant.Id });
         cmd.Parameters.Add(new() { Value = source });
         while (!stop.IsCancellationRequested)
         {

@@ -39,7 +39,7 @@ public sealed class IngestionVisibilityTests(PostgresServer server)
         Assert.Equal(["Team"], bobSees.Select(d => d.Title));
         Assert.True(diaryChunks > 0);
         Assert.Equal(aliceChunks - diaryChunks, bobChunks);
-        Assert.Equal(0L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM chunks WHERE tenant_id = $1 AND visibility = 'private' AND owner_id <> 'alice'", tenant.Slug.Value));
+        Assert.Equal(0L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM chunks WHERE tenant_id = $1 AND visibility = 'private' AND owner_id <> 'alice'", tenant.Id));
 
         // The visibility is part of the content hash: ingesting the same file for the whole tenant is a change.
         var shared = await Ingest.RunAsync(pipeline, alice, diary, DocumentVisibility.Tenant);

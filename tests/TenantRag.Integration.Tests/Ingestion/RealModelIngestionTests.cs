@@ -29,7 +29,7 @@ public sealed class RealModelIngestionTests(PostgresServer server)
         var rows = await server.QueryAsync(tenant.Database, """
             SELECT d.source, c.embedding_model, c.embedding_dims, c.embedding FROM chunks c JOIN documents d ON d.id = c.document_id
             WHERE d.tenant_id = $1 ORDER BY d.source
-            """, tenant.Slug.Value);
+            """, tenant.Id);
         Assert.Equal(["account/password.md", "billing.txt"], rows.Select(r => (string)r[0]!));
         Assert.All(rows, r => Assert.Equal(("all-MiniLM-L6-v2", 384), ((string)r[1]!, (int)r[2]!)));
         var vectors = rows.Select(r => MemoryMarshal.Cast<byte, float>((byte[])r[3]!).ToArray()).ToList();

@@ -72,6 +72,6 @@ public sealed class EmbeddingModelMismatchTests(PostgresServer server)
         Assert.Equal(3, bobAfterAll.Hits.Count);
         Assert.Equal((0, 0), (again.Chunks, again.Owners.Count));
         Assert.Equal(3L, await server.ScalarAsync<long>(tenant.Database,
-            "SELECT count(*) FROM chunks WHERE tenant_id = $1 AND embedding_model = 'fake-bow-new' AND embedding_dims = 64 AND octet_length(embedding) = 256", tenant.Slug.Value));
+            "SELECT count(*) FROM chunks WHERE tenant_id = $1 AND embedding_model = 'fake-bow-new' AND embedding_dims = 64 AND octet_length(embedding) = 256", tenant.Id));
     }
 }

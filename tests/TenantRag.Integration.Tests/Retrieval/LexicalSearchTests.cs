@@ -134,7 +134,7 @@ public sealed class LexicalSearchTests(PostgresServer server)
     {
         await using var session = await database.Sessions.OpenSessionAsync(who, ct);
         await using var cmd = session.CreateCommand(DatabaseRankingSql);
-        cmd.Parameters.Add(new() { Value = who.Tenant.Value });
+        cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = query });
         var ranking = new List<(long, float)>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);

@@ -44,6 +44,7 @@ internal sealed class InMemoryTenantCatalog : ITenantCatalog
     private static TenantInfo Info(TenantSlug slug, TenancyMode mode, string status) => new()
     {
         Slug = slug,
+        Id = "id-" + slug.Value,
         Mode = mode,
         Database = "db",
         Server = "local",

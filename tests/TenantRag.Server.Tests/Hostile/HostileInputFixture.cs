@@ -36,6 +36,9 @@ public sealed class HostileInputFixture(PostgresServer postgres) : IAsyncLifetim
 
     public TenantSlug Caller { get; } = Slugs.Unique("caller");
 
+    /// <summary>The id of the caller's tenant: what its rows carry in tenant_id.</summary>
+    public string CallerId { get; private set; } = string.Empty;
+
     public TenantSlug Other { get; } = TenantSlug.Parse(HostileStrings.OtherTenant);
 
     public TenantSlug Bystander { get; } = Slugs.Unique("bystander");
@@ -63,7 +66,7 @@ public sealed class HostileInputFixture(PostgresServer postgres) : IAsyncLifetim
         _shared = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres.SuperuserConnectionString(Server.Database.Installation.Names.Shared)) { Pooling = true }.ConnectionString);
         var ct = TestContext.Current.CancellationToken;
         Issuer = DevelopmentTokenIssuer.LoadOrCreate(Server.Home);
-        await Server.Database.Catalog.CreateAsync(Caller, TenancyMode.Shared, ct);
+        CallerId = (await Server.Database.Catalog.CreateAsync(Caller, TenancyMode.Shared, ct)).Id;
         await Server.Database.Catalog.CreateAsync(Other, TenancyMode.Shared, ct);
         await Server.Database.Catalog.CreateAsync(Bystander, TenancyMode.Dedicated, ct);
         Alice = Token(Caller, "alice");

@@ -98,7 +98,7 @@ public sealed partial class HostileInputTests(HostileInputFixture f) : IClassFix
         var added = Assert.Single(changes, c => c.Table == "documents");
         var id = Guid.Parse(added.Row.AsSpan(0, 36));
         var row = await f.DocumentRowAsync(id);
-        Assert.Equal((f.Caller.Value, owner, title), row is { } r ? (r.Tenant, r.Owner, r.Title) : default);
+        Assert.Equal((f.CallerId, owner, title), row is { } r ? (r.Tenant, r.Owner, r.Title) : default);
         if (source is not null)
         {
             Assert.Equal(source, row?.Source);

@@ -26,7 +26,8 @@ internal sealed class PartitionedIndexes(RetrievalIndexCache cache, string scope
         where TIndex : class, IRetrievalIndex
     {
         ArgumentNullException.ThrowIfNull(session);
-        var tenant = session.Context.Tenant.Value;
+        // Keyed by the tenant's id, not its slug: a tenant created again under a deleted one's slug shares nothing with it.
+        var tenant = session.TenantId;
         var shared = await GetAsync(Key([scope, tenant, .. kind, "tenant"]), IndexPartition.Tenant, version, load, cancellationToken).ConfigureAwait(false);
         var own = await GetAsync(Key([scope, tenant, .. kind, "private", session.Context.User.Value]), IndexPartition.OwnPrivate, version, load, cancellationToken).ConfigureAwait(false);
         return (shared, own);
