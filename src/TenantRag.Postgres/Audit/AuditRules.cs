@@ -38,4 +38,16 @@ public static class AuditRules
 
     /// <summary>A TenantRag database that PUBLIC may connect to.</summary>
     public const string PublicCanConnect = "database-public-connect";
+
+    /// <summary>Rows, usage counters or data versions whose tenant id belongs to no tenant living in that database.</summary>
+    public const string OrphanedRows = "orphaned-rows";
+
+    /// <summary>A registry entry of a tenant id that no tenant of the catalog has in that database.</summary>
+    public const string RegistryOrphan = "registry-orphan";
+
+    /// <summary>A live tenant missing from its database's registry (all its writes are refused).</summary>
+    public const string RegistryMissing = "registry-missing";
+
+    /// <summary>A tenant left marked deleting: its delete stopped half way.</summary>
+    public const string DeletionUnfinished = "deletion-unfinished";
 }

@@ -8,7 +8,8 @@ namespace TenantRag.Postgres.Audit;
 /// every dedicated one): row-level security enabled and forced, a policy per command that references the tenant
 /// and is not always true, serving roles that own nothing and bypass nothing, SECURITY DEFINER functions pinned and
 /// not executable by <c>authenticated</c>, views with security_invoker, policy columns indexed, and no database
-/// that PUBLIC may connect to. Reads the system catalogs as the admin role; changes nothing.
+/// that PUBLIC may connect to; and what deleted tenants left behind (rows, usage counters and data versions of no live
+/// tenant, stale registry entries, unfinished deletes). Reads as the admin role; changes nothing.
 /// </summary>
 public sealed partial class IsolationAuditor(TenantRagDatabase database)
 {
@@ -23,19 +24,30 @@ public sealed partial class IsolationAuditor(TenantRagDatabase database)
     public async Task<IReadOnlyList<AuditFinding>> AuditAsync(CancellationToken cancellationToken = default)
     {
         var findings = new List<AuditFinding>();
+        var tenants = await database.Catalog.ListAsync(cancellationToken).ConfigureAwait(false);
         var tenantDatabases = new List<string> { Names.Template, Names.Shared };
-        tenantDatabases.AddRange((await database.Catalog.ListAsync(cancellationToken).ConfigureAwait(false))
+        tenantDatabases.AddRange(tenants
             .Where(t => t.Mode == TenantRag.Tenancy.TenancyMode.Dedicated && t.Status == "active")
             .Select(t => t.Database));
 
         findings.AddRange(await AuditRolesAsync(cancellationToken).ConfigureAwait(false));
         findings.AddRange(await AuditConnectAsync([Names.Catalog, .. tenantDatabases], cancellationToken).ConfigureAwait(false));
+        findings.AddRange(UnfinishedDeletes(tenants));
         foreach (var name in tenantDatabases)
         {
             findings.AddRange(await AuditDatabaseAsync(name, cancellationToken).ConfigureAwait(false));
+            findings.AddRange(await AuditLeftoversAsync(name, tenants, cancellationToken).ConfigureAwait(false));
         }
 
         return findings;
+    }
+
+    /// <summary>Rows, counters, data versions and registry entries in <paramref name="name"/> that belong to no live tenant.</summary>
+    private async Task<IReadOnlyList<AuditFinding>> AuditLeftoversAsync(string name, IReadOnlyList<TenantRag.Tenancy.TenantInfo> tenants, CancellationToken cancellationToken)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Installation.AdminConnectionString(name)) { Pooling = false }.ConnectionString);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await LeftoverRulesAsync(connection, name, tenants, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The table, policy, function, view and index rules in one tenant-data database.</summary>
