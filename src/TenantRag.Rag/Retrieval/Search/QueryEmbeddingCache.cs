@@ -3,17 +3,17 @@ using TenantRag.Documents;
 namespace TenantRag.Rag.Retrieval.Search;
 
 /// <summary>
-/// A bounded least-recently-used cache of query vectors, keyed by (model name, dimensions, exact query text), so a
-/// repeated query skips the embedding model. Thread-safe.
+/// A bounded least-recently-used cache of query vectors, keyed by (tenant id, model name, dimensions, exact query
+/// text), so a tenant's repeated query skips the embedding model. Thread-safe.
 /// </summary>
 /// <remarks>
-/// Sharing across tenants is safe: a query's vector depends on its text and the model only, never on who asks, and
-/// nothing tenant-specific (no result, no chunk, no score) is ever cached. A hit can tell a caller no more than the
-/// time it takes to embed its own text.
+/// Entries are per tenant even though a vector depends only on the text and the model: a shared entry would let a
+/// tenant learn, from how fast its own search answers (a few milliseconds against tens), that another tenant recently
+/// asked the same question. The capacity is shared by all tenants.
 /// </remarks>
 public sealed class QueryEmbeddingCache
 {
-    private readonly Dictionary<(string Model, int Dimensions, string Query), LinkedListNode<Entry>> _entries;
+    private readonly Dictionary<(string Tenant, string Model, int Dimensions, string Query), LinkedListNode<Entry>> _entries;
     private readonly LinkedList<Entry> _recency = new();
     private readonly Lock _lock = new();
     private long _hits;
@@ -24,7 +24,7 @@ public sealed class QueryEmbeddingCache
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
-        _entries = new Dictionary<(string, int, string), LinkedListNode<Entry>>(Math.Min(capacity, 1024));
+        _entries = new Dictionary<(string, string, int, string), LinkedListNode<Entry>>(Math.Min(capacity, 1024));
     }
 
     /// <summary>The most vectors kept; the least recently used goes first.</summary>
@@ -42,12 +42,12 @@ public sealed class QueryEmbeddingCache
         }
     }
 
-    /// <summary>The cached vector of <paramref name="query"/> under <paramref name="model"/>; callers must not change it.</summary>
-    internal bool TryGet(EmbeddingModel model, string query, out float[] vector)
+    /// <summary>The cached vector of <paramref name="tenant"/>'s <paramref name="query"/> under <paramref name="model"/>; callers must not change it.</summary>
+    internal bool TryGet(string tenant, EmbeddingModel model, string query, out float[] vector)
     {
         lock (_lock)
         {
-            if (_entries.TryGetValue((model.Name, model.Dimensions, query), out var node))
+            if (_entries.TryGetValue((tenant, model.Name, model.Dimensions, query), out var node))
             {
                 _recency.Remove(node);
                 _recency.AddFirst(node);
@@ -63,9 +63,9 @@ public sealed class QueryEmbeddingCache
     }
 
     /// <summary>Keeps <paramref name="vector"/> (not copied: nobody may change it afterwards).</summary>
-    internal void Add(EmbeddingModel model, string query, float[] vector)
+    internal void Add(string tenant, EmbeddingModel model, string query, float[] vector)
     {
-        var key = (model.Name, model.Dimensions, query);
+        var key = (tenant, model.Name, model.Dimensions, query);
         lock (_lock)
         {
             if (_entries.ContainsKey(key))
@@ -83,5 +83,5 @@ public sealed class QueryEmbeddingCache
         }
     }
 
-    private sealed record Entry((string Model, int Dimensions, string Query) Key, float[] Vector);
+    private sealed record Entry((string Tenant, string Model, int Dimensions, string Query) Key, float[] Vector);
 }

@@ -65,7 +65,7 @@ public sealed partial class SearchService
         _embeddingSlots = options.MaxConcurrentQueryEmbeddings > 0 ? new SemaphoreSlim(options.MaxConcurrentQueryEmbeddings) : null;
     }
 
-    /// <summary>Vectors of recent query texts (shared by all tenants: only texts and vectors, never results); null when off.</summary>
+    /// <summary>Vectors of recent query texts, per tenant (only texts and vectors, never results); null when off.</summary>
     public QueryEmbeddingCache? QueryCache { get; }
 
     /// <summary>The model queries are embedded with; a tenant's vectors must have been made with it.</summary>
@@ -163,7 +163,7 @@ public sealed partial class SearchService
         var useLexical = retriever != RetrieverKind.Vector;
 
         // The bundled model computes synchronously on the caller's thread: a worker thread lets it overlap the queries.
-        var embedding = useVector ? Task.Run(() => EmbedQueryAsync(query, cancellationToken), cancellationToken) : null;
+        var embedding = useVector ? Task.Run(() => EmbedQueryAsync(session.TenantId, query, cancellationToken), cancellationToken) : null;
         try
         {
             var (version, terms) = await session.StartAsync(useLexical ? query : null, cancellationToken).ConfigureAwait(false);
@@ -209,10 +209,10 @@ public sealed partial class SearchService
         }
     }
 
-    private async Task<(float[] Vector, double Ms)> EmbedQueryAsync(string query, CancellationToken cancellationToken)
+    private async Task<(float[] Vector, double Ms)> EmbedQueryAsync(string tenant, string query, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        if (QueryCache is { } cache && cache.TryGet(QueryModel, query, out var cached))
+        if (QueryCache is { } cache && cache.TryGet(tenant, QueryModel, query, out var cached))
         {
             return (cached, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
@@ -249,7 +249,7 @@ public sealed partial class SearchService
             TensorPrimitives.Divide(vector, norm, vector);
         }
 
-        QueryCache?.Add(QueryModel, query, vector);
+        QueryCache?.Add(tenant, QueryModel, query, vector);
         return (vector, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
