@@ -90,6 +90,30 @@ public sealed class RagApiTests(PostgresServer postgres)
         Assert.Equal("Parking", answer.GetProperty("citations")[0].GetProperty("documentTitle").GetString());
     }
 
+    // The attack: chunk ids come from one sequence in the shared database, so the ids in search hits and citations
+    // told a tenant how many chunks every other tenant had written in between. Passages are named by document and ordinal.
+    [Fact]
+    public async Task SearchAndAsk_NameEachPassageByDocumentAndOrdinal_NeverByItsDatabaseId()
+    {
+        var server = await ServerAsync();
+        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
+        var tenant = await server.Database.Catalog.CreateAsync(Slugs.Unique("ids"), TenancyMode.Shared, Ct);
+        var token = issuer.Issue(tenant.Slug, UserId.Parse("dana"), TimeSpan.FromMinutes(10), []);
+        var upload = await PostJsonAsync(server, token, "/v1/documents", new { title = "Lockers", text = "Lockers are on the ground floor, next to the showers." });
+        var documentId = (await upload.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("documentIds")[0].GetGuid();
+
+        var search = await PostJsonAsync(server, token, "/v1/search", new { query = "where are the lockers", k = 3 });
+        var searchBody = await search.Content.ReadAsStringAsync(Ct);
+        var askBody = (await AskAsync(server, token, "Where are the lockers?")).GetRawText();
+
+        var hit = JsonDocument.Parse(searchBody).RootElement.GetProperty("hits")[0];
+        var citation = JsonDocument.Parse(askBody).RootElement.GetProperty("citations")[0];
+        Assert.Equal((documentId, 0), (hit.GetProperty("documentId").GetGuid(), hit.GetProperty("chunk").GetInt32()));
+        Assert.Equal((documentId, 0), (citation.GetProperty("documentId").GetGuid(), citation.GetProperty("chunk").GetInt32()));
+        Assert.DoesNotContain("chunkId", searchBody, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("chunkId", askBody, StringComparison.OrdinalIgnoreCase);
+    }
+
     private async Task<TestServer> ServerAsync()
     {
         await Gate.WaitAsync(Ct);

@@ -22,11 +22,13 @@ internal static class SearchApi
 
     public sealed record AskRequest(string? Question, int? K);
 
-    public sealed record HitResponse(int Rank, double Score, long ChunkId, Guid DocumentId, string DocumentTitle, int Chunk, string Heading, string Content, string Visibility);
+    // A passage is named by its document and its place in it (chunk ordinal), never by the database's chunk id: in the
+    // shared database those come from one sequence, so they would let a tenant count every other tenant's writes.
+    public sealed record HitResponse(int Rank, double Score, Guid DocumentId, string DocumentTitle, int Chunk, string Heading, string Content, string Visibility);
 
     public sealed record SearchResponse(string Query, string Retriever, HitResponse[] Hits, double ElapsedMs);
 
-    public sealed record CitationResponse(int Number, string DocumentTitle, Guid DocumentId, int Chunk, long ChunkId);
+    public sealed record CitationResponse(int Number, string DocumentTitle, Guid DocumentId, int Chunk);
 
     public sealed record AnswerResponse(string Question, string Text, bool Answered, string Mode, string? NoAnswerReason, CitationResponse[] Citations, double ElapsedMs);
 
@@ -44,7 +46,7 @@ internal static class SearchApi
         var result = await search.SearchAsync(context, request.Query ?? string.Empty, request.K ?? 10, options, http.RequestAborted).ConfigureAwait(false);
         usage.Record(context, tokens.CountTokens(result.Query));
         return TypedResults.Ok(new SearchResponse(result.Query, result.Retriever.ToName(),
-            [.. result.Hits.Select(h => new HitResponse(h.Rank, h.Score, h.Chunk.Id, h.Chunk.DocumentId, h.Chunk.DocumentTitle, h.Chunk.Ordinal, h.Chunk.Heading, h.Chunk.Content, h.Chunk.Visibility.ToString().ToLowerInvariant()))],
+            [.. result.Hits.Select(h => new HitResponse(h.Rank, h.Score, h.Chunk.DocumentId, h.Chunk.DocumentTitle, h.Chunk.Ordinal, h.Chunk.Heading, h.Chunk.Content, h.Chunk.Visibility.ToString().ToLowerInvariant()))],
             result.Timings.TotalMs));
     }
 
@@ -103,7 +105,7 @@ internal static class SearchApi
         _ => new SseItem<object>(new { text = update.Text ?? string.Empty }, "delta"),
     };
 
-    private static CitationResponse ToResponse(Citation c) => new(c.Number, c.DocumentTitle, c.DocumentId, c.ChunkOrdinal, c.ChunkId);
+    private static CitationResponse ToResponse(Citation c) => new(c.Number, c.DocumentTitle, c.DocumentId, c.ChunkOrdinal);
 
     private static AnswerResponse ToResponse(Answer a) =>
         new(a.Question, a.Text, a.IsAnswered, a.Mode.ToString().ToLowerInvariant(), a.NoAnswerReason, [.. a.Citations.Select(ToResponse)], a.ElapsedMs);
