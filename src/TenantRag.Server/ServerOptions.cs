@@ -12,6 +12,15 @@ public sealed class ServerOptions
     /// <summary>The model auto-provisioned tenants get.</summary>
     public TenancyMode AutoProvisionMode { get; set; } = TenancyMode.Shared;
 
+    /// <summary>
+    /// Auto-provisioning stops once the catalog holds this many tenants (of any kind): every new subject would
+    /// otherwise cost a catalog row, and with the dedicated model a database (about 7.5 MB) and a login role.
+    /// </summary>
+    public int AutoProvisionMaxTenants { get; set; } = 1000;
+
+    /// <summary>Tenants this server auto-provisions per minute at most (a burst of the same size is allowed); over it, 429.</summary>
+    public int AutoProvisionPerMinute { get; set; } = 30;
+
     /// <summary>Requests per second a tenant may make on average (token bucket refill).</summary>
     public int RequestsPerSecond { get; set; } = 100;
 
@@ -48,7 +57,8 @@ public sealed class ServerOptions
         foreach (var (key, value) in new (string, long)[]
         {
             ("Limits:RequestsPerSecond", RequestsPerSecond), ("Limits:Burst", Burst), ("Limits:IngestConcurrency", IngestConcurrency),
-            ("Limits:GlobalIngestConcurrency", GlobalIngestConcurrency),
+            ("Limits:GlobalIngestConcurrency", GlobalIngestConcurrency), ("Tenancy:AutoProvisionMaxTenants", AutoProvisionMaxTenants),
+            ("Tenancy:AutoProvisionPerMinute", AutoProvisionPerMinute),
         })
         {
             if (value < 1)

@@ -35,6 +35,7 @@ public static class TenantRagServer
         builder.Services.AddSingleton(server);
         builder.Services.AddSingleton<IngestionGate>();
         builder.Services.AddSingleton<UsageMeter>();
+        builder.Services.AddSingleton<AutoProvisioner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageMeter>());
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<TenantRagExceptionHandler>();

@@ -150,6 +150,40 @@ public sealed class TenantApiTests(PostgresServer postgres)
         Assert.True(await postgres.DatabaseExistsAsync(tenant.Database));
     }
 
+    // The attack: with TenantPerUser and auto-provisioning, every new subject made the server create a tenant (a
+    // database, with the dedicated model), without end.
+    [Theory]
+    [InlineData("Tenancy:AutoProvisionMaxTenants", HttpStatusCode.Forbidden, "Tenant limit reached")]
+    [InlineData("Tenancy:AutoProvisionPerMinute", HttpStatusCode.TooManyRequests, "Too many new tenants")]
+    public async Task Get_TenantPerUserAutoProvisionPastACap_IsRefusedAndCreatesNothing(string cap, HttpStatusCode status, string title)
+    {
+        await using var server = await TestServer.StartAsync(postgres, "s_api_cap" + (status == HttpStatusCode.Forbidden ? "t" : "r"), new Dictionary<string, string?>
+        {
+            ["Auth:TenantPerUser"] = "true",
+            ["Tenancy:AutoProvision"] = "true",
+            [cap] = "2",
+        });
+        var ct = TestContext.Current.CancellationToken;
+        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
+        var existing = (await server.Database.Catalog.ListAsync(ct)).Count;
+        Assert.Equal(0, existing);
+        string TokenFor(string user) => issuer.Issue(Slugs.Unique("ignored"), UserId.Parse(user), TimeSpan.FromMinutes(5), []);
+
+        var first = await server.GetAsync("/v1/documents", TokenFor("first@example.com"));
+        var second = await server.GetAsync("/v1/documents", TokenFor("second@example.com"));
+        var third = await server.GetAsync("/v1/documents", TokenFor("third@example.com"));
+        var firstAgain = await server.GetAsync("/v1/documents", TokenFor("first@example.com"));
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, status, HttpStatusCode.OK), (first.StatusCode, second.StatusCode, third.StatusCode, firstAgain.StatusCode));
+        Assert.Equal("application/problem+json", third.Content.Headers.ContentType?.MediaType);
+        var problem = await third.Content.ReadFromJsonAsync<JsonElement>(ct);
+        Assert.Equal(title, problem.GetProperty("title").GetString());
+        Assert.Contains(cap, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(status == HttpStatusCode.TooManyRequests, third.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal(2, (await server.Database.Catalog.ListAsync(ct)).Count);
+        Assert.Null(await server.Database.Catalog.FindAsync(TenantSlug.Parse(Tenancy.TenantResolutionMiddleware.PerUserSlug(UserId.Parse("third@example.com"))), ct));
+    }
+
     [Fact]
     public async Task PublicEndpoints_HealthOpenApiPageAndJwks_Answer()
     {

@@ -129,6 +129,14 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         return await CatalogReader.ReadAllAsync(cmd, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>How many tenants the catalog holds, whatever their status.</summary>
+    public async Task<long> CountAsync(CancellationToken cancellationToken = default)
+    {
+        using var catalog = AdminLease(Names.Catalog);
+        await using var cmd = catalog.DataSource.CreateCommand("SELECT count(*) FROM tenantrag.tenants");
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <inheritdoc />
     public async Task<TenantDeletion> DeleteAsync(TenantSlug slug, CancellationToken cancellationToken = default)
     {

@@ -13,8 +13,8 @@ namespace TenantRag.Server.Tenancy;
 /// <see cref="AuthOptions.TenantPerUser"/>, from its subject), checked against the catalog. Unknown, deleted or
 /// malformed tenants get 403; with auto-provisioning a per-user tenant is created on its first request.
 /// </summary>
-internal sealed partial class TenantResolutionMiddleware(RequestDelegate next, TenantRagDatabase database, AuthOptions auth, ServerOptions server,
-    ILogger<TenantResolutionMiddleware> logger)
+internal sealed class TenantResolutionMiddleware(RequestDelegate next, TenantRagDatabase database, AuthOptions auth, ServerOptions server,
+    AutoProvisioner provisioner, ILogger<TenantResolutionMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext http)
     {
@@ -55,7 +55,19 @@ internal sealed partial class TenantResolutionMiddleware(RequestDelegate next, T
         }
         catch (TenantNotFoundException) when (auth.TenantPerUser && server.AutoProvision)
         {
-            tenant = await ProvisionAsync(slug, http.RequestAborted).ConfigureAwait(false);
+            var outcome = await provisioner.ProvisionAsync(slug, http.RequestAborted).ConfigureAwait(false);
+            if (outcome.Tenant is null)
+            {
+                if (outcome.RetryAfterSeconds > 0)
+                {
+                    http.Response.Headers.RetryAfter = outcome.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                await Problems.WriteAsync(http, outcome.Status, outcome.Title, outcome.Detail).ConfigureAwait(false);
+                return;
+            }
+
+            tenant = outcome.Tenant;
         }
         catch (TenantNotFoundException)
         {
@@ -76,26 +88,4 @@ internal sealed partial class TenantResolutionMiddleware(RequestDelegate next, T
     /// <summary>The tenant of a user in the database-per-user model: a slug derived from the subject.</summary>
     public static string PerUserSlug(UserId user) =>
         "u-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(user.Value)))[..20];
-
-    private async Task<TenantInfo> ProvisionAsync(TenantSlug slug, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await database.Catalog.CreateAsync(slug, server.AutoProvisionMode, cancellationToken).ConfigureAwait(false);
-            Log.Provisioned(logger, slug.Value, server.AutoProvisionMode.ToName());
-        }
-        catch (TenantAlreadyExistsException)
-        {
-            // A concurrent first request made it.
-        }
-
-        database.Sessions.Invalidate(slug);
-        return await database.Sessions.ResolveAsync(slug, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Provisioned tenant {Tenant} ({Mode}) on its first request")]
-        public static partial void Provisioned(ILogger logger, string tenant, string mode);
-    }
 }
