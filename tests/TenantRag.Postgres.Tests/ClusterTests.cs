@@ -94,6 +94,36 @@ public sealed class ClusterTests(ClusterTests.ThrowawayHome home) : IClassFixtur
         Assert.Equal(1, await PingAsync(after));
     }
 
+    // The attack: postgres.log was world-readable and quoted failing statements, with whatever data they held.
+    [Fact]
+    public async Task ServerLog_IsOwnerOnlyAndQuotesNoFailingStatement()
+    {
+        var cluster = await home.OpenClusterAsync();
+        var endpoint = await cluster.EnsureStartedAsync(Ct);
+        File.SetUnixFileMode(home.Home.LogFile, File.GetUnixFileMode(home.Home.LogFile) | UnixFileMode.OtherRead); // as an earlier version left it
+        await cluster.StopAsync(cancellationToken: Ct);
+        endpoint = await cluster.EnsureStartedAsync(Ct);
+        const string secret = "salary-of-bob-91000";
+
+        var builder = endpoint.BootstrapConnectionString();
+        builder.Pooling = false;
+        await using (var connection = new NpgsqlConnection(builder.ConnectionString))
+        {
+            await connection.OpenAsync(Ct);
+            await using var cmd = new NpgsqlCommand($"SELECT '{secret}'::integer", connection);
+            await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteScalarAsync(Ct));
+        }
+
+        await cluster.StopAsync(cancellationToken: Ct); // the server has written everything it will write about it
+        await cluster.EnsureStartedAsync(Ct);
+        var log = await File.ReadAllTextAsync(home.Home.LogFile, Ct);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(home.Home.LogFile));
+        Assert.Contains("invalid input syntax for type integer", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("STATEMENT:", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("SELECT '", log, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EnsureStartedAsync_DataFromOtherMajorVersion_RefusesNamingBoth()
     {

@@ -71,9 +71,11 @@ public sealed class EmbeddedCluster
             }
 
             port = newPort;
-            WriteConfig(port);
         }
 
+        // Written at every start, so a cluster made by an earlier version gets the current settings too.
+        WriteConfig(port);
+        await PrepareLogFileAsync(cancellationToken).ConfigureAwait(false);
         var result = await ProcessRunner.RunAsync(Binaries.PgCtl,
             ["start", "-D", DataDirectory, "-l", _home.LogFile, "-w", "-t", _options.StartTimeoutSeconds.ToString(CultureInfo.InvariantCulture)],
             RunAs, cancellationToken).ConfigureAwait(false);
@@ -182,11 +184,19 @@ public sealed class EmbeddedCluster
 
         await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), $"\ninclude_if_exists = '{ConfigFile}'\n", cancellationToken).ConfigureAwait(false);
         WriteConfig(FreePort());
+    }
+
+    // The server's log can hold what its errors quote (names, values): readable by its owner only (0600), never by
+    // the other users of the machine. pg_ctl appends to it as the server user, so that user owns it.
+    private async Task PrepareLogFileAsync(CancellationToken cancellationToken)
+    {
+        var ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         if (!File.Exists(_home.LogFile))
         {
-            await File.WriteAllTextAsync(_home.LogFile, string.Empty, cancellationToken).ConfigureAwait(false);
+            await using var created = new FileStream(_home.LogFile, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = ownerOnly });
         }
 
+        File.SetUnixFileMode(_home.LogFile, ownerOnly);
         await ChownToServerUserAsync(_home.LogFile, cancellationToken).ConfigureAwait(false);
     }
 
@@ -202,6 +212,9 @@ public sealed class EmbeddedCluster
             max_connections = {_options.MaxConnections}
             log_min_messages = warning
             log_connections = off
+            # A failing statement is not copied into the log: its text can hold a tenant's data (a search query,
+            # a document title). Errors are still logged, without the statement.
+            log_min_error_statement = panic
             {durable}
             """);
     }
