@@ -4,8 +4,9 @@ using TenantRag.Testing;
 namespace TenantRag.Postgres.Tests;
 
 /// <summary>
-/// Every audit rule: broken on a scratch copy of the template (or, for role and CONNECT rules, on this class's own
-/// installation), caught by the audit, then restored and passing again.
+/// The audit of a clean installation, and the original rules: broken on a scratch copy of the template (or, for role
+/// and CONNECT rules, on this class's own installation), caught by the audit, then restored and passing again.
+/// <see cref="AuditLeakTests"/> and <see cref="AuditRoleTests"/> prove that each kind of break really leaks.
 /// </summary>
 [Trait("Category", "Isolation")]
 public sealed class AuditTests(PostgresServer server)
@@ -25,7 +26,7 @@ public sealed class AuditTests(PostgresServer server)
         { AuditRules.ServingRoleOwnsTable, $"ALTER TABLE tenant_usage OWNER TO {Prefix}_app", $"ALTER TABLE tenant_usage OWNER TO {Prefix}_admin" },
         {
             AuditRules.DefinerWithoutSearchPath,
-            "CREATE FUNCTION public.peek() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 'SELECT count(*) FROM public.documents'; REVOKE EXECUTE ON FUNCTION public.peek() FROM PUBLIC",
+            "CREATE FUNCTION public.peek() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 'SELECT count(*) FROM public.documents'",
             "DROP FUNCTION public.peek()"
         },
         {
@@ -33,7 +34,7 @@ public sealed class AuditTests(PostgresServer server)
             "CREATE FUNCTION public.peek() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT count(*) FROM public.documents'",
             "DROP FUNCTION public.peek()"
         },
-        { AuditRules.ViewNotSecurityInvoker, "CREATE VIEW public.all_documents AS SELECT * FROM documents", "DROP VIEW public.all_documents" },
+        { AuditRules.ViewNotSecurityInvoker, "CREATE VIEW public.all_documents AS SELECT * FROM documents; GRANT SELECT ON public.all_documents TO authenticated", "DROP VIEW public.all_documents" },
         { AuditRules.PolicyColumnUnindexed, "DROP INDEX chunks_tenant_owner_idx", "CREATE INDEX chunks_tenant_owner_idx ON chunks (tenant_id, owner_id)" },
     };
 

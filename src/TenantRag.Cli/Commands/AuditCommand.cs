@@ -10,7 +10,7 @@ internal static class AuditCommand
 {
     public static Command Create()
     {
-        var audit = new Command("audit", "Check every isolation rule (RLS enabled and forced, policies, roles, SECURITY DEFINER functions, views, indexes, CONNECT) in every tenant database; exit 1 on any finding");
+        var audit = new Command("audit", "Check that every relation a serving role can reach, in every schema of every TenantRag database, is filtered by the tenant policy, and that no serving role can become a privileged role, connect where it does not belong or plant objects; exit 1 on any finding");
         audit.SetAction(CliContext.Action(async cli =>
         {
             await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
@@ -32,7 +32,7 @@ internal static class AuditCommand
 
         if (findings.Count == 0)
         {
-            AnsiConsole.MarkupLine("[green]audit: no findings[/]: row-level security is enabled and forced with a policy per command on every tenant table, serving roles own and bypass nothing, no database is open to PUBLIC.");
+            AnsiConsole.MarkupLine("[green]audit: no findings[/]: every relation a serving role can read or write is filtered by the tenant policy; no serving role owns, bypasses or can become anything privileged, or connects outside its own databases.");
             return findings;
         }
 

@@ -1,5 +1,6 @@
 using Npgsql;
 using TenantRag.Tenancy;
+using static TenantRag.Postgres.Audit.AuditText;
 
 namespace TenantRag.Postgres.Audit;
 
@@ -101,6 +102,4 @@ public sealed partial class IsolationAuditor
 
         return tables;
     }
-
-    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 }
