@@ -60,6 +60,15 @@ internal static class IngestCommand
             PrintSummary(request, summary);
         }
 
+        if (summary.HasServerErrors)
+        {
+            // Not the files' fault: say so, and that running again is the fix (what was stored is skipped as unchanged).
+            var failed = summary.Rejected.Where(r => r.IsServerError).ToList();
+            await Console.Error.WriteLineAsync(
+                $"error: {failed.Count} document(s) could not be stored ({failed[0].Reason}: {failed[0].Message}); nothing of them was written. Check the database and run the same command again: documents already stored are skipped").ConfigureAwait(false);
+            return 1;
+        }
+
         if (summary.HasRejections)
         {
             await Console.Error.WriteLineAsync(
