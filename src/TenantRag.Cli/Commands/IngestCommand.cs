@@ -1,10 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 using TenantRag.Documents;
 using TenantRag.Rag.Embeddings;
+using TenantRag.Rag.Ingestion;
 using TenantRag.Rag.Ingestion.Pipeline;
+using TenantRag.Server;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Cli.Commands;
@@ -41,10 +44,12 @@ internal static class IngestCommand
         var visibility = DocumentVisibilities.Parse(visibilityText);
         var request = IngestionRequest.FromPaths(context, paths, visibility);
 
+        var limits = ReadLimits();
+
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         await database.Sessions.ResolveAsync(context.Tenant, cli.CancellationToken).ConfigureAwait(false);
         using var generator = new MiniLmEmbeddingGenerator();
-        var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer);
+        var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer, new IngestionPipelineOptions { Extraction = limits });
 
         var interactive = !cli.Json && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
         var summary = interactive
@@ -77,6 +82,18 @@ internal static class IngestCommand
         }
 
         return 0;
+    }
+
+    // The Ingestion settings serve reads, from the same places: environment variables (Ingestion__MaxPagesPerDocument=...)
+    // and appsettings.json beside the program. A bad value is a usage error naming the key.
+    private static IngestionOptions ReadLimits()
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        return IngestionSettings.Read(configuration.GetSection(IngestionSettings.Section));
     }
 
     private static async Task<IngestionSummary> WithProgressBarAsync(IngestionPipeline pipeline, IngestionRequest request, CancellationToken cancellationToken)

@@ -103,5 +103,28 @@ public sealed class IngestCommandTests(PostgresServer server) : IDisposable
         Assert.Equal(["fine.md"], sources.Select(r => (string)r[0]!));
     }
 
+    [Fact]
+    public async Task Ingest_IngestionSettingsFromTheEnvironment_FileOverALimitRejectedAndBadValueIsUsageError()
+    {
+        var slug = Slugs.UniqueText("clilimit");
+        using var tree = new TempTree();
+        tree.Write("long.md", "# Long\n\n" + string.Concat(Enumerable.Repeat("A sentence that takes room. ", 20)) + "\n");
+        tree.Write("short.md", "# Short\n\nA short note.\n");
+        var created = await _cli.RunAsync("tenant", "create", slug, "--mode", "shared");
+
+        _cli.Environment["Ingestion__MaxCharactersPerDocument"] = "200";
+        var limited = await _cli.RunAsync("ingest", slug, tree.Root, "--json");
+        _cli.Environment["Ingestion__MaxPagesPerDocument"] = "0";
+        var badSetting = await _cli.RunAsync("ingest", slug, tree.Root);
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.True(limited.ExitCode == 1, limited.ToString());
+        var rejected = Assert.Single(limited.Json().GetProperty("rejected").EnumerateArray());
+        Assert.Equal(("long.md", "TooManyCharacters"), (rejected.GetProperty("file").GetString(), rejected.GetProperty("reason").GetString()));
+        Assert.Contains("Ingestion:MaxCharactersPerDocument", rejected.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(badSetting.ExitCode == 2, badSetting.ToString());
+        Assert.StartsWith("error: setting Ingestion:MaxPagesPerDocument is 0", badSetting.StdErr, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _cli.Dispose();
 }
