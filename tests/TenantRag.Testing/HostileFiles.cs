@@ -31,6 +31,12 @@ public static class HostileFiles
         return Pdf(page, 1, form);
     }
 
+    /// <summary>
+    /// A one-page PDF whose page content is LZW-encoded (<c>/LZWDecode</c>): <paramref name="tables"/> times a full code
+    /// table spelling ever longer runs of one byte, 5.7 KB each that decode to 7.4 MB.
+    /// </summary>
+    public static byte[] PdfWithLzwContent(int tables) => Pdf(LzwRuns(tables), 1, filter: "/LZWDecode");
+
     /// <summary>A PDF of <paramref name="pages"/> pages that share one small content stream (a line of text).</summary>
     public static byte[] PdfWithPages(int pages) => Pdf(Deflate(zlib => zlib.Write("BT /F1 12 Tf 40 700 Td (Page text.) Tj ET\n"u8)), pages);
 
@@ -80,8 +86,46 @@ public static class HostileFiles
         return compressed.ToArray();
     }
 
+    // LZW codes (9 to 12 bits, most significant bit first, EarlyChange 1) for runs of 'x': after a clear code, 'x' and then
+    // each new code in turn, which means "the previous string and its first byte again", so code n decodes to n - 256 bytes.
+    private static byte[] LzwRuns(int tables)
+    {
+        var output = new MemoryStream();
+        long buffer = 0;
+        var bits = 0;
+        void Emit(int code, int width)
+        {
+            buffer = (buffer << width) | (uint)code;
+            bits += width;
+            while (bits >= 8)
+            {
+                output.WriteByte((byte)(buffer >> (bits - 8)));
+                bits -= 8;
+            }
+        }
+
+        static int Width(int next) => next + 1 < 512 ? 9 : next + 1 < 1024 ? 10 : next + 1 < 2048 ? 11 : 12;
+        for (var table = 0; table < tables; table++)
+        {
+            Emit(256, table == 0 ? 9 : 12);
+            Emit('x', 9);
+            for (var next = 258; next < 4096; next++)
+            {
+                Emit(next, Width(next));
+            }
+        }
+
+        Emit(257, 12);
+        if (bits > 0)
+        {
+            output.WriteByte((byte)(buffer << (8 - bits)));
+        }
+
+        return output.ToArray();
+    }
+
     // Catalog (1), pages (2), font (3), page content (4), an optional form (5), then the pages (6...), an xref table and a trailer.
-    private static byte[] Pdf(byte[] deflatedContent, int pages, byte[]? deflatedForm = null)
+    private static byte[] Pdf(byte[] deflatedContent, int pages, byte[]? deflatedForm = null, string filter = "/FlateDecode")
     {
         var body = new MemoryStream();
         var offsets = new List<long>();
@@ -92,10 +136,10 @@ public static class HostileFiles
             Write(text);
         }
 
-        void Stream(string dictionary, byte[] data)
+        void Stream(string dictionary, byte[] data, string streamFilter)
         {
             offsets.Add(body.Position);
-            Write($"{offsets.Count} 0 obj\n<< {dictionary} /Length {data.Length} /Filter /FlateDecode >>\nstream\n");
+            Write($"{offsets.Count} 0 obj\n<< {dictionary} /Length {data.Length} /Filter {streamFilter} >>\nstream\n");
             body.Write(data);
             Write("\nendstream\nendobj\n");
         }
@@ -111,8 +155,8 @@ public static class HostileFiles
 
         Object($"2 0 obj\n<< /Type /Pages /Kids [{kids}] /Count {pages} >>\nendobj\n");
         Object("3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n");
-        Stream(string.Empty, deflatedContent);
-        Stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >>", deflatedForm ?? Deflate(_ => { }));
+        Stream(string.Empty, deflatedContent, filter);
+        Stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >>", deflatedForm ?? Deflate(_ => { }), "/FlateDecode");
         for (var i = 0; i < pages; i++)
         {
             Object($"{firstPage + i} 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> /XObject << /Fm1 5 0 R >> >> /Contents 4 0 R >>\nendobj\n");

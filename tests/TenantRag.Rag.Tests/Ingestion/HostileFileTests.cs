@@ -44,6 +44,29 @@ public sealed class HostileFileTests
     }
 
     [Fact]
+    public async Task ExtractAsync_PdfPageLzwBomb_RefusedWhileCountingItsCodes()
+    {
+        // LZW expands a thousandfold too: 6 code tables (34 KB) decode to 44 MB.
+        var pdf = HostileFiles.PdfWithLzwContent(tables: 6);
+
+        var (ex, allocated) = await RefusedAsync("lzw.pdf", pdf, null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(DocumentRejectionReason.DecompressedTooLarge, ex.Reason);
+        Assert.True(allocated < 8 * Mib, $"allocated {ProcessAllocations.Mib(allocated)}");
+    }
+
+    [Fact]
+    public async Task ExtractAsync_PdfPageLzwUnderTheStreamLimit_DecodedAsPdfPigDoes()
+    {
+        // One table (7.4 MB of 'x', not text operators): within the stream limit, so PdfPig decodes it, and finds no text.
+        var pdf = HostileFiles.PdfWithLzwContent(tables: 1);
+
+        var (ex, _) = await RefusedAsync("lzw.pdf", pdf, null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(DocumentRejectionReason.NoExtractableText, ex.Reason);
+    }
+
+    [Fact]
     public async Task ExtractAsync_PdfDrawingOneFormThousandsOfTimes_RefusedBeforeThePageIsParsed()
     {
         // A thousand draws of a form showing a thousand glyphs: a million glyphs from a few kilobytes of content.
@@ -212,6 +235,9 @@ public sealed class HostileFileTests
         using var dir = new TempDirectory();
         var path = dir.Write(fileName, content);
         var service = Extract.Service(options);
+
+        // The first PDF a process reads loads PdfPig's tables (fonts, encodings): not the attack's cost.
+        await Extract.Service().ExtractFileAsync(dir.Write("warm-up.pdf", HostileFiles.PdfWithPages(1)), cancellationToken);
         GC.Collect();
 
         var (error, allocated) = await ProcessAllocations.MeasureAsync(() => service.ExtractFileAsync(path, cancellationToken));

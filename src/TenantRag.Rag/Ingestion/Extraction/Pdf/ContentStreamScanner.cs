@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace TenantRag.Rag.Ingestion.Extraction.Pdf;
 
 /// <summary>
@@ -14,7 +16,7 @@ internal static class ContentStreamScanner
         long operations = 0;
         long characters = 0;
         long pendingStringBytes = 0;
-        string? lastName = null;
+        Range? lastName = null;
         var i = 0;
         while (i < content.Length)
         {
@@ -49,7 +51,7 @@ internal static class ContentStreamScanner
             else if (b == '/')
             {
                 var end = EndOfToken(content, i + 1);
-                lastName = System.Text.Encoding.ASCII.GetString(content[(i + 1)..end]);
+                lastName = (i + 1)..end;
                 i = end;
             }
             else if (IsDelimiter(b))
@@ -71,9 +73,11 @@ internal static class ContentStreamScanner
                 {
                     characters += pendingStringBytes;
                 }
-                else if (token.SequenceEqual("Do"u8) && lastName is not null)
+                else if (token.SequenceEqual("Do"u8) && lastName is { } range)
                 {
-                    drawn[lastName] = drawn.GetValueOrDefault(lastName) + 1;
+                    // Names are kept as ranges: only the few that are drawn become strings.
+                    var name = Encoding.ASCII.GetString(content[range]);
+                    drawn[name] = drawn.GetValueOrDefault(name) + 1;
                 }
                 else if (token.SequenceEqual("ID"u8))
                 {

@@ -144,10 +144,19 @@ internal sealed class PdfPageCosts(PdfDocument pdf, PdfBudget budget) : IPageFac
 
     private IToken? ResolveToken(IToken? token)
     {
-        // A reference may point at a reference; a chain longer than a few links is broken (or a loop).
-        for (var hops = 0; token is IndirectReferenceToken reference && hops < 8; hops++)
+        // A reference may point at a reference; a chain longer than a few links is broken (or a loop). A reference PdfPig
+        // cannot resolve counts as absent here: PdfPig decides, when it reads the page, whether that breaks the page.
+        try
         {
-            token = pdf.Structure.GetObject(reference.Data)?.Data;
+            for (var hops = 0; token is IndirectReferenceToken reference && hops < 8; hops++)
+            {
+                token = pdf.Structure.GetObject(reference.Data)?.Data;
+            }
+        }
+        catch (Exception ex) when (ex is not DocumentRejectedException and not OperationCanceledException and not OutOfMemoryException)
+        {
+            budget.ThrowIfRefused();
+            return null;
         }
 
         return token is IndirectReferenceToken ? null : token;
