@@ -31,7 +31,6 @@ public static class TenantRagServer
         var developmentIssuer = auth.HasExternalAuthority ? null : DevelopmentTokenIssuer.LoadOrCreate(home);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBytes);
-        builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = server.MaxRequestBytes);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(auth);
         builder.Services.AddSingleton(server);
