@@ -6,6 +6,12 @@ namespace TenantRag.Server;
 /// <summary>Writes <c>application/problem+json</c> responses.</summary>
 internal static class Problems
 {
+    /// <summary>
+    /// What a 503 asks the client to wait, in seconds (<c>Retry-After</c>): the database went away or refused a write, and
+    /// nothing of the request was done.
+    /// </summary>
+    public const int RetryAfterSeconds = 5;
+
     public static Task WriteAsync(HttpContext http, int status, string title, string detail)
     {
         if (http.Response.HasStarted)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using TenantRag.Postgres;
 using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Generation;
+using TenantRag.Rag.Ingestion;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Rag.Retrieval;
 using TenantRag.Rag.Retrieval.Search;
@@ -14,7 +15,7 @@ namespace TenantRag.Server;
 internal static class RagServices
 {
     public static void AddRag(this IServiceCollection services, TenantRagDatabase database, IEmbeddingGenerator<string, Embedding<float>>? embeddings,
-        ServerOptions settings)
+        ServerOptions settings, IngestionOptions limits)
     {
         if (embeddings is null)
         {
@@ -34,9 +35,10 @@ internal static class RagServices
             services.AddSingleton<ITokenCounter>(embeddings.GetService<ITokenCounter>() ?? MiniLmTokenizer.LoadBundled());
         }
 
-        // Uploads embed with a model instance of their own on one thread at the lowest CPU priority (and one upload at a
-        // time, see DocumentsApi), in small batches with a pause after each while searches run, so a tenant's bulk
-        // ingestion takes only the CPU time that queries leave idle.
+        // Uploads embed with a model instance of their own on one thread at the lowest CPU priority, in small batches with
+        // a pause after each while searches run, so a tenant's bulk ingestion takes only the CPU time that queries leave
+        // idle. Tenants take turns on it a batch at a time (the pipeline's fair gate): one tenant's large upload does not
+        // hold up another's small one.
         var foreground = new ForegroundActivity();
         services.AddSingleton(sp =>
         {
@@ -50,7 +52,8 @@ internal static class RagServices
             // Chunking counts tokens with the upload model's own tokenizer: a tokenizer serves one caller at a time, and
             // sharing the query model's made searches wait while uploads were being chunked.
             var tokens = (uploads as MiniLmEmbeddingGenerator)?.Tokenizer ?? sp.GetRequiredService<ITokenCounter>();
-            return new IngestionPipeline(database.Documents, uploads, tokens, loggerFactory: sp.GetRequiredService<ILoggerFactory>());
+            var options = new IngestionPipelineOptions { Extraction = limits, MaxConcurrentExtractions = settings.GlobalIngestConcurrency };
+            return new IngestionPipeline(database.Documents, uploads, tokens, options, sp.GetRequiredService<ILoggerFactory>());
         });
         services.AddSingleton(sp => new RetrievalIndexCache(logger: sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));
         services.AddSingleton(sp => new SearchService(database.Search, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),

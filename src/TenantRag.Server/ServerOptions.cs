@@ -30,8 +30,12 @@ public sealed class ServerOptions
     /// <summary>Uploads one tenant may have in progress at once; more wait in a short queue, then get 429.</summary>
     public int IngestConcurrency { get; set; } = 2;
 
-    /// <summary>Uploads being ingested at once across all tenants; the rest wait their turn (embedding is CPU-bound).</summary>
-    public int GlobalIngestConcurrency { get; set; } = 1;
+    /// <summary>
+    /// Uploads read (parsed) at once across all tenants, one per tenant, handed out round-robin between tenants (default
+    /// 2): bounds how many files are in memory together while no tenant's uploads can queue ahead of another's. Embedding
+    /// is shared by turns of a few chunks per tenant, whatever this is.
+    /// </summary>
+    public int GlobalIngestConcurrency { get; set; } = 2;
 
     /// <summary>Largest request body in bytes (uploads included).</summary>
     public long MaxRequestBytes { get; set; } = 50L * 1024 * 1024 + 64 * 1024;

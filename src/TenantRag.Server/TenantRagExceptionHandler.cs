@@ -34,6 +34,12 @@ internal sealed partial class TenantRagExceptionHandler(ILogger<TenantRagExcepti
             Log.Unhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         }
 
+        if (status == StatusCodes.Status503ServiceUnavailable && !httpContext.Response.HasStarted)
+        {
+            // The database went away (or another transient failure): nothing was done, and the client may try again.
+            httpContext.Response.Headers.RetryAfter = Problems.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         await Problems.WriteAsync(httpContext, status, title, detail).ConfigureAwait(false);
         return true;
     }

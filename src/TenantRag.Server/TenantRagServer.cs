@@ -8,8 +8,10 @@ using TenantRag.Postgres;
 using TenantRag.Postgres.Installation;
 using TenantRag.Server.Api;
 using TenantRag.Server.Auth;
+using TenantRag.Rag.Ingestion;
 using TenantRag.Server.Limits;
 using TenantRag.Server.Tenancy;
+using TenantRag.Server.Uploads;
 
 namespace TenantRag.Server;
 
@@ -25,15 +27,15 @@ public static class TenantRagServer
         IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var (auth, server) = ReadSettings(builder.Configuration);
+        var (auth, server, ingestion) = ReadSettings(builder.Configuration);
         var developmentIssuer = auth.HasExternalAuthority ? null : DevelopmentTokenIssuer.LoadOrCreate(home);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBytes);
-        builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = server.MaxRequestBytes);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(auth);
         builder.Services.AddSingleton(server);
-        builder.Services.AddSingleton<IngestionGate>();
+        builder.Services.AddSingleton(ingestion);
+        builder.Services.AddSingleton(new UploadDirectory(home));
         builder.Services.AddSingleton<UsageMeter>();
         builder.Services.AddSingleton<AutoProvisioner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageMeter>());
@@ -42,7 +44,7 @@ public static class TenantRagServer
         builder.Services.AddOpenApi();
         builder.Services.AddTenantRagAuthentication(auth, developmentIssuer);
         builder.Services.AddTenantRateLimits(server);
-        builder.Services.AddRag(database, embeddings, server);
+        builder.Services.AddRag(database, embeddings, server, ingestion);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -65,8 +67,11 @@ public static class TenantRagServer
         return app;
     }
 
-    /// <summary>The <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c> and <c>Embeddings</c> sections; a value of the wrong type is a usage error.</summary>
-    private static (AuthOptions Auth, ServerOptions Server) ReadSettings(IConfiguration configuration)
+    /// <summary>
+    /// The <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c>, <c>Embeddings</c> and <c>Ingestion</c> sections; a value of the wrong
+    /// type is a usage error.
+    /// </summary>
+    private static (AuthOptions Auth, ServerOptions Server, IngestionOptions Ingestion) ReadSettings(IConfiguration configuration)
     {
         try
         {
@@ -76,7 +81,7 @@ public static class TenantRagServer
             configuration.GetSection("Limits").Bind(server);
             configuration.GetSection("Embeddings").Bind(server);
             server.Validate();
-            return (auth, server);
+            return (auth, server, IngestionSettings.Read(configuration.GetSection(IngestionSettings.Section)));
         }
         catch (InvalidOperationException ex) when (ex.InnerException is FormatException or ArgumentException or OverflowException)
         {

@@ -78,6 +78,9 @@ public sealed class ServerSettingsTests(PostgresServer postgres)
     [InlineData("Limits:IngestConcurrency", "0")]
     [InlineData("Limits:GlobalIngestConcurrency", "0")]
     [InlineData("Limits:MaxRequestBytes", "10")]
+    [InlineData("Ingestion:MaxPagesPerDocument", "0")]
+    [InlineData("Ingestion:MaxCharactersPerDocument", "-1")]
+    [InlineData("Ingestion:MaxPdfStreamBytes", "0")]
     public async Task A_limit_no_server_could_run_with_is_a_usage_error_naming_the_key(string key, string value)
     {
         var ex = await Assert.ThrowsAsync<UsageException>(() => TestServer.StartAsync(postgres, "s_prec",

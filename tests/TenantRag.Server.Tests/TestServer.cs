@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using TenantRag.Postgres;
@@ -30,7 +31,7 @@ internal sealed class TestServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     public static async Task<TestServer> StartAsync(PostgresServer postgres, string prefix, IDictionary<string, string?>? settings = null,
-        Action<TenancyOptions>? tenancy = null)
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null, Action<TenancyOptions>? tenancy = null)
     {
         var database = await postgres.OpenInstallationAsync(prefix, tenancy);
         var home = new TenantRagHome(Path.Combine(postgres.Home.Root, "server-" + prefix));
@@ -38,7 +39,7 @@ internal sealed class TestServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        var app = TenantRagServer.Build(builder, database, home);
+        var app = TenantRagServer.Build(builder, database, home, embeddings);
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new TestServer(app, database, home);
     }

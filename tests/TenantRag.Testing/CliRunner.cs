@@ -37,6 +37,9 @@ public sealed class CliRunner : IDisposable
         }
     }
 
+    /// <summary>Environment variables set for every run (after the runner's own), e.g. <c>Ingestion__MaxPagesPerDocument</c>.</summary>
+    public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     public async Task<CliRun> RunAsync(params string[] args)
     {
         // Remembered (once) so that on an external test server the installation is dropped afterwards.
@@ -58,6 +61,10 @@ public sealed class CliRunner : IDisposable
         psi.Environment["TENANTRAG_HOME"] = Home;
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in Environment)
+        {
+            psi.Environment[name] = value;
+        }
 
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
         process.StandardInput.Close();

@@ -1,10 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 using TenantRag.Documents;
 using TenantRag.Rag.Embeddings;
+using TenantRag.Rag.Ingestion;
 using TenantRag.Rag.Ingestion.Pipeline;
+using TenantRag.Server;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Cli.Commands;
@@ -41,11 +44,13 @@ internal static class IngestCommand
         var visibility = DocumentVisibilities.Parse(visibilityText);
         var request = IngestionRequest.FromPaths(context, paths, visibility);
 
+        var limits = ReadLimits();
+
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         // Bound to the tenant as it is now: if it is deleted during the run, the rest of the run stores nothing.
         request = request with { Context = await database.Sessions.BindAsync(context, cli.CancellationToken).ConfigureAwait(false) };
         using var generator = new MiniLmEmbeddingGenerator();
-        var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer);
+        var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer, new IngestionPipelineOptions { Extraction = limits });
 
         var interactive = !cli.Json && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
         var summary = interactive
@@ -61,6 +66,15 @@ internal static class IngestCommand
             PrintSummary(request, summary);
         }
 
+        if (summary.HasServerErrors)
+        {
+            // Not the files' fault: say so, and that running again is the fix (what was stored is skipped as unchanged).
+            var failed = summary.Rejected.Where(r => r.IsServerError).ToList();
+            await Console.Error.WriteLineAsync(
+                $"error: {failed.Count} document(s) could not be stored ({failed[0].Reason}: {failed[0].Message}); nothing of them was written. Check the database and run the same command again: documents already stored are skipped").ConfigureAwait(false);
+            return 1;
+        }
+
         if (summary.HasRejections)
         {
             await Console.Error.WriteLineAsync(
@@ -69,6 +83,18 @@ internal static class IngestCommand
         }
 
         return 0;
+    }
+
+    // The Ingestion settings serve reads, from the same places: environment variables (Ingestion__MaxPagesPerDocument=...)
+    // and appsettings.json beside the program. A bad value is a usage error naming the key.
+    private static IngestionOptions ReadLimits()
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        return IngestionSettings.Read(configuration.GetSection(IngestionSettings.Section));
     }
 
     private static async Task<IngestionSummary> WithProgressBarAsync(IngestionPipeline pipeline, IngestionRequest request, CancellationToken cancellationToken)

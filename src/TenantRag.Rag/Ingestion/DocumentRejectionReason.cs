@@ -12,7 +12,7 @@ public enum DocumentRejectionReason
     /// <summary>The file was parsed but contains no extractable text (for example a scanned PDF or an HTML page made only of scripts).</summary>
     NoExtractableText = 2,
 
-    /// <summary>The file is larger than <see cref="IngestionOptions.MaxFileSizeBytes"/>.</summary>
+    /// <summary>The file is larger than <see cref="IngestionOptions.MaxFileSizeBytes"/> bytes.</summary>
     TooLarge = 3,
 
     /// <summary>A text file is not valid UTF-8.</summary>
@@ -29,4 +29,33 @@ public enum DocumentRejectionReason
 
     /// <summary>The file is well-formed but its content is invalid (for example every line of a JSONL corpus is malformed).</summary>
     InvalidContent = 8,
+
+    /// <summary>
+    /// A document holds more text than <see cref="IngestionOptions.MaxCharactersPerDocument"/>, or a PDF page more than
+    /// <see cref="IngestionOptions.MaxPdfPageCharacters"/>.
+    /// </summary>
+    TooManyCharacters = 9,
+
+    /// <summary>A PDF has more pages than <see cref="IngestionOptions.MaxPagesPerDocument"/>.</summary>
+    TooManyPages = 10,
+
+    /// <summary>A document would be cut into more chunks than <see cref="IngestionOptions.MaxChunksPerDocument"/>.</summary>
+    TooManyChunks = 11,
+
+    /// <summary>A multi-document file (a BEIR <c>.jsonl</c>) holds more documents than <see cref="IngestionOptions.MaxDocumentsPerFile"/>.</summary>
+    TooManyDocuments = 12,
+
+    /// <summary>A compressed part of the file (a PDF stream) expands past <see cref="IngestionOptions.MaxPdfStreamBytes"/>.</summary>
+    DecompressedTooLarge = 13,
+
+    /// <summary>
+    /// The file's structure is beyond what is parsed: elements nested deeper than <see cref="IngestionOptions.MaxNestingDepth"/>,
+    /// more HTML elements than <see cref="IngestionOptions.MaxHtmlElements"/>, more drawing operations on a PDF page than
+    /// <see cref="IngestionOptions.MaxPdfPageOperations"/>, or a PDF whose structure needs more memory than
+    /// <see cref="IngestionOptions.MaxPdfParseAllocationBytes"/> to read.
+    /// </summary>
+    TooComplex = 14,
+
+    /// <summary>Extraction took longer than <see cref="IngestionOptions.MaxExtractionTime"/>.</summary>
+    TimedOut = 15,
 }

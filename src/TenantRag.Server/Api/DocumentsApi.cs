@@ -4,9 +4,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using System.Text;
 using TenantRag.Documents;
+using TenantRag.Rag.Ingestion;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Postgres;
-using TenantRag.Server.Limits;
+using TenantRag.Server.Uploads;
 using TenantRag.Server.Tenancy;
 
 namespace TenantRag.Server.Api;
@@ -35,75 +36,61 @@ internal static class DocumentsApi
         return group;
     }
 
-    /// <summary>A file as multipart (<c>file</c>, optional <c>visibility</c>), or JSON <c>{title, text, visibility}</c>.</summary>
-    private static async Task<Results<Created<IngestResponse>, Ok<IngestResponse>, ProblemHttpResult>> AddAsync(HttpContext http, IngestionPipeline pipeline, IngestionGate gate)
+    /// <summary>
+    /// A file as multipart (<c>file</c>, optional <c>visibility</c>), or JSON <c>{title, text, visibility}</c>. A file is
+    /// streamed to a file of the server's own (deleted when the request ends) and read from there; cancelling the request
+    /// (the client going away) stops every step of its ingestion. The status follows <see cref="IngestResults"/>.
+    /// </summary>
+    private static async Task<Results<Created<IngestResponse>, Ok<IngestResponse>, ProblemHttpResult>> AddAsync(HttpContext http, IngestionPipeline pipeline,
+        IngestionOptions limits, UploadDirectory uploads)
     {
         var context = http.Tenant();
-        IngestionInput input;
-        string? visibilityText;
-        if (http.Request.HasFormContentType)
-        {
-            var form = await ReadFormAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
-            var file = form.Files.GetFile("file") ?? throw new UsageException("the multipart request has no 'file' part");
-            var fileName = SafeFileName(file.FileName);
-            using var buffer = new MemoryStream();
-            await file.CopyToAsync(buffer, http.RequestAborted).ConfigureAwait(false);
-            input = IngestionInput.FromBytes(fileName, buffer.ToArray(), source: fileName);
-            visibilityText = form["visibility"].FirstOrDefault();
-        }
-        else if (http.Request.HasJsonContentType())
-        {
-            var request = await http.Request.ReadFromJsonAsync<AddTextRequest>(http.RequestAborted).ConfigureAwait(false)
-                ?? throw new UsageException("the JSON body is empty: send {\"title\": ..., \"text\": ...}");
-            var title = ValidateTitle(request.Title);
-            var text = ValidateText(request.Text);
-
-            // The text is Markdown; the title is kept as given (not rendered from a heading, which would turn
-            // "&amp;" into "&" and drop "<b>"). Re-posting the same title replaces the document.
-            input = IngestionInput.FromBytes("document.md", Encoding.UTF8.GetBytes(text), source: "api:" + title) with { Title = title };
-            visibilityText = request.Visibility;
-        }
-        else
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
-                detail: "send multipart/form-data with a 'file' part, or application/json {title, text, visibility}");
-        }
-
-        var visibility = visibilityText is null ? DocumentVisibility.Tenant : DocumentVisibilities.Parse(visibilityText);
-        IngestionSummary summary;
-        await gate.WaitAsync(http.RequestAborted).ConfigureAwait(false);
+        UploadedFile? upload = null;
         try
         {
-            summary = await pipeline.IngestAsync(new IngestionRequest { Context = context, Inputs = [input], Visibility = visibility }, null, http.RequestAborted).ConfigureAwait(false);
+            IngestionInput input;
+            string? visibilityText;
+            if (http.Request.HasFormContentType)
+            {
+                (upload, visibilityText) = await MultipartUpload.ReadAsync(http.Request, uploads, limits.MaxFileSizeBytes, http.RequestAborted)
+                    .ConfigureAwait(false);
+                input = IngestionInput.FromFile(upload.Path, source: upload.FileName) with { FileName = upload.FileName };
+            }
+            else if (http.Request.HasJsonContentType())
+            {
+                var request = await http.Request.ReadFromJsonAsync<AddTextRequest>(http.RequestAborted).ConfigureAwait(false)
+                    ?? throw new UsageException("the JSON body is empty: send {\"title\": ..., \"text\": ...}");
+                var title = ValidateTitle(request.Title);
+                var text = ValidateText(request.Text);
+
+                // The text is Markdown; the title is kept as given (not rendered from a heading, which would turn
+                // "&amp;" into "&" and drop "<b>"). Re-posting the same title replaces the document.
+                input = IngestionInput.FromBytes("document.md", Encoding.UTF8.GetBytes(text), source: "api:" + title) with { Title = title };
+                visibilityText = request.Visibility;
+            }
+            else
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                    detail: "send multipart/form-data with a 'file' part, or application/json {title, text, visibility}");
+            }
+
+            var visibility = visibilityText is null ? DocumentVisibility.Tenant : DocumentVisibilities.Parse(visibilityText);
+            var summary = await pipeline.IngestAsync(new IngestionRequest { Context = context, Inputs = [input], Visibility = visibility }, null, http.RequestAborted)
+                .ConfigureAwait(false);
+            return IngestResults.From(summary, http.Response);
+        }
+        catch (DocumentRejectedException ex) when (ex.Reason == DocumentRejectionReason.TooLarge)
+        {
+            // The upload passed the size limit while it arrived: refused before anything was read.
+            return IngestResults.Refused(ex.Reason.ToString(), $"{ex.Reason}: {ex.Detail}", [new RejectionResponse(ex.FileName, ex.Reason.ToString(), ex.Detail)]);
         }
         finally
         {
-            gate.Release();
+            if (upload is not null)
+            {
+                await upload.DisposeAsync().ConfigureAwait(false);
+            }
         }
-
-        var rejected = summary.Rejected.Select(r => new RejectionResponse(r.Source, r.Reason, r.Message)).ToArray();
-        if (rejected.Length > 0 && summary.Documents == 0)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Document rejected",
-                detail: string.Join("; ", rejected.Select(r => $"{r.Reason}: {r.Message}")));
-        }
-
-        var outcome = summary.Added > 0 ? "added" : summary.Replaced > 0 ? "replaced" : "unchanged";
-        var ids = summary.Stored.Select(d => d.Id).ToArray();
-        var response = new IngestResponse(summary.Documents, summary.Added, summary.Replaced, summary.Unchanged, summary.Chunks, outcome, ids, rejected);
-        return ids.Length > 0 ? TypedResults.Created(ids.Length == 1 ? $"/v1/documents/{ids[0]}" : "/v1/documents", response) : TypedResults.Ok(response);
-    }
-
-    private static string SafeFileName(string? raw)
-    {
-        // Keep the last path segment only: "../../etc/passwd" is just "passwd", and it is only ever a label.
-        var name = Path.GetFileName((raw ?? string.Empty).Replace('\\', '/'));
-        if (name.Length is 0 or > 255 || name.Any(char.IsControl) || name is "." or "..")
-        {
-            throw new UsageException("the uploaded file needs a plain file name (1-255 characters, no control characters)");
-        }
-
-        return name;
     }
 
     private static string ValidateTitle(string? title)
@@ -126,20 +113,6 @@ internal static class DocumentsApi
 
         UsageException.ThrowIfControlCharacters(text, "document text");
         return text;
-    }
-
-    private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is InvalidDataException || (ex is IOException and not BadHttpRequestException && !cancellationToken.IsCancellationRequested))
-        {
-            // No boundary, a broken part header, a part header over the 16 KB limit, a body cut short: the client's
-            // fault. The framework's own messages quote the input, so this one does not.
-            throw new UsageException("the multipart/form-data body is malformed (boundary, part headers or length): send a 'file' part, e.g. curl -F file=@notes.md");
-        }
     }
 
     internal static DocumentResponse ToResponse(DocumentSummary d) => new(d.Id, d.Title, d.OwnerId, d.Visibility.ToName(), d.CreatedAt);

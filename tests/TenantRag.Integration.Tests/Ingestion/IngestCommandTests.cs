@@ -74,5 +74,58 @@ public sealed class IngestCommandTests(PostgresServer server) : IDisposable
         Assert.All(new[] { badSlug, badVisibility, missingPath, badUser, unknownTenant }, r => Assert.Equal(string.Empty, r.StdOut));
     }
 
+    [Fact]
+    public async Task Ingest_DatabaseRefusesAStore_Exits1SayingTheStoreFailedNotTheFile()
+    {
+        // A real PostgreSQL error: a trigger (admin SQL) raises on inserting a chunk that holds the marker.
+        var slug = Slugs.UniqueText("clifail");
+        using var tree = new TempTree();
+        tree.Write("fine.md", "# Fine\n\nThe cafeteria opens at eight.\n");
+        tree.Write("doomed.md", "# Doomed\n\nThis note says POISONPILL when it is stored.\n");
+        var created = await _cli.RunAsync("tenant", "create", slug, "--mode", "shared", "--json");
+        await StoreFault.InjectAsync(server, "tenantrag_shared", "POISONPILL");
+
+        CliRun ingest;
+        try
+        {
+            ingest = await _cli.RunAsync("ingest", slug, tree.Root);
+        }
+        finally
+        {
+            await StoreFault.RemoveAsync(server, "tenantrag_shared", "POISONPILL");
+        }
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.True(ingest.ExitCode == 1, ingest.ToString());
+        Assert.Contains("error: 1 document(s) could not be stored (StoreFailed", ingest.StdErr, StringComparison.Ordinal);
+        Assert.Contains("run the same command again", ingest.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Fix or remove them", ingest.StdErr, StringComparison.Ordinal);
+        var sources = await server.QueryAsync("tenantrag_shared", "SELECT source FROM documents WHERE tenant_id = $1", created.Json().GetProperty("id").GetString());
+        Assert.Equal(["fine.md"], sources.Select(r => (string)r[0]!));
+    }
+
+    [Fact]
+    public async Task Ingest_IngestionSettingsFromTheEnvironment_FileOverALimitRejectedAndBadValueIsUsageError()
+    {
+        var slug = Slugs.UniqueText("clilimit");
+        using var tree = new TempTree();
+        tree.Write("long.md", "# Long\n\n" + string.Concat(Enumerable.Repeat("A sentence that takes room. ", 20)) + "\n");
+        tree.Write("short.md", "# Short\n\nA short note.\n");
+        var created = await _cli.RunAsync("tenant", "create", slug, "--mode", "shared");
+
+        _cli.Environment["Ingestion__MaxCharactersPerDocument"] = "200";
+        var limited = await _cli.RunAsync("ingest", slug, tree.Root, "--json");
+        _cli.Environment["Ingestion__MaxPagesPerDocument"] = "0";
+        var badSetting = await _cli.RunAsync("ingest", slug, tree.Root);
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.True(limited.ExitCode == 1, limited.ToString());
+        var rejected = Assert.Single(limited.Json().GetProperty("rejected").EnumerateArray());
+        Assert.Equal(("long.md", "TooManyCharacters"), (rejected.GetProperty("file").GetString(), rejected.GetProperty("reason").GetString()));
+        Assert.Contains("Ingestion:MaxCharactersPerDocument", rejected.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(badSetting.ExitCode == 2, badSetting.ToString());
+        Assert.StartsWith("error: setting Ingestion:MaxPagesPerDocument is 0", badSetting.StdErr, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _cli.Dispose();
 }

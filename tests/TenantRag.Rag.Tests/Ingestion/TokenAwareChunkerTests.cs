@@ -16,7 +16,7 @@ public sealed class TokenAwareChunkerTests
         var (text, sentences) = SyntheticText.Paragraphs(paragraphs: 30, minSentences: 2, maxSentences: 8, minWords: 4, maxWords: 22);
         var document = Document("Handbook", new DocumentSection { HeadingPath = "Ops > Scaling", Text = text });
 
-        var chunks = new TokenAwareChunker(_counter).Chunk(document);
+        var chunks = new TokenAwareChunker(_counter).Chunk(document, TestContext.Current.CancellationToken);
 
         Assert.True(chunks.Count > 5, $"expected many chunks, got {chunks.Count}");
         Assert.Equal(Enumerable.Range(0, chunks.Count), chunks.Select(c => c.Ordinal));
@@ -44,7 +44,7 @@ public sealed class TokenAwareChunkerTests
         var (text, _) = SyntheticText.Paragraphs(paragraphs: 40, minSentences: 3, maxSentences: 7, minWords: 3, maxWords: 12, seed: 11);
         var document = Document("Notes", new DocumentSection { Text = text });
 
-        var chunks = new TokenAwareChunker(_counter).Chunk(document);
+        var chunks = new TokenAwareChunker(_counter).Chunk(document, TestContext.Current.CancellationToken);
 
         var overlaps = new List<int>();
         for (var i = 1; i < chunks.Count; i++)
@@ -70,7 +70,7 @@ public sealed class TokenAwareChunkerTests
         var (text, _) = SyntheticText.Paragraphs(paragraphs: 12, minSentences: 8, maxSentences: 9, minWords: 9, maxWords: 11, seed: 3);
         var document = Document("Paragraphs", new DocumentSection { Text = text });
 
-        var chunks = new TokenAwareChunker(_counter).Chunk(document);
+        var chunks = new TokenAwareChunker(_counter).Chunk(document, TestContext.Current.CancellationToken);
 
         Assert.True(chunks.Count >= 10);
         foreach (var chunk in chunks)
@@ -89,7 +89,7 @@ public sealed class TokenAwareChunkerTests
         var text = string.Join(' ', words);
         var document = Document("Run-on", new DocumentSection { Text = text });
 
-        var chunks = new TokenAwareChunker(_counter).Chunk(document);
+        var chunks = new TokenAwareChunker(_counter).Chunk(document, TestContext.Current.CancellationToken);
 
         Assert.True(chunks.Count >= 5);
         var wordSet = words.ToHashSet(StringComparer.Ordinal);
@@ -117,7 +117,7 @@ public sealed class TokenAwareChunkerTests
         var text = $"Before the blob. {blob} After the blob.";
         var document = Document("Blob", new DocumentSection { Text = text });
 
-        var chunks = new TokenAwareChunker(_counter).Chunk(document);
+        var chunks = new TokenAwareChunker(_counter).Chunk(document, TestContext.Current.CancellationToken);
 
         Assert.All(chunks, c => Assert.InRange(c.TokenCount, 1, 256));
         Assert.Contains(chunks, c => c.Text.StartsWith("Before the blob.", StringComparison.Ordinal));
@@ -132,7 +132,7 @@ public sealed class TokenAwareChunkerTests
             new DocumentSection { HeadingPath = "Billing", Text = "How do I pay? Use a card.\n\nCan I get a refund? Yes, within 30 days." },
             new DocumentSection { HeadingPath = "Billing > Invoices", Text = "Invoices are emailed monthly." });
 
-        var chunk = Assert.Single(new TokenAwareChunker(_counter).Chunk(document));
+        var chunk = Assert.Single(new TokenAwareChunker(_counter).Chunk(document, TestContext.Current.CancellationToken));
 
         Assert.Equal(0, chunk.Ordinal);
         Assert.Equal("FAQ", chunk.DocumentTitle);
@@ -154,7 +154,7 @@ public sealed class TokenAwareChunkerTests
             new DocumentSection { HeadingPath = "Scaling", Text = large },
             new DocumentSection { HeadingPath = "Appendix", Text = "See also the FAQ." });
 
-        var chunks = new TokenAwareChunker(_counter).Chunk(document);
+        var chunks = new TokenAwareChunker(_counter).Chunk(document, TestContext.Current.CancellationToken);
 
         Assert.Equal("Intro", chunks[0].HeadingPath);
         Assert.Equal((0, 2), (chunks[0].SectionIndex, chunks[0].LastSectionIndex));
@@ -182,7 +182,7 @@ public sealed class TokenAwareChunkerTests
             new DocumentSection { HeadingPath = "A", Text = "First." },
             new DocumentSection { HeadingPath = "B", Text = "Second." });
 
-        var chunks = new TokenAwareChunker(_counter, new ChunkingOptions { MergeSmallSections = false }).Chunk(document);
+        var chunks = new TokenAwareChunker(_counter, new ChunkingOptions { MergeSmallSections = false }).Chunk(document, TestContext.Current.CancellationToken);
 
         Assert.Equal<string?>(["A", "B"], chunks.Select(c => c.HeadingPath));
     }
@@ -193,7 +193,7 @@ public sealed class TokenAwareChunkerTests
         const string text = "Smith et al. reported gains in 2005. Dr. Jones agreed with e.g. the main result. Values of 3.5 were seen!";
         var options = new ChunkingOptions { TargetTokens = 15, MaxTokens = 15, OverlapRatio = 0 };
 
-        var chunks = new TokenAwareChunker(_counter, options).Chunk(Document("Refs", new DocumentSection { Text = text }));
+        var chunks = new TokenAwareChunker(_counter, options).Chunk(Document("Refs", new DocumentSection { Text = text }), TestContext.Current.CancellationToken);
 
         Assert.Equal(
             ["Smith et al. reported gains in 2005.", "Dr. Jones agreed with e.g. the main result.", "Values of 3.5 were seen!"],
@@ -203,7 +203,7 @@ public sealed class TokenAwareChunkerTests
     [Fact]
     public void Blank_document_has_no_chunks()
     {
-        var chunks = new TokenAwareChunker(_counter).Chunk(Document("Empty", new DocumentSection { Text = "  \n\n " }));
+        var chunks = new TokenAwareChunker(_counter).Chunk(Document("Empty", new DocumentSection { Text = "  \n\n " }), TestContext.Current.CancellationToken);
 
         Assert.Empty(chunks);
     }
@@ -214,7 +214,7 @@ public sealed class TokenAwareChunkerTests
         var (text, _) = SyntheticText.Paragraphs(paragraphs: 600, minSentences: 2, maxSentences: 8, minWords: 3, maxWords: 30, seed: 21);
         var counter = new WordPunctuationTokenCounter();
 
-        var chunks = new TokenAwareChunker(counter).Chunk(Document("Big", new DocumentSection { Text = text }));
+        var chunks = new TokenAwareChunker(counter).Chunk(Document("Big", new DocumentSection { Text = text }), TestContext.Current.CancellationToken);
 
         Assert.True(chunks.Count > 100);
         // Each sentence once, each chunk once (~1.15x with overlap), plus a few overlap words: well under 3x.
@@ -231,7 +231,7 @@ public sealed class TokenAwareChunkerTests
         var chunker = new TokenAwareChunker(new WordPunctuationTokenCounter());
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
 
-        var total = documents.Sum(d => chunker.Chunk(d).Count);
+        var total = documents.Sum(d => chunker.Chunk(d, TestContext.Current.CancellationToken).Count);
 
         Assert.InRange(total, 5_000, 20_000);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"chunking took {stopwatch.Elapsed}");
@@ -252,7 +252,7 @@ public sealed class TokenAwareChunkerTests
         var path = dir.Write("guide.md", $"# Acme Guide\n\nIntro text.\n\n## Install\n\nGeneral notes.\n\n### Linux\n\n{body}\n\n## Usage\n\nRun it.\n");
         var document = await Extract.SingleAsync(path);
 
-        var chunks = new TokenAwareChunker(_counter, new ChunkingOptions { MergeSmallSections = false }).Chunk(document);
+        var chunks = new TokenAwareChunker(_counter, new ChunkingOptions { MergeSmallSections = false }).Chunk(document, TestContext.Current.CancellationToken);
 
         Assert.All(chunks, c => Assert.Equal("Acme Guide", c.DocumentTitle));
         Assert.Contains(chunks, c => c.HeadingPath == "Install > Linux");

@@ -36,10 +36,10 @@ public sealed class TokenAwareChunker : IDocumentChunker
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<DocumentChunk> Chunk(ExtractedDocument document)
+    public IReadOnlyList<DocumentChunk> Chunk(ExtractedDocument document, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var units = BuildUnits(document);
+        var units = BuildUnits(document, cancellationToken);
         if (units.Count == 0)
         {
             return [];
@@ -60,6 +60,7 @@ public sealed class TokenAwareChunker : IDocumentChunker
         Overlap? overlap = null;
         while (next < units.Count)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var section = units[next].Section;
             var first = overlap?.Unit ?? next;
             var startOffset = overlap?.StartOffset ?? units[next].Start;
@@ -284,7 +285,7 @@ public sealed class TokenAwareChunker : IDocumentChunker
         return taken < words.Count ? new Overlap(end - 1, words[taken].Range.Start.Value, sum) : null;
     }
 
-    private List<Unit> BuildUnits(ExtractedDocument document)
+    private List<Unit> BuildUnits(ExtractedDocument document, CancellationToken cancellationToken)
     {
         var units = new List<Unit>();
         var paragraphs = new List<Range>();
@@ -301,6 +302,7 @@ public sealed class TokenAwareChunker : IDocumentChunker
             TextSegmenter.Paragraphs(text, paragraphs);
             foreach (var paragraph in paragraphs)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 sentences.Clear();
                 var (pStart, pLength) = paragraph.GetOffsetAndLength(text.Length);
                 TextSegmenter.Sentences(text, pStart, pStart + pLength, sentences);

@@ -5,8 +5,10 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 /// <summary>
 /// Extracts a BEIR corpus file (.jsonl): every line is a JSON object <c>{"_id": ..., "title": ..., "text": ...}</c>
 /// and becomes its own document, with <c>_id</c> as <see cref="ExtractedDocument.ExternalId"/>. The title falls back
-/// to the id; an empty text falls back to the title. Malformed lines are skipped and reported as issues with their
-/// line number; blank lines are ignored.
+/// to the id; an empty text falls back to the title. Malformed lines, and documents over
+/// <see cref="IngestionOptions.MaxCharactersPerDocument"/>, are skipped and reported as issues with their line number;
+/// blank lines are ignored. The file is read a line at a time and may hold at most
+/// <see cref="IngestionOptions.MaxDocumentsPerFile"/> documents.
 /// </summary>
 public sealed class BeirJsonlDocumentExtractor : IDocumentExtractor
 {
@@ -29,27 +31,24 @@ public sealed class BeirJsonlDocumentExtractor : IDocumentExtractor
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(fileName);
-        var bytes = await TextContent.ReadAllBytesAsync(content, cancellationToken).ConfigureAwait(false);
-        var text = TextContent.DecodeUtf8Text(bytes.Span, fileName, _options.MaxControlCharacterRatio);
+        var max = _options.MaxCharactersPerDocument;
 
+        // A line is one document's JSON: its text, escaped at most six characters to one, and a little more.
+        var maxLine = (int)Math.Min(Array.MaxLength, (6L * max) + (64 * 1024));
+        var reader = new Utf8TextReader(content, fileName, _options.MaxControlCharacterRatio);
         var documents = new List<ExtractedDocument>();
         var issues = new List<ExtractionIssue>();
         var seenIds = new HashSet<string>(StringComparer.Ordinal);
         var lineNumber = 0;
-        foreach (var line in text.AsSpan().EnumerateLines())
+        while (await reader.ReadLineAsync(maxLine, () => LimitRejections.TooManyCharacters(fileName, max), cancellationToken).ConfigureAwait(false) is { } line)
         {
             lineNumber++;
-            if (line.IsWhiteSpace())
+            if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
             }
 
-            if ((lineNumber & 1023) == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            var (document, problem) = ParseLine(line.ToString(), fileName);
+            var (document, problem) = ParseLine(line, fileName, max);
             if (problem is not null)
             {
                 issues.Add(new ExtractionIssue { LineNumber = lineNumber, Reason = problem });
@@ -57,6 +56,10 @@ public sealed class BeirJsonlDocumentExtractor : IDocumentExtractor
             else if (!seenIds.Add(document!.ExternalId!))
             {
                 issues.Add(new ExtractionIssue { LineNumber = lineNumber, Reason = $"duplicate _id '{document.ExternalId}'; line skipped" });
+            }
+            else if (documents.Count == _options.MaxDocumentsPerFile)
+            {
+                throw LimitRejections.TooManyDocuments(fileName, _options.MaxDocumentsPerFile);
             }
             else
             {
@@ -67,7 +70,7 @@ public sealed class BeirJsonlDocumentExtractor : IDocumentExtractor
         return new ExtractionResult { Documents = documents, Issues = issues };
     }
 
-    private static (ExtractedDocument? Document, string? Problem) ParseLine(string line, string fileName)
+    private static (ExtractedDocument? Document, string? Problem) ParseLine(string line, string fileName, int maxCharacters)
     {
         JsonDocument json;
         try
@@ -128,6 +131,11 @@ public sealed class BeirJsonlDocumentExtractor : IDocumentExtractor
             if (body.Length == 0)
             {
                 return (null, "both \"title\" and \"text\" are empty");
+            }
+
+            if ((long)title.Length + body.Length > maxCharacters)
+            {
+                return (null, LimitRejections.Format($"the document holds more than {maxCharacters:N0} characters of text, the most one document may hold (setting Ingestion:{nameof(IngestionOptions.MaxCharactersPerDocument)}); line skipped"));
             }
 
             var document = new ExtractedDocument

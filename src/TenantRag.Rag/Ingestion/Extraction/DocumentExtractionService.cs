@@ -5,7 +5,8 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 
 /// <summary>
 /// The validating entry point for extraction: picks the extractor by extension, enforces
-/// <see cref="IngestionOptions.MaxFileSizeBytes"/>, rejects empty files and files without extractable text, and turns
+/// <see cref="IngestionOptions.MaxFileSizeBytes"/> and <see cref="IngestionOptions.MaxExtractionTime"/> (the other limits
+/// are checked by the extractors as they read), rejects empty files and files without extractable text, and turns
 /// parser failures into <see cref="DocumentRejectedException"/>s with a clear reason. Sections with blank text and
 /// documents without text are removed from the result.
 /// </summary>
@@ -48,7 +49,10 @@ public sealed partial class DocumentExtractionService
     }
 
     /// <summary>Extracts the documents of an uploaded file.</summary>
-    /// <param name="content">The file content, read to the end (not disposed). Need not be seekable.</param>
+    /// <param name="content">
+    /// The file content, read to the end (not disposed). A seekable stream (a file) is read in place; one that cannot seek
+    /// is first copied into memory, up to <see cref="IngestionOptions.MaxFileSizeBytes"/>.
+    /// </param>
     /// <param name="fileName">The original file name; its extension selects the extractor.</param>
     /// <param name="cancellationToken">Cancels the extraction.</param>
     /// <returns>At least one document with text, and any non-fatal issues.</returns>
@@ -61,34 +65,57 @@ public sealed partial class DocumentExtractionService
         try
         {
             var extractor = _registry.GetExtractor(fileName);
-            using var buffer = await BufferAsync(content, fileName, cancellationToken).ConfigureAwait(false);
-            if (buffer.Length == 0)
-            {
-                throw new DocumentRejectedException(fileName, DocumentRejectionReason.EmptyFile, "the file is empty (0 bytes); upload a file with content");
-            }
 
-            ExtractionResult raw;
+            // A file on disk is read where it lies; only a stream that cannot seek is copied (into memory, up to the size limit).
+            var input = content.CanSeek ? content : await BufferAsync(content, fileName, cancellationToken).ConfigureAwait(false);
             try
             {
-                raw = await extractor.ExtractAsync(buffer, fileName, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not DocumentRejectedException and not OperationCanceledException and not OutOfMemoryException)
-            {
-                throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, $"the file could not be parsed; check that it is a valid {Path.GetExtension(fileName)} file", ex);
-            }
+                var length = input.Length - input.Position;
+                EnsureWithinLimit(fileName, length);
+                if (length == 0)
+                {
+                    throw new DocumentRejectedException(fileName, DocumentRejectionReason.EmptyFile, "the file is empty (0 bytes); upload a file with content");
+                }
 
-            var result = Clean(raw, fileName);
-            foreach (var issue in result.Issues)
-            {
-                LogIssue(fileName, issue.LineNumber, issue.Reason);
-            }
+                var result = Clean(await ExtractWithDeadlineAsync(extractor, input, fileName, cancellationToken).ConfigureAwait(false), fileName);
+                foreach (var issue in result.Issues)
+                {
+                    LogIssue(fileName, issue.LineNumber, issue.Reason);
+                }
 
-            return result;
+                return result;
+            }
+            finally
+            {
+                if (!ReferenceEquals(input, content))
+                {
+                    await input.DisposeAsync().ConfigureAwait(false);
+                }
+            }
         }
         catch (DocumentRejectedException ex)
         {
             LogRejected(fileName, ex.Reason, ex.Detail);
             throw;
+        }
+    }
+
+    // The extractor runs under MaxExtractionTime: past it, the file is refused (the caller's own cancellation stays a cancellation).
+    private async Task<ExtractionResult> ExtractWithDeadlineAsync(IDocumentExtractor extractor, Stream content, string fileName, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.MaxExtractionTime);
+        try
+        {
+            return await extractor.ExtractAsync(content, fileName, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw LimitRejections.TimedOut(fileName, _options.MaxExtractionTime);
+        }
+        catch (Exception ex) when (ex is not DocumentRejectedException and not OperationCanceledException and not OutOfMemoryException)
+        {
+            throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, $"the file could not be parsed; check that it is a valid {Path.GetExtension(fileName)} file", ex);
         }
     }
 
@@ -124,14 +151,7 @@ public sealed partial class DocumentExtractionService
     private async Task<MemoryStream> BufferAsync(Stream content, string fileName, CancellationToken cancellationToken)
     {
         var limit = _options.MaxFileSizeBytes;
-        long? knownLength = null;
-        if (content.CanSeek)
-        {
-            knownLength = Math.Max(0, content.Length - content.Position);
-            EnsureWithinLimit(fileName, knownLength.Value);
-        }
-
-        var buffer = new MemoryStream(knownLength is { } known ? (int)Math.Min(known, Array.MaxLength) : 0);
+        var buffer = new MemoryStream();
         try
         {
             var chunk = new byte[81920];

@@ -47,8 +47,8 @@ public sealed class DocumentExtractorRegistry
         [
             new TextDocumentExtractor(options),
             new MarkdownDocumentExtractor(options),
-            new HtmlDocumentExtractor(),
-            new PdfDocumentExtractor(),
+            new HtmlDocumentExtractor(options),
+            new PdfDocumentExtractor(options),
             new BeirJsonlDocumentExtractor(options),
         ]);
 

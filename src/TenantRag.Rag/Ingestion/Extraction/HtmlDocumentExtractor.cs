@@ -10,7 +10,8 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 /// Extracts the readable text of HTML pages (.html, .htm) with AngleSharp. Scripts, styles, navigation, headers,
 /// footers, asides, forms, iframes, SVG and hidden elements are dropped; h1-h6 start sections; block elements
 /// separate paragraphs; whitespace is normalised. The title comes from &lt;title&gt;, else the first h1, else the file name.
-/// UTF-8 is assumed; other encodings are detected by AngleSharp from the BOM or &lt;meta charset&gt;.
+/// UTF-8 is assumed; other encodings are detected by AngleSharp from the BOM or &lt;meta charset&gt;. Nesting depth,
+/// element count and extracted text are bounded by <see cref="IngestionOptions"/>.
 /// </summary>
 public sealed class HtmlDocumentExtractor : IDocumentExtractor
 {
@@ -31,22 +32,25 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
         "section", "table", "ul",
     ], StringComparer.OrdinalIgnoreCase);
 
+    private readonly IngestionOptions _options;
+
+    /// <summary>Creates the extractor.</summary>
+    /// <param name="options">Ingestion options (limits); defaults are used when <see langword="null"/>.</param>
+    public HtmlDocumentExtractor(IngestionOptions? options = null)
+    {
+        _options = options ?? new IngestionOptions();
+    }
+
     /// <inheritdoc />
     public IReadOnlyCollection<string> SupportedExtensions { get; } = [".html", ".htm"];
 
     /// <inheritdoc />
+    /// <remarks>The content must be seekable: a file that is not UTF-8 is read again for AngleSharp to detect its encoding.</remarks>
     public async Task<ExtractionResult> ExtractAsync(Stream content, string fileName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(fileName);
-        var bytes = await TextContent.ReadAllBytesAsync(content, cancellationToken).ConfigureAwait(false);
-        var isUtf16 = bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]);
-        if (!isUtf16 && bytes.Span.IndexOf((byte)0) >= 0)
-        {
-            throw new DocumentRejectedException(fileName, DocumentRejectionReason.BinaryContent, "the file contains NUL bytes: it is not an HTML text file");
-        }
-
-        using var document = Parse(bytes);
+        using var document = await ParseAsync(new BoundedHtmlParser(fileName, _options), content, fileName, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
 
         foreach (var noise in document.QuerySelectorAll(NoiseSelector).ToArray())
@@ -72,7 +76,7 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
             title = TextContent.TitleFromFileName(fileName);
         }
 
-        var walker = new Walker(titleIsFirstH1 ? firstH1 : null);
+        var walker = new Walker(titleIsFirstH1 ? firstH1 : null, new SectionAccumulator(fileName, _options.MaxCharactersPerDocument));
         walker.Visit(document.Body ?? document.DocumentElement);
         return new ExtractionResult
         {
@@ -80,22 +84,38 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
         };
     }
 
-    private static IHtmlDocument Parse(ReadOnlyMemory<byte> bytes)
+    private static async Task<IHtmlDocument> ParseAsync(BoundedHtmlParser parser, Stream content, string fileName, CancellationToken cancellationToken)
     {
-        var parser = new HtmlParser();
-        if (TextContent.TryDecodeUtf8(bytes.Span) is { } text)
+        var start = content.Position;
+        var bom = new byte[2];
+        await content.ReadAtLeastAsync(bom, bom.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        content.Position = start;
+        if (bom is [0xFF, 0xFE] or [0xFE, 0xFF])
         {
-            return parser.ParseDocument(text);
+            return await parser.ParseAsync(content, cancellationToken).ConfigureAwait(false);
         }
 
-        // Not UTF-8: let AngleSharp sniff the BOM / <meta charset> (falls back to windows-1252).
-        using var stream = new MemoryStream(bytes.ToArray(), writable: false);
-        return parser.ParseDocument(stream);
+        string text;
+        try
+        {
+            // Markup is not text: the extracted text is held to the character limit (in the walker), the page only to the
+            // file size. HTML may hold control characters, so the binary sniff is off; a NUL byte still refuses it.
+            text = await new Utf8TextReader(content, fileName, maxControlCharacterRatio: 1)
+                .ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DocumentRejectedException ex) when (ex.Reason == DocumentRejectionReason.InvalidEncoding)
+        {
+            // Not UTF-8: let AngleSharp sniff the <meta charset> (falls back to windows-1252).
+            content.Position = start;
+            return await parser.ParseAsync(content, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await parser.ParseAsync(text, cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed class Walker(IElement? titleHeading)
+    private sealed class Walker(IElement? titleHeading, SectionAccumulator sections)
     {
-        private readonly SectionAccumulator _sections = new();
+        private readonly SectionAccumulator _sections = sections;
         private readonly StringBuilder _inline = new();
 
         public IReadOnlyList<DocumentSection> Finish()

@@ -1,5 +1,4 @@
 using System.Text;
-using AngleSharp.Html.Parser;
 using Markdig;
 using Markdig.Extensions.Mathematics;
 using Markdig.Extensions.Tables;
@@ -13,22 +12,24 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 /// Extracts Markdown (.md, .markdown) with Markdig. Each heading starts a section whose heading path lists the
 /// enclosing headings (for example "Install > Linux"); the first H1 is the title and is not repeated in the paths.
 /// Markup is removed: emphasis, links (their text is kept), images (alt text kept), HTML tags and comments, front matter.
-/// Code blocks are kept verbatim, list items and table rows become lines.
+/// Code blocks are kept verbatim, list items and table rows become lines. The file is held to
+/// <see cref="IngestionOptions.MaxCharactersPerDocument"/> as it is read, and blocks, inlines and embedded HTML to
+/// <see cref="IngestionOptions.MaxNestingDepth"/>.
 /// </summary>
 public sealed class MarkdownDocumentExtractor : IDocumentExtractor
 {
-    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
-        .UseAdvancedExtensions()
-        .UseYamlFrontMatter()
-        .Build();
-
     private readonly IngestionOptions _options;
+    private readonly MarkdownPipeline _pipeline;
 
     /// <summary>Creates the extractor.</summary>
     /// <param name="options">Ingestion options; defaults are used when <see langword="null"/>.</param>
     public MarkdownDocumentExtractor(IngestionOptions? options = null)
     {
         _options = options ?? new IngestionOptions();
+        _pipeline = new MarkdownPipelineBuilder { MaximumNestingDepth = _options.MaxNestingDepth }
+            .UseAdvancedExtensions()
+            .UseYamlFrontMatter()
+            .Build();
     }
 
     /// <inheritdoc />
@@ -39,19 +40,31 @@ public sealed class MarkdownDocumentExtractor : IDocumentExtractor
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(fileName);
-        var bytes = await TextContent.ReadAllBytesAsync(content, cancellationToken).ConfigureAwait(false);
-        var text = TextContent.DecodeUtf8Text(bytes.Span, fileName, _options.MaxControlCharacterRatio);
+        var max = _options.MaxCharactersPerDocument;
+        var text = await new Utf8TextReader(content, fileName, _options.MaxControlCharacterRatio)
+            .ReadToEndAsync(max, () => LimitRejections.TooManyCharacters(fileName, max), cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var markdown = Markdown.Parse(text, Pipeline);
+        MarkdownDocument markdown;
+        try
+        {
+            markdown = Markdown.Parse(text, _pipeline);
+        }
+        catch (ArgumentException)
+        {
+            // Markdig's own guard: "Markdown elements in the input are too deeply nested".
+            throw LimitRejections.TooDeep(fileName, "Markdown blocks and inlines", _options.MaxNestingDepth);
+        }
+
         var titleHeading = markdown.Descendants<HeadingBlock>().FirstOrDefault(h => h.Level == 1);
         var titleText = titleHeading is null ? string.Empty : RenderInlineText(titleHeading.Inline);
         var title = string.IsNullOrWhiteSpace(titleText) ? TextContent.TitleFromFileName(fileName) : TextContent.CollapseWhitespace(titleText);
 
-        var sections = new SectionAccumulator();
+        var html = new BoundedHtmlParser(fileName, _options);
+        var sections = new SectionAccumulator(fileName, max);
         foreach (var block in markdown)
         {
-            AddBlock(block, sections, titleHeading);
+            AddBlock(block, sections, titleHeading, html);
         }
 
         return new ExtractionResult
@@ -60,7 +73,7 @@ public sealed class MarkdownDocumentExtractor : IDocumentExtractor
         };
     }
 
-    private static void AddBlock(Block block, SectionAccumulator sections, HeadingBlock? titleHeading)
+    private static void AddBlock(Block block, SectionAccumulator sections, HeadingBlock? titleHeading, BoundedHtmlParser html)
     {
         switch (block)
         {
@@ -69,18 +82,18 @@ public sealed class MarkdownDocumentExtractor : IDocumentExtractor
                 break;
             case YamlFrontMatterBlock or ThematicBreakBlock or LinkReferenceDefinitionGroup or LinkReferenceDefinition or BlankLineBlock:
                 break;
-            case HtmlBlock html:
-                sections.AddParagraph(HtmlBlockText(html));
+            case HtmlBlock htmlBlock:
+                sections.AddParagraph(HtmlBlockText(htmlBlock, html));
                 break;
             case QuoteBlock quote:
                 foreach (var child in quote)
                 {
-                    AddBlock(child, sections, titleHeading);
+                    AddBlock(child, sections, titleHeading, html);
                 }
 
                 break;
             case Table or ListBlock:
-                sections.AddParagraph(RenderBlockText(block));
+                sections.AddParagraph(RenderBlockText(block, html));
                 break;
             case CodeBlock code:
                 sections.AddParagraph(CodeText(code));
@@ -91,7 +104,7 @@ public sealed class MarkdownDocumentExtractor : IDocumentExtractor
             case ContainerBlock container:
                 foreach (var child in container)
                 {
-                    AddBlock(child, sections, titleHeading);
+                    AddBlock(child, sections, titleHeading, html);
                 }
 
                 break;
@@ -99,37 +112,37 @@ public sealed class MarkdownDocumentExtractor : IDocumentExtractor
     }
 
     /// <summary>Flattens nested blocks (list items, table cells) to lines of text.</summary>
-    private static string RenderBlockText(Block block)
+    private static string RenderBlockText(Block block, BoundedHtmlParser htmlParser)
     {
         switch (block)
         {
             case YamlFrontMatterBlock or ThematicBreakBlock or LinkReferenceDefinitionGroup or LinkReferenceDefinition or BlankLineBlock:
                 return string.Empty;
             case HtmlBlock html:
-                return HtmlBlockText(html);
+                return HtmlBlockText(html, htmlParser);
             case Table table:
                 return JoinLines(table.OfType<TableRow>().Select(row =>
-                    string.Join("; ", row.OfType<TableCell>().Select(cell => TextContent.CollapseWhitespace(RenderBlockText(cell))).Where(c => c.Length > 0))));
+                    string.Join("; ", row.OfType<TableCell>().Select(cell => TextContent.CollapseWhitespace(RenderBlockText(cell, htmlParser))).Where(c => c.Length > 0))));
             case CodeBlock code:
                 return CodeText(code);
             case LeafBlock leaf:
                 return leaf.Inline is null ? CodeText(leaf) : RenderInlineText(leaf.Inline);
             case ContainerBlock container:
-                return JoinLines(container.Select(RenderBlockText));
+                return JoinLines(container.Select(child => RenderBlockText(child, htmlParser)));
             default:
                 return string.Empty;
         }
     }
 
     /// <summary>The visible text of raw HTML embedded in Markdown (comments, scripts and styles give nothing).</summary>
-    private static string HtmlBlockText(HtmlBlock html)
+    private static string HtmlBlockText(HtmlBlock html, BoundedHtmlParser parser)
     {
         if (html.Type is HtmlBlockType.Comment or HtmlBlockType.ProcessingInstruction or HtmlBlockType.DocumentType or HtmlBlockType.CData)
         {
             return string.Empty;
         }
 
-        using var document = new HtmlParser().ParseDocument(html.Lines.ToString());
+        using var document = parser.Parse(html.Lines.ToString());
         foreach (var noise in document.QuerySelectorAll("script, style, noscript, template, svg").ToArray())
         {
             noise.Remove();

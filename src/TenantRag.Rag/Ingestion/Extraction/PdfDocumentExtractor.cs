@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using TenantRag.Rag.Ingestion.Extraction.Pdf;
 using UglyToad.PdfPig;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
 using UglyToad.PdfPig.Exceptions;
@@ -11,6 +12,14 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 /// dictionary, else the file name. Corrupt or encrypted files are rejected; a page that fails to parse is skipped
 /// and reported as an issue.
 /// </summary>
+/// <remarks>
+/// A PDF is a small file that can ask for a lot: compressed streams that expand a thousandfold, a page that draws a
+/// form a million times. The file is read from the stream as PdfPig needs it (never copied into memory), and the
+/// <see cref="IngestionOptions"/> limits are checked before the work they bound: the page count before any page, each
+/// page's operations and characters (forms included) before PdfPig parses it, each stream's decompressed size while it
+/// inflates, the document's text after each page. PdfPig calls back at every read and every decompression, where
+/// cancellation, the extraction deadline and a memory backstop are checked.
+/// </remarks>
 public sealed partial class PdfDocumentExtractor : IDocumentExtractor
 {
     private static readonly ContentOrderTextExtractor.Options TextOptions = new()
@@ -19,81 +28,131 @@ public sealed partial class PdfDocumentExtractor : IDocumentExtractor
         ReplaceWhitespaceWithSpace = true,
     };
 
+    private readonly IngestionOptions _options;
+
+    /// <summary>Creates the extractor.</summary>
+    /// <param name="options">Ingestion options (limits); defaults are used when <see langword="null"/>.</param>
+    public PdfDocumentExtractor(IngestionOptions? options = null)
+    {
+        _options = options ?? new IngestionOptions();
+    }
+
     /// <inheritdoc />
     public IReadOnlyCollection<string> SupportedExtensions { get; } = [".pdf"];
 
     /// <inheritdoc />
-    public async Task<ExtractionResult> ExtractAsync(Stream content, string fileName, CancellationToken cancellationToken)
+    /// <remarks>The content must be seekable; PdfPig reads it where it needs to.</remarks>
+    public Task<ExtractionResult> ExtractAsync(Stream content, string fileName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(fileName);
-        var bytes = await TextContent.ReadAllBytesAsync(content, cancellationToken).ConfigureAwait(false);
+        if (!content.CanSeek)
+        {
+            throw new ArgumentException("PDF content must be seekable", nameof(content));
+        }
 
-        PdfDocument pdf;
+        // PdfPig is synchronous: the whole extraction runs on this thread, which is what the budget's allocation count measures.
+        var budget = new PdfBudget(fileName, _options, cancellationToken);
+        using var file = new CheckpointStream(content, budget);
+        using var pdf = Open(file, fileName, budget);
+        var title = TextContent.CollapseWhitespace(SafeTitle(pdf));
+        if (title.Length == 0)
+        {
+            title = TextContent.TitleFromFileName(fileName);
+        }
+
+        var pageCount = PageCount(pdf, fileName, budget);
+        var costs = new PdfPageCosts(pdf, budget);
+        pdf.AddPageFactory(costs);
+        var sections = new List<DocumentSection>();
+        var issues = new List<ExtractionIssue>();
+        long characters = 0;
+        for (var pageNumber = 1; pageNumber <= pageCount; pageNumber++)
+        {
+            budget.BeginStep($"reading page {pageNumber}");
+            budget.Checkpoint();
+            if (ReadPage(pdf, costs, pageNumber, budget) is not { } raw)
+            {
+                issues.Add(new ExtractionIssue { Reason = $"page {pageNumber} could not be read and was skipped" });
+                continue;
+            }
+
+            var text = HyphenatedLineBreak().Replace(TextContent.NormalizeBlockText(raw), "$1$2");
+            characters += text.Length;
+            if (characters > _options.MaxCharactersPerDocument)
+            {
+                throw LimitRejections.TooManyCharacters(fileName, _options.MaxCharactersPerDocument);
+            }
+
+            if (text.Length > 0)
+            {
+                sections.Add(new DocumentSection { Text = text, PageNumber = pageNumber });
+            }
+        }
+
+        if (sections.Count == 0 && issues.Count > 0 && issues.Count == pageCount)
+        {
+            throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, $"none of the {pageCount} PDF pages could be read");
+        }
+
+        return Task.FromResult(new ExtractionResult
+        {
+            Documents = [new ExtractedDocument { Title = title, SourceFileName = fileName, Sections = sections }],
+            Issues = issues,
+        });
+    }
+
+    private static PdfDocument Open(Stream file, string fileName, PdfBudget budget)
+    {
+        var options = new ParsingOptions { UseLenientParsing = true, SkipMissingFonts = true, FilterProvider = new BoundedFilterProvider(budget) };
         try
         {
-            pdf = PdfDocument.Open(bytes, new ParsingOptions { UseLenientParsing = true, SkipMissingFonts = true });
+            var pdf = PdfDocument.Open(file, options);
+            budget.ThrowIfRefused();
+            return pdf;
         }
         catch (PdfDocumentEncryptedException ex)
         {
             throw new DocumentRejectedException(fileName, DocumentRejectionReason.Encrypted, "the PDF is encrypted or password protected; remove the password and upload it again", ex);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        catch (Exception ex) when (ex is not DocumentRejectedException and not OperationCanceledException and not OutOfMemoryException)
         {
+            // PdfPig may have wrapped a refusal or a cancellation while it tried to repair the file.
+            budget.ThrowIfRefused();
             throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, "the PDF is corrupt or not a PDF; re-export it from the source application", ex);
         }
+    }
 
-        using (pdf)
+    private int PageCount(PdfDocument pdf, string fileName, PdfBudget budget)
+    {
+        int pageCount;
+        try
         {
-            var title = TextContent.CollapseWhitespace(SafeTitle(pdf));
-            if (title.Length == 0)
-            {
-                title = TextContent.TitleFromFileName(fileName);
-            }
+            pageCount = pdf.NumberOfPages;
+        }
+        catch (Exception ex) when (ex is not DocumentRejectedException and not OperationCanceledException and not OutOfMemoryException)
+        {
+            budget.ThrowIfRefused();
+            throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, "the PDF page tree is corrupt; re-export it from the source application", ex);
+        }
 
-            var sections = new List<DocumentSection>();
-            var issues = new List<ExtractionIssue>();
-            int pageCount;
-            try
-            {
-                pageCount = pdf.NumberOfPages;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
-            {
-                throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, "the PDF page tree is corrupt; re-export it from the source application", ex);
-            }
+        return pageCount > _options.MaxPagesPerDocument ? throw LimitRejections.TooManyPages(fileName, pageCount, _options.MaxPagesPerDocument) : pageCount;
+    }
 
-            for (var pageNumber = 1; pageNumber <= pageCount; pageNumber++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                string raw;
-                try
-                {
-                    raw = ContentOrderTextExtractor.GetText(pdf.GetPage(pageNumber), TextOptions);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
-                {
-                    issues.Add(new ExtractionIssue { Reason = $"page {pageNumber} could not be read and was skipped" });
-                    continue;
-                }
-
-                var text = HyphenatedLineBreak().Replace(TextContent.NormalizeBlockText(raw), "$1$2");
-                if (text.Length > 0)
-                {
-                    sections.Add(new DocumentSection { Text = text, PageNumber = pageNumber });
-                }
-            }
-
-            if (sections.Count == 0 && issues.Count > 0 && issues.Count == pageCount)
-            {
-                throw new DocumentRejectedException(fileName, DocumentRejectionReason.Corrupt, $"none of the {pageCount} PDF pages could be read");
-            }
-
-            return new ExtractionResult
-            {
-                Documents = [new ExtractedDocument { Title = title, SourceFileName = fileName, Sections = sections }],
-                Issues = issues,
-            };
+    // The page's text, or null when PdfPig cannot read it; a page over a limit is refused before PdfPig parses it.
+    private static string? ReadPage(PdfDocument pdf, PdfPageCosts costs, int pageNumber, PdfBudget budget)
+    {
+        try
+        {
+            costs.Check(pageNumber);
+            var text = ContentOrderTextExtractor.GetText(pdf.GetPage(pageNumber), TextOptions);
+            budget.ThrowIfRefused();
+            return text;
+        }
+        catch (Exception ex) when (ex is not DocumentRejectedException and not OperationCanceledException and not OutOfMemoryException)
+        {
+            budget.ThrowIfRefused();
+            return null;
         }
     }
 

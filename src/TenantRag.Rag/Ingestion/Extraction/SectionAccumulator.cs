@@ -2,14 +2,16 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 
 /// <summary>
 /// Collects paragraphs under a heading hierarchy (levels 1-6) and emits <see cref="DocumentSection"/>s,
-/// one per run of paragraphs under the same heading path. Sections without text are dropped.
+/// one per run of paragraphs under the same heading path. Sections without text are dropped. Refuses a document once
+/// its paragraphs pass <see cref="IngestionOptions.MaxCharactersPerDocument"/>.
 /// </summary>
-internal sealed class SectionAccumulator
+internal sealed class SectionAccumulator(string fileName, int maxCharacters)
 {
     private readonly List<DocumentSection> _sections = [];
     private readonly List<string> _paragraphs = [];
     private readonly string?[] _headings = new string?[6];
     private string? _headingPath;
+    private long _characters;
 
     /// <summary>Starts a new section under a heading.</summary>
     /// <param name="level">The heading level, 1-6 (clamped).</param>
@@ -29,10 +31,17 @@ internal sealed class SectionAccumulator
     }
 
     /// <summary>Adds a paragraph to the current section; blank text is ignored.</summary>
+    /// <exception cref="DocumentRejectedException">The document's text passes the limit.</exception>
     public void AddParagraph(string text)
     {
         if (!string.IsNullOrWhiteSpace(text))
         {
+            _characters += text.Length;
+            if (_characters > maxCharacters)
+            {
+                throw LimitRejections.TooManyCharacters(fileName, maxCharacters);
+            }
+
             _paragraphs.Add(text.Trim('\n', ' '));
         }
     }

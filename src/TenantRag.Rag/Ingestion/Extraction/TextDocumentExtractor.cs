@@ -3,7 +3,7 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 /// <summary>
 /// Extracts UTF-8 plain text (.txt). The title is the first non-empty line when it is short
 /// (see <see cref="IngestionOptions.MaxTextTitleLength"/>), otherwise the file name.
-/// Invalid UTF-8 and binary content are rejected.
+/// Invalid UTF-8, binary content and files past <see cref="IngestionOptions.MaxCharactersPerDocument"/> are rejected.
 /// </summary>
 public sealed class TextDocumentExtractor : IDocumentExtractor
 {
@@ -24,9 +24,9 @@ public sealed class TextDocumentExtractor : IDocumentExtractor
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(fileName);
-        var bytes = await TextContent.ReadAllBytesAsync(content, cancellationToken).ConfigureAwait(false);
-        var text = TextContent.NormalizeBlockText(
-            TextContent.DecodeUtf8Text(bytes.Span, fileName, _options.MaxControlCharacterRatio));
+        var max = _options.MaxCharactersPerDocument;
+        var text = TextContent.NormalizeBlockText(await new Utf8TextReader(content, fileName, _options.MaxControlCharacterRatio)
+            .ReadToEndAsync(max, () => LimitRejections.TooManyCharacters(fileName, max), cancellationToken).ConfigureAwait(false));
 
         var firstLineEnd = text.IndexOf('\n', StringComparison.Ordinal);
         var firstLine = (firstLineEnd < 0 ? text : text[..firstLineEnd]).Trim();

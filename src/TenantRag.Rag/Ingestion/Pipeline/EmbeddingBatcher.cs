@@ -8,8 +8,9 @@ namespace TenantRag.Rag.Ingestion.Pipeline;
 /// <summary>
 /// Gathers the chunks of many documents into few embedding calls. Each document's <c>embed</c> step queues its chunks
 /// and awaits them; one loop takes what is queued (up to a batch), reuses stored vectors of the same chunk hash,
-/// embeds the rest in one call, and hands each document its vectors, so that document is stored while the next
-/// batch is embedded.
+/// embeds the rest, and hands each document its vectors, so that document is stored while the next batch is embedded.
+/// The model is shared with other runs (other tenants' uploads): the rest is embedded a turn's worth of texts at a time,
+/// each in this run's turn of the pipeline's <see cref="FairGate{TKey}"/>.
 /// </summary>
 internal sealed class EmbeddingBatcher : IAsyncDisposable
 {
@@ -19,6 +20,9 @@ internal sealed class EmbeddingBatcher : IAsyncDisposable
     private readonly Func<IReadOnlyCollection<string>, CancellationToken, Task<Dictionary<string, float[]>>> _findStored;
     private readonly int _batchSize;
     private readonly TimeSpan _linger;
+    private readonly FairGate<string> _turns;
+    private readonly string _turnKey;
+    private readonly int _turnSize;
     private readonly CancellationToken _cancellationToken;
     private readonly Task _loop;
     private long _embedded;
@@ -30,11 +34,16 @@ internal sealed class EmbeddingBatcher : IAsyncDisposable
     /// <param name="findStored">Looks up stored vectors by chunk hash (through the run's database gate).</param>
     /// <param name="batchSize">Chunk texts per batch (a single document with more chunks goes whole).</param>
     /// <param name="linger">How long to wait for more chunks when a batch is not full.</param>
+    /// <param name="turns">
+    /// The model's turns (shared by every run of the pipeline), whose turn this run takes (its tenant), and how many texts
+    /// it embeds in one turn.
+    /// </param>
     /// <param name="cancellationToken">The run's token: cancelling it fails every waiting request.</param>
     public EmbeddingBatcher(IEmbeddingGenerator<string, Embedding<float>> generator, EmbeddingModel model,
         Func<IReadOnlyCollection<string>, CancellationToken, Task<Dictionary<string, float[]>>> findStored,
-        int batchSize, TimeSpan linger, CancellationToken cancellationToken)
+        int batchSize, TimeSpan linger, (FairGate<string> Gate, string Key, int Size) turns, CancellationToken cancellationToken)
     {
+        (_turns, _turnKey, _turnSize) = turns;
         _generator = generator;
         _model = model;
         _findStored = findStored;
@@ -188,26 +197,31 @@ internal sealed class EmbeddingBatcher : IAsyncDisposable
 
     private async Task EmbedMissingAsync(List<KeyValuePair<string, string>> missing, Dictionary<string, ReadOnlyMemory<float>> vectors)
     {
-        var started = Stopwatch.GetTimestamp();
-        var generated = await _generator.GenerateAsync([.. missing.Select(m => m.Value)], cancellationToken: _cancellationToken).ConfigureAwait(false);
-        Interlocked.Add(ref _embeddingTicks, Stopwatch.GetTimestamp() - started);
-        if (generated.Count != missing.Count)
+        foreach (var turn in missing.Chunk(_turnSize))
         {
-            throw new InvalidOperationException($"the embedding generator returned {generated.Count} vectors for {missing.Count} inputs");
-        }
-
-        for (var i = 0; i < missing.Count; i++)
-        {
-            var vector = generated[i].Vector;
-            if (vector.Length != _model.Dimensions)
+            // Waits while other tenants take their turns; a cancelled run gives up its place in line.
+            using var lease = await _turns.EnterAsync(_turnKey, _cancellationToken).ConfigureAwait(false);
+            var started = Stopwatch.GetTimestamp();
+            var generated = await _generator.GenerateAsync([.. turn.Select(m => m.Value)], cancellationToken: _cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _embeddingTicks, Stopwatch.GetTimestamp() - started);
+            if (generated.Count != turn.Length)
             {
-                throw new InvalidOperationException($"the embedding generator returned a {vector.Length}-dimension vector, but the model is {_model}");
+                throw new InvalidOperationException($"the embedding generator returned {generated.Count} vectors for {turn.Length} inputs");
             }
 
-            vectors[missing[i].Key] = vector;
-        }
+            for (var i = 0; i < turn.Length; i++)
+            {
+                var vector = generated[i].Vector;
+                if (vector.Length != _model.Dimensions)
+                {
+                    throw new InvalidOperationException($"the embedding generator returned a {vector.Length}-dimension vector, but the model is {_model}");
+                }
 
-        Interlocked.Add(ref _embedded, missing.Count);
+                vectors[turn[i].Key] = vector;
+            }
+
+            Interlocked.Add(ref _embedded, turn.Length);
+        }
     }
 
     private sealed class Request(IReadOnlyList<IngestionChunk> chunks)

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace TenantRag.Rag.Ingestion.Pipeline;
 
 /// <summary>
@@ -78,10 +80,12 @@ public sealed record IngestionInput
         return inputs;
     }
 
-    /// <summary>Opens the content for reading.</summary>
+    /// <summary>Opens the content for reading (seekable; in-memory content is read in place, not copied).</summary>
     internal Stream OpenRead() => FilePath is { } path
         ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 81920, FileOptions.Asynchronous | FileOptions.SequentialScan)
-        : new MemoryStream(Content.ToArray(), writable: false);
+        : MemoryMarshal.TryGetArray(Content, out var bytes)
+            ? new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false)
+            : new MemoryStream(Content.ToArray(), writable: false);
 
     /// <summary>The size in bytes (0 when the file has gone).</summary>
     internal long ByteSize => FilePath is { } path ? (File.Exists(path) ? new FileInfo(path).Length : 0) : Content.Length;

@@ -76,6 +76,8 @@ public sealed class IngestionPipeline
         Extraction = new DocumentExtractionService(DocumentExtractorRegistry.CreateDefault(options.Extraction), options.Extraction,
             loggerFactory.CreateLogger<DocumentExtractionService>());
         Recipe = IngestionHashing.Recipe(Model, options.Chunking, options.MaxEmbeddedHeadingLength);
+        EmbeddingTurns = new FairGate<string>(capacity: 1);
+        ExtractionSlots = new FairGate<string>(options.MaxConcurrentExtractions);
         _logger = loggerFactory.CreateLogger<IngestionPipeline>();
     }
 
@@ -97,6 +99,12 @@ public sealed class IngestionPipeline
     internal DocumentExtractionService Extraction { get; }
 
     internal string Recipe { get; }
+
+    /// <summary>Turns on the embedding model, round-robin between tenants (a batch of chunk texts each).</summary>
+    internal FairGate<string> EmbeddingTurns { get; }
+
+    /// <summary>Slots for reading files, round-robin between tenants, one per tenant.</summary>
+    internal FairGate<string> ExtractionSlots { get; }
 
     /// <summary>
     /// Ingests the request's files into its tenant, as its user, and returns what happened. Rejected files and
@@ -153,9 +161,9 @@ public sealed class IngestionPipeline
     }
 
     /// <summary>Cuts <paramref name="document"/> into chunks with their heading, embedding text and hash (no vectors yet).</summary>
-    internal IngestionChunk[] PrepareChunks(ExtractedDocument document)
+    internal IngestionChunk[] PrepareChunks(ExtractedDocument document, CancellationToken cancellationToken = default)
     {
-        var pieces = Chunker.Chunk(document);
+        var pieces = Chunker.Chunk(document, cancellationToken);
         var chunks = new IngestionChunk[pieces.Count];
         for (var i = 0; i < pieces.Count; i++)
         {
@@ -293,7 +301,7 @@ public sealed class IngestionPipeline
                 {
                     Source = job.Source,
                     Step = step.Name,
-                    Reason = result.Reason ?? "StepFailed",
+                    Reason = result.Reason ?? IngestionRejection.StepFailed,
                     Message = result.Message ?? $"{step.Name} failed",
                 };
                 IngestionLog.Rejected(_logger, job.Source, step.Name, job.Failure.Reason, job.Failure.Message);
@@ -319,7 +327,7 @@ public sealed class IngestionPipeline
             catch (Exception ex) when (!token.IsCancellationRequested && !StepErrors.StopsRun(ex))
             {
                 IngestionLog.StepCrashed(_logger, ex, step.Name, job.Source);
-                result = IngestionStepResult.Fatal("StepFailed", $"{step.Name} failed ({ex.GetType().Name}: {StepErrors.Describe(ex)})");
+                result = IngestionStepResult.Fatal(IngestionRejection.StepFailed, $"{step.Name} failed ({ex.GetType().Name}: {StepErrors.Describe(ex)})");
             }
 
             if (result.Kind != IngestionStepResultKind.Retriable)
@@ -329,7 +337,7 @@ public sealed class IngestionPipeline
 
             if (attempt >= Options.MaxAttempts)
             {
-                return IngestionStepResult.Fatal(result.Reason ?? "StepFailed", $"{result.Message} (gave up after {attempt} attempts)");
+                return IngestionStepResult.Fatal(result.Reason ?? IngestionRejection.StepFailed, $"{result.Message} (gave up after {attempt} attempts)");
             }
 
             IngestionLog.Retrying(_logger, step.Name, job.Source, attempt, Options.MaxAttempts, result.Reason ?? string.Empty);

@@ -5,7 +5,10 @@ namespace TenantRag.Rag.Ingestion.Pipeline;
 /// <summary>Settings of <see cref="IngestionPipeline"/>.</summary>
 public sealed class IngestionPipelineOptions
 {
-    /// <summary>Extraction limits (largest file, default 50 MB, and text checks).</summary>
+    /// <summary>
+    /// Limits of one file and one document (size, characters, pages, chunks, nesting, time; see
+    /// <see cref="IngestionOptions"/>) and text checks.
+    /// </summary>
     public IngestionOptions Extraction { get; set; } = new();
 
     /// <summary>Chunk sizes in model tokens (default about 200 with 15% overlap).</summary>
@@ -27,6 +30,20 @@ public sealed class IngestionPipelineOptions
     /// <see cref="EmbeddingBatchSize"/> by a margin so the next batch fills while one is embedded and another stored.
     /// </summary>
     public int MaxDocumentsInFlight { get; set; } = 256;
+
+    /// <summary>
+    /// Chunk texts one tenant embeds before the shared model turns to the next tenant waiting (default 16). All runs of
+    /// one pipeline share its model: tenants take turns round-robin, a batch each, so one tenant's large upload delays
+    /// another's small one by about one batch rather than by the whole upload.
+    /// </summary>
+    public int EmbeddingTurnSize { get; set; } = 16;
+
+    /// <summary>
+    /// Files read (extracted) at once across all runs of the pipeline, at most one per tenant, handed out round-robin
+    /// between tenants (default 2). Extraction is bounded in time and memory per file; this bounds how many such files
+    /// are in memory together without letting one tenant's files queue ahead of another's.
+    /// </summary>
+    public int MaxConcurrentExtractions { get; set; } = 2;
 
     /// <summary>
     /// The most repository calls at once (default 2, a dedicated tenant's pool size): a bigger number only queues
@@ -57,6 +74,8 @@ public sealed class IngestionPipelineOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(EmbeddingBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(EmbeddingBatchLinger, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxDocumentsInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(EmbeddingTurnSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentExtractions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentDatabaseCalls, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryDelay, TimeSpan.Zero);

@@ -34,7 +34,8 @@ internal sealed class IngestionRun : IAsyncDisposable
         InFlight = new SemaphoreSlim(options.MaxDocumentsInFlight);
         Embedder = new EmbeddingBatcher(pipeline.Generator, pipeline.Model,
             (hashes, ct) => DatabaseAsync(token => pipeline.Documents.FindEmbeddingsAsync(request.Context, hashes, pipeline.Model, token)),
-            options.EmbeddingBatchSize, options.EmbeddingBatchLinger, abort.Token);
+            options.EmbeddingBatchSize, options.EmbeddingBatchLinger,
+            (pipeline.EmbeddingTurns, request.Context.Tenant.Value, options.EmbeddingTurnSize), abort.Token);
     }
 
     public IngestionPipeline Pipeline { get; }
@@ -136,7 +137,7 @@ internal sealed class IngestionRun : IAsyncDisposable
                     _unchanged++;
                     break;
                 default:
-                    _rejected.Add(job.Failure ?? new IngestionRejection { Source = job.Source, Step = "store", Reason = "StepFailed", Message = "the document was not stored" });
+                    _rejected.Add(job.Failure ?? new IngestionRejection { Source = job.Source, Step = "store", Reason = IngestionRejection.StepFailed, Message = "the document was not stored" });
                     break;
             }
 

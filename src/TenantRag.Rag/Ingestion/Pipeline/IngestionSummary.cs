@@ -52,4 +52,10 @@ public sealed record IngestionSummary
 
     /// <summary>True when anything was rejected (the command line then exits 1).</summary>
     public bool HasRejections => Rejected.Count > 0;
+
+    /// <summary>
+    /// True when a document failed on the server's side (see <see cref="IngestionRejection.IsServerError"/>): the run did
+    /// not do what was asked even though the input may be fine, so it must not be reported as a success.
+    /// </summary>
+    public bool HasServerErrors => Rejected.Any(r => r.IsServerError);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using TenantRag.Documents;
 
 namespace TenantRag.Rag.Ingestion.Pipeline.Steps;
@@ -23,7 +24,7 @@ internal sealed class ChunkStep(IngestionRun run) : IIngestionStep
 
         if (job.Document is not { } document)
         {
-            return IngestionStepResult.Fatal("StepFailed", "the job has no extracted document; run extract first");
+            return IngestionStepResult.Fatal(IngestionRejection.StepFailed, "the job has no extracted document; run extract first");
         }
 
         var pipeline = run.Pipeline;
@@ -40,10 +41,17 @@ internal sealed class ChunkStep(IngestionRun run) : IIngestionStep
             return IngestionStepResult.Success;
         }
 
-        var chunks = pipeline.PrepareChunks(document);
+        var chunks = pipeline.PrepareChunks(document, cancellationToken);
         if (chunks.Length == 0)
         {
             return IngestionStepResult.Fatal(nameof(DocumentRejectionReason.NoExtractableText), "the document has no text to chunk");
+        }
+
+        var limit = pipeline.Options.Extraction.MaxChunksPerDocument;
+        if (chunks.Length > limit)
+        {
+            return IngestionStepResult.Fatal(nameof(DocumentRejectionReason.TooManyChunks), string.Create(CultureInfo.InvariantCulture,
+                $"the document makes {chunks.Length:N0} chunks, more than the {limit:N0} one document may make; split it, or raise the setting Ingestion:{nameof(IngestionOptions.MaxChunksPerDocument)}"));
         }
 
         job.Chunks = chunks;

@@ -20,7 +20,7 @@ internal sealed class EmbedStep(IngestionRun run) : IIngestionStep
 
         if (job.Chunks is not { } chunks)
         {
-            return IngestionStepResult.Fatal("StepFailed", "the job has no chunks; run chunk first");
+            return IngestionStepResult.Fatal(IngestionRejection.StepFailed, "the job has no chunks; run chunk first");
         }
 
         ReadOnlyMemory<float>[] vectors;
@@ -30,7 +30,7 @@ internal sealed class EmbedStep(IngestionRun run) : IIngestionStep
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !StepErrors.StopsRun(ex))
         {
-            return StepErrors.ToResult(ex, "EmbeddingFailed", "embedding failed");
+            return StepErrors.ToResult(ex, IngestionRejection.EmbeddingFailed, "embedding failed");
         }
 
         job.Chunks = [.. chunks.Select((chunk, i) => chunk with { Embedding = vectors[i] })];

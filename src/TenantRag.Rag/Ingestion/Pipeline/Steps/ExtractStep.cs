@@ -1,6 +1,9 @@
 namespace TenantRag.Rag.Ingestion.Pipeline.Steps;
 
-/// <summary><c>extract</c>: reads a file and extracts its documents; a bad file is a fatal result with the reason.</summary>
+/// <summary>
+/// <c>extract</c>: reads a file and extracts its documents, in one of the pipeline's extraction slots; a bad file (or
+/// one over a limit) is a fatal result with the reason.
+/// </summary>
 internal sealed class ExtractStep(IngestionRun run) : IIngestionStep
 {
     public const string StepName = "extract";
@@ -17,6 +20,8 @@ internal sealed class ExtractStep(IngestionRun run) : IIngestionStep
 
         try
         {
+            // One file per tenant at a time, tenants in turn: another tenant's large file never holds this one up for long.
+            using var slot = await run.Pipeline.ExtractionSlots.EnterAsync(job.Context.Tenant.Value, cancellationToken).ConfigureAwait(false);
             var stream = job.Input.OpenRead();
             await using (stream.ConfigureAwait(false))
             {

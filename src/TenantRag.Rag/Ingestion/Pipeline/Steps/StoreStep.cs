@@ -26,7 +26,7 @@ internal sealed class StoreStep(IngestionRun run) : IIngestionStep
 
         if (job.Document is not { } document || job.Chunks is not { } chunks || job.ContentHash is not { } hash)
         {
-            return IngestionStepResult.Fatal("StepFailed", "the job has no chunks to store; run chunk and embed first");
+            return IngestionStepResult.Fatal(IngestionRejection.StepFailed, "the job has no chunks to store; run chunk and embed first");
         }
 
         var pipeline = run.Pipeline;
@@ -63,7 +63,7 @@ internal sealed class StoreStep(IngestionRun run) : IIngestionStep
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !StepErrors.StopsRun(ex))
         {
-            return StepErrors.ToResult(ex, "StoreFailed", "storing failed, nothing of the document was written");
+            return StepErrors.ToResult(ex, IngestionRejection.StoreFailed, "storing failed, nothing of the document was written");
         }
     }
 
