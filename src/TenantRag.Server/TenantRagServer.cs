@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TenantRag.Postgres;
 using TenantRag.Postgres.Installation;
 using TenantRag.Server.Api;
@@ -14,7 +15,7 @@ using TenantRag.Server.Tenancy;
 namespace TenantRag.Server;
 
 /// <summary>Composes the HTTP API and web page over an opened <see cref="TenantRagDatabase"/>.</summary>
-public static class TenantRagServer
+public static partial class TenantRagServer
 {
     /// <summary>Builds the app. Configuration comes from <paramref name="builder"/> (appsettings, environment, overrides).</summary>
     /// <param name="builder">The host builder (configuration, URLs, logging).</param>
@@ -25,8 +26,9 @@ public static class TenantRagServer
         IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(home);
         var (auth, server) = ReadSettings(builder.Configuration);
-        var developmentIssuer = auth.HasExternalAuthority ? null : DevelopmentTokenIssuer.LoadOrCreate(home);
+        var developmentIssuer = auth.DevelopmentIssuer ? DevelopmentTokenIssuer.LoadOrCreate(home) : null;
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBytes);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = server.MaxRequestBytes);
@@ -44,6 +46,11 @@ public static class TenantRagServer
         builder.Services.AddRag(database, embeddings, server);
 
         var app = builder.Build();
+        if (developmentIssuer is not null)
+        {
+            Log.DevelopmentIssuerOn(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TenantRag.Server.Auth"));
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -64,6 +71,13 @@ public static class TenantRagServer
         return app;
     }
 
+    /// <summary>
+    /// Checks the <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c> and <c>Embeddings</c> settings without building anything, so
+    /// that a host can refuse to start before it opens the database.
+    /// </summary>
+    /// <exception cref="UsageException">A setting is of the wrong type or out of range, or no identity provider is chosen.</exception>
+    public static void ValidateSettings(IConfiguration configuration) => ReadSettings(configuration);
+
     /// <summary>The <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c> and <c>Embeddings</c> sections; a value of the wrong type is a usage error.</summary>
     private static (AuthOptions Auth, ServerOptions Server) ReadSettings(IConfiguration configuration)
     {
@@ -74,6 +88,7 @@ public static class TenantRagServer
             configuration.GetSection("Tenancy").Bind(server);
             configuration.GetSection("Limits").Bind(server);
             configuration.GetSection("Embeddings").Bind(server);
+            auth.Validate();
             server.Validate();
             return (auth, server);
         }
@@ -82,5 +97,13 @@ public static class TenantRagServer
             // The binder names the key and the value: "Failed to convert configuration value 'x' at 'Limits:Burst' to type ...".
             throw new UsageException($"a setting has a value of the wrong type: {ex.Message}");
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Development sign-in is on (--dev-auth, Auth:DevelopmentIssuer): "
+            + "/auth/dev-token issues a token for any user of any tenant to direct requests from this machine. Never expose this server "
+            + "or put it behind a proxy; configure Auth:Authority for real users")]
+        public static partial void DevelopmentIssuerOn(ILogger logger);
     }
 }

@@ -3,11 +3,18 @@ namespace TenantRag.Server.Auth;
 /// <summary>How bearer tokens are validated and mapped to a tenant (configuration section <c>Auth</c>).</summary>
 public sealed class AuthOptions
 {
-    /// <summary>An OpenID provider; its discovery document names the JWKS. Turns the development issuer off.</summary>
+    /// <summary>An OpenID provider; its discovery document names the JWKS.</summary>
     public string? Authority { get; set; }
 
-    /// <summary>A JWKS URL (instead of <see cref="Authority"/>). Turns the development issuer off.</summary>
+    /// <summary>A JWKS URL (instead of <see cref="Authority"/>).</summary>
     public string? JwksUrl { get; set; }
+
+    /// <summary>
+    /// The local development issuer (<c>serve --dev-auth</c>): tokens signed with the key in <c>$TENANTRAG_HOME</c>, and
+    /// <c>/auth/dev-token</c>, which mints one for any tenant and user to direct requests from this machine. Off by
+    /// default; exactly one of this and an external authority must be chosen.
+    /// </summary>
+    public bool DevelopmentIssuer { get; set; }
 
     /// <summary>Expected <c>iss</c>; defaults to the authority, or the development issuer's.</summary>
     public string? Issuer { get; set; }
@@ -30,28 +37,45 @@ public sealed class AuthOptions
     /// <summary>At most one JWKS refresh per this many seconds when a token names an unknown key.</summary>
     public int KeyRefreshMinSeconds { get; set; } = 5;
 
-    /// <summary>True when an external authority or JWKS is configured (the development issuer is then off).</summary>
+    /// <summary>True when an external authority or JWKS is configured.</summary>
     public bool HasExternalAuthority => !string.IsNullOrWhiteSpace(Authority) || !string.IsNullOrWhiteSpace(JwksUrl);
 
-    /// <summary>Throws <see cref="ConfigurationException"/> naming the bad key.</summary>
+    /// <summary>Throws <see cref="UsageException"/> (exit code 2) naming the bad key, or the missing choice of issuer.</summary>
     public void Validate()
     {
-        if (ClockSkewSeconds is < 0 or > 60)
+        if (!HasExternalAuthority && !DevelopmentIssuer)
         {
-            throw new ConfigurationException($"Auth:ClockSkewSeconds is {ClockSkewSeconds}: use 0 to 60");
+            throw new UsageException("no identity provider: set Auth:Authority (or Auth:JwksUrl) for real users, "
+                + "or start with --dev-auth (Auth:DevelopmentIssuer=true) for development sign-in on this machine");
         }
 
-        if (string.IsNullOrWhiteSpace(TenantClaim))
+        if (HasExternalAuthority && DevelopmentIssuer)
         {
-            throw new ConfigurationException("Auth:TenantClaim is empty: name the claim that carries the tenant (default tenant_id)");
+            var external = string.IsNullOrWhiteSpace(Authority) ? "Auth:JwksUrl" : "Auth:Authority";
+            throw new UsageException($"both {external} and Auth:DevelopmentIssuer (--dev-auth) are set: choose one");
         }
 
         foreach (var (key, value) in new[] { ("Auth:Authority", Authority), ("Auth:JwksUrl", JwksUrl) })
         {
             if (!string.IsNullOrWhiteSpace(value) && !Uri.TryCreate(value, UriKind.Absolute, out _))
             {
-                throw new ConfigurationException($"{key} '{value}' is not an absolute URL");
+                throw new UsageException($"setting {key} '{UsageException.Echo(value)}' is not an absolute URL");
             }
+        }
+
+        if (string.IsNullOrWhiteSpace(TenantClaim))
+        {
+            throw new UsageException("setting Auth:TenantClaim is empty: name the claim that carries the tenant (default tenant_id)");
+        }
+
+        CheckRange("Auth:ClockSkewSeconds", ClockSkewSeconds, 0, 60);
+    }
+
+    private static void CheckRange(string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            throw new UsageException($"setting {key} is {value}: use {min} to {max}");
         }
     }
 }

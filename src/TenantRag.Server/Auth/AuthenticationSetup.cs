@@ -23,15 +23,18 @@ internal static class AuthenticationSetup
         SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
     ];
 
+    /// <summary>
+    /// JWT bearer authentication with <paramref name="options"/> (already validated): the development issuer's key when
+    /// <paramref name="developmentIssuer"/> is given, else the identity provider's JWKS.
+    /// </summary>
     public static void AddTenantRagAuthentication(this IServiceCollection services, AuthOptions options, DevelopmentTokenIssuer? developmentIssuer)
     {
-        options.Validate();
         services.AddSingleton(sp =>
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("TenantRag.Server.Auth");
-            if (!options.HasExternalAuthority)
+            if (developmentIssuer is not null)
             {
-                return SigningKeyStore.Fixed([developmentIssuer!.PublicKey], logger);
+                return SigningKeyStore.Fixed([developmentIssuer.PublicKey], logger);
             }
 
             var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("jwks");
