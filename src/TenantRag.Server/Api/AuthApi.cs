@@ -15,6 +15,9 @@ namespace TenantRag.Server.Api;
 /// </summary>
 internal static class AuthApi
 {
+    // A working day; shorter when Auth:MaxTokenLifetimeMinutes is, so that the token is accepted.
+    private static readonly TimeSpan SignInLifetime = TimeSpan.FromHours(8);
+
     public sealed record DevTokenRequest(string? Tenant, string? User);
 
     public sealed record TokenResponse(string Token);
@@ -46,7 +49,9 @@ internal static class AuthApi
                     detail: $"tenant '{slug}' does not exist: create it with 'tenantrag tenant create {slug}'");
             }
 
-            return TypedResults.Ok(new TokenResponse(developmentIssuer.Issue(slug, user, TimeSpan.FromHours(8), [])));
+            return TypedResults.Ok(new TokenResponse(developmentIssuer.Issue(slug, user, Min(SignInLifetime, auth.MaxTokenLifetime), [])));
         }).WithTags("Auth");
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

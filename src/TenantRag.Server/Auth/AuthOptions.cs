@@ -3,6 +3,12 @@ namespace TenantRag.Server.Auth;
 /// <summary>How bearer tokens are validated and mapped to a tenant (configuration section <c>Auth</c>).</summary>
 public sealed class AuthOptions
 {
+    /// <summary>The longest token lifetime any setting may allow: what <c>tenantrag token --ttl</c> may issue.</summary>
+    public const int MaxTokenLifetimeMinutesLimit = 30 * 24 * 60;
+
+    /// <summary>The default lifetime ceiling with an external identity provider: one day.</summary>
+    public const int DefaultExternalMaxTokenLifetimeMinutes = 24 * 60;
+
     /// <summary>An OpenID provider; its discovery document names the JWKS.</summary>
     public string? Authority { get; set; }
 
@@ -31,6 +37,13 @@ public sealed class AuthOptions
     /// <summary>Allowed clock skew in seconds; at most 60.</summary>
     public int ClockSkewSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// The longest lifetime a token may have, in minutes (from <c>iat</c>, else <c>nbf</c>, to <c>exp</c>, and from now
+    /// to <c>exp</c>); longer ones are refused. Default: a day with an external authority, 30 days (what
+    /// <c>tenantrag token --ttl</c> may issue) with the development issuer; at most 30 days.
+    /// </summary>
+    public int? MaxTokenLifetimeMinutes { get; set; }
+
     /// <summary>Require https for the authority's metadata and JWKS (turn off only for loopback tests).</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 
@@ -39,6 +52,10 @@ public sealed class AuthOptions
 
     /// <summary>True when an external authority or JWKS is configured.</summary>
     public bool HasExternalAuthority => !string.IsNullOrWhiteSpace(Authority) || !string.IsNullOrWhiteSpace(JwksUrl);
+
+    /// <summary>The lifetime ceiling in force: the setting, else the default for the chosen issuer.</summary>
+    public TimeSpan MaxTokenLifetime => TimeSpan.FromMinutes(
+        MaxTokenLifetimeMinutes ?? (HasExternalAuthority ? DefaultExternalMaxTokenLifetimeMinutes : MaxTokenLifetimeMinutesLimit));
 
     /// <summary>Throws <see cref="UsageException"/> (exit code 2) naming the bad key, or the missing choice of issuer.</summary>
     public void Validate()
@@ -69,6 +86,7 @@ public sealed class AuthOptions
         }
 
         CheckRange("Auth:ClockSkewSeconds", ClockSkewSeconds, 0, 60);
+        CheckRange("Auth:MaxTokenLifetimeMinutes", MaxTokenLifetimeMinutes ?? 1, 1, MaxTokenLifetimeMinutesLimit);
     }
 
     private static void CheckRange(string key, int value, int min, int max)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
@@ -29,6 +30,7 @@ internal static class AuthenticationSetup
     /// </summary>
     public static void AddTenantRagAuthentication(this IServiceCollection services, AuthOptions options, DevelopmentTokenIssuer? developmentIssuer)
     {
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("TenantRag.Server.Auth");
@@ -43,10 +45,12 @@ internal static class AuthenticationSetup
         services.AddHttpClient("jwks", c => c.Timeout = TimeSpan.FromSeconds(10));
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SigningKeyStore>((jwt, keys) =>
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SigningKeyStore, TimeProvider>((jwt, keys, time) =>
         {
             jwt.MapInboundClaims = false;
             jwt.RequireHttpsMetadata = options.RequireHttpsMetadata;
+            jwt.TokenHandlers.Clear();
+            jwt.TokenHandlers.Add(new StrictJsonWebTokenHandler(options, time));
             jwt.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidateIssuer = true,
