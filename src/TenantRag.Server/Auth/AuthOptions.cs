@@ -47,8 +47,17 @@ public sealed class AuthOptions
     /// <summary>Require https for the authority's metadata and JWKS (turn off only for loopback tests).</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 
-    /// <summary>At most one JWKS refresh per this many seconds when a token names an unknown key.</summary>
+    /// <summary>At least this many seconds between two JWKS fetches prompted by tokens naming an unknown key.</summary>
     public int KeyRefreshMinSeconds { get; set; } = 5;
+
+    /// <summary>The JWKS is refreshed on a timer after its <c>Cache-Control: max-age</c> (or <c>Expires</c>), but not sooner than this.</summary>
+    public int KeyCacheMinSeconds { get; set; } = 300;
+
+    /// <summary>... and not later than this, which is also the interval when the provider sends no cache headers.</summary>
+    public int KeyCacheMaxSeconds { get; set; } = 3600;
+
+    /// <summary>How long a request whose token names an unknown key may wait for a JWKS fetch before it is refused (401).</summary>
+    public int KeyWaitSeconds { get; set; } = 5;
 
     /// <summary>True when an external authority or JWKS is configured.</summary>
     public bool HasExternalAuthority => !string.IsNullOrWhiteSpace(Authority) || !string.IsNullOrWhiteSpace(JwksUrl);
@@ -87,6 +96,10 @@ public sealed class AuthOptions
 
         CheckRange("Auth:ClockSkewSeconds", ClockSkewSeconds, 0, 60);
         CheckRange("Auth:MaxTokenLifetimeMinutes", MaxTokenLifetimeMinutes ?? 1, 1, MaxTokenLifetimeMinutesLimit);
+        CheckRange("Auth:KeyRefreshMinSeconds", KeyRefreshMinSeconds, 0, 3600);
+        CheckRange("Auth:KeyCacheMinSeconds", KeyCacheMinSeconds, 1, 86_400);
+        CheckRange("Auth:KeyCacheMaxSeconds", KeyCacheMaxSeconds, KeyCacheMinSeconds, 86_400);
+        CheckRange("Auth:KeyWaitSeconds", KeyWaitSeconds, 0, 60);
     }
 
     private static void CheckRange(string key, int value, int min, int max)

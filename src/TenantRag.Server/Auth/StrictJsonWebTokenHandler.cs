@@ -5,15 +5,18 @@ namespace TenantRag.Server.Auth;
 
 /// <summary>
 /// The bearer token handler: refuses a token of the wrong <see cref="JwtShape"/> before anything else looks at it,
-/// then validates as <see cref="JsonWebTokenHandler"/> does.
+/// then makes sure the key it names is known (<see cref="SigningKeyStore.EnsureKeyAsync"/>: a bounded, asynchronous
+/// wait, here and not in the synchronous key resolver), then validates as <see cref="JsonWebTokenHandler"/> does.
 /// </summary>
 internal sealed class StrictJsonWebTokenHandler : JsonWebTokenHandler
 {
+    private readonly SigningKeyStore _keys;
     private readonly AuthOptions _options;
     private readonly TimeProvider _time;
 
-    public StrictJsonWebTokenHandler(AuthOptions options, TimeProvider time)
+    public StrictJsonWebTokenHandler(SigningKeyStore keys, AuthOptions options, TimeProvider time)
     {
+        _keys = keys;
         _options = options;
         _time = time;
         MapInboundClaims = false;
@@ -29,6 +32,8 @@ internal sealed class StrictJsonWebTokenHandler : JsonWebTokenHandler
             {
                 return new TokenValidationResult { IsValid = false, Exception = new SecurityTokenMalformedException(problem) };
             }
+
+            await _keys.EnsureKeyAsync(shape.KeyId, CancellationToken.None).ConfigureAwait(false);
         }
 
         return await base.ValidateTokenAsync(token, validationParameters).ConfigureAwait(false);
