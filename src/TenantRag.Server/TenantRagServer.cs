@@ -30,7 +30,11 @@ public static partial class TenantRagServer
         var (auth, server) = ReadSettings(builder.Configuration);
         var developmentIssuer = auth.DevelopmentIssuer ? DevelopmentTokenIssuer.LoadOrCreate(home) : null;
 
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBytes);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = server.MaxRequestBytes;
+            k.ConfigureEndpointDefaults(listen => RejectedRequestProblems.Use(listen, k.Limits));
+        });
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = server.MaxRequestBytes);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(auth);
