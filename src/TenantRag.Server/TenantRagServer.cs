@@ -3,6 +3,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TenantRag.Postgres;
@@ -35,6 +36,12 @@ public static partial class TenantRagServer
             k.Limits.MaxRequestBodySize = server.MaxRequestBytes;
             k.ConfigureEndpointDefaults(listen => RejectedRequestProblems.Use(listen, k.Limits));
         });
+
+        // Nothing here protects data with it (bearer tokens only: no cookies, no antiforgery), but authentication registers
+        // ASP.NET data protection, which makes a key ring as the server starts: it belongs in the home, not in ~/.aspnet.
+        home.EnsureExists();
+        var keyRing = Directory.CreateDirectory(Path.Combine(home.Root, "data-protection-keys"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        builder.Services.AddDataProtection().SetApplicationName("tenantrag").PersistKeysToFileSystem(keyRing);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = server.MaxRequestBytes);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(auth);

@@ -66,6 +66,44 @@ public sealed class ServeCommandTests(PostgresServer server) : IAsyncLifetime
         Assert.Contains("any tenant", warning, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_StartedAndUsed_WritesNothingOutsideItsHome()
+    {
+        // An empty HOME (and XDG directories inside it): anything the server, ASP.NET or the runtime write for the
+        // user lands there, and must not.
+        var userHome = Directory.CreateTempSubdirectory("tenantrag-user-home-").FullName;
+        try
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["HOME"] = userHome,
+                ["XDG_DATA_HOME"] = Path.Combine(userHome, ".local", "share"),
+                ["XDG_CONFIG_HOME"] = Path.Combine(userHome, ".config"),
+                ["XDG_CACHE_HOME"] = Path.Combine(userHome, ".cache"),
+                ["Auth__DevelopmentIssuer"] = "true",
+            };
+            await using var serve = await _cli.StartAsync(environment, "serve", "--urls", "http://127.0.0.1:0");
+            using var http = new HttpClient { BaseAddress = await AddressAsync(serve) };
+
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/", Ct)).StatusCode);
+            var signIn = await http.PostAsJsonAsync("/auth/dev-token", new { tenant = _tenant, user = "alice" }, Ct);
+            var token = (await signIn.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("token").GetString();
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            var upload = await http.PostAsJsonAsync("/v1/documents", new { title = "Home", text = "Nothing leaves the home directory.", visibility = "private" }, Ct);
+            var search = await http.PostAsJsonAsync("/v1/search", new { query = "home directory", k = 3 }, Ct);
+            var stopped = await serve.StopAsync();
+
+            Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+            Assert.True(stopped.ExitCode == 0, stopped.ToString());
+            Assert.Empty(Directory.EnumerateFileSystemEntries(userHome, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(userHome, p)));
+        }
+        finally
+        {
+            Directory.Delete(userHome, recursive: true);
+        }
+    }
+
     /// <summary>Where the server listens, from its "serving on ..." line.</summary>
     private static async Task<Uri> AddressAsync(CliProcess serve)
     {
