@@ -3,7 +3,9 @@ using Microsoft.Extensions.AI;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TenantRag.Postgres;
 using TenantRag.Postgres.Installation;
 using TenantRag.Server.Api;
@@ -16,7 +18,7 @@ using TenantRag.Server.Uploads;
 namespace TenantRag.Server;
 
 /// <summary>Composes the HTTP API and web page over an opened <see cref="TenantRagDatabase"/>.</summary>
-public static class TenantRagServer
+public static partial class TenantRagServer
 {
     /// <summary>Builds the app. Configuration comes from <paramref name="builder"/> (appsettings, environment, overrides).</summary>
     /// <param name="builder">The host builder (configuration, URLs, logging).</param>
@@ -27,10 +29,21 @@ public static class TenantRagServer
         IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(home);
         var (auth, server, ingestion) = ReadSettings(builder.Configuration);
-        var developmentIssuer = auth.HasExternalAuthority ? null : DevelopmentTokenIssuer.LoadOrCreate(home);
+        var developmentIssuer = auth.DevelopmentIssuer ? DevelopmentTokenIssuer.LoadOrCreate(home) : null;
 
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBytes);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = server.MaxRequestBytes;
+            k.ConfigureEndpointDefaults(listen => RejectedRequestProblems.Use(listen, k.Limits));
+        });
+
+        // Nothing here protects data with it (bearer tokens only: no cookies, no antiforgery), but authentication registers
+        // ASP.NET data protection, which makes a key ring as the server starts: it belongs in the home, not in ~/.aspnet.
+        home.EnsureExists();
+        var keyRing = Directory.CreateDirectory(Path.Combine(home.Root, "data-protection-keys"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        builder.Services.AddDataProtection().SetApplicationName("tenantrag").PersistKeysToFileSystem(keyRing);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(auth);
         builder.Services.AddSingleton(server);
@@ -47,6 +60,11 @@ public static class TenantRagServer
         builder.Services.AddRag(database, embeddings, server, ingestion);
 
         var app = builder.Build();
+        if (developmentIssuer is not null)
+        {
+            Log.DevelopmentIssuerOn(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TenantRag.Server.Auth"));
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -68,6 +86,13 @@ public static class TenantRagServer
     }
 
     /// <summary>
+    /// Checks the <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c>, <c>Embeddings</c> and <c>Ingestion</c> settings without
+    /// building anything, so that a host can refuse to start before it opens the database.
+    /// </summary>
+    /// <exception cref="UsageException">A setting is of the wrong type or out of range, or no identity provider is chosen.</exception>
+    public static void ValidateSettings(IConfiguration configuration) => ReadSettings(configuration);
+
+    /// <summary>
     /// The <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c>, <c>Embeddings</c> and <c>Ingestion</c> sections; a value of the wrong
     /// type is a usage error.
     /// </summary>
@@ -80,6 +105,7 @@ public static class TenantRagServer
             configuration.GetSection("Tenancy").Bind(server);
             configuration.GetSection("Limits").Bind(server);
             configuration.GetSection("Embeddings").Bind(server);
+            auth.Validate();
             server.Validate();
             return (auth, server, IngestionSettings.Read(configuration.GetSection(IngestionSettings.Section)));
         }
@@ -88,5 +114,13 @@ public static class TenantRagServer
             // The binder names the key and the value: "Failed to convert configuration value 'x' at 'Limits:Burst' to type ...".
             throw new UsageException($"a setting has a value of the wrong type: {ex.Message}");
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Development sign-in is on (--dev-auth, Auth:DevelopmentIssuer): "
+            + "/auth/dev-token issues a token for any user of any tenant to direct requests from this machine. Never expose this server "
+            + "or put it behind a proxy; configure Auth:Authority for real users")]
+        public static partial void DevelopmentIssuerOn(ILogger logger);
     }
 }

@@ -9,15 +9,23 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace TenantRag.Server.Tests;
 
-/// <summary>A stand-in identity provider on loopback: serves a JWKS whose keys the test can rotate, and signs tokens.</summary>
+/// <summary>
+/// A stand-in identity provider on loopback: serves a JWKS whose keys the test can rotate and retire, with the
+/// <c>Cache-Control</c> the test chooses, and can hold every JWKS request (a provider that does not answer) while
+/// counting how many are in flight at once. Signs tokens.
+/// </summary>
 internal sealed class JwksServer : IAsyncDisposable
 {
     public const string Issuer = "https://issuer.test";
     public const string Audience = "tenantrag-api";
 
     private readonly WebApplication _app;
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _open = NewOpenGate();
     private volatile RsaSecurityKey[] _published;
     private int _fetches;
+    private int _inFlight;
+    private int _maxInFlight;
 
     private JwksServer(WebApplication app, RsaSecurityKey key)
     {
@@ -30,20 +38,26 @@ internal sealed class JwksServer : IAsyncDisposable
 
     public string JwksUrl => _app.Urls.First() + "/jwks.json";
 
-    public int Fetches => _fetches;
+    /// <summary>JWKS requests received (counted when they arrive, held or not).</summary>
+    public int Fetches => Volatile.Read(ref _fetches);
 
-    public static async Task<JwksServer> StartAsync()
+    /// <summary>JWKS requests being answered (or held) right now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The most JWKS requests that were in flight at once.</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    /// <summary>The <c>Cache-Control</c> value sent with the JWKS; null sends none.</summary>
+    public string? CacheControl { get; set; }
+
+    public static async Task<JwksServer> StartAsync(string? cacheControl = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
-        var server = new JwksServer(app, NewKey());
-        app.MapGet("/jwks.json", () =>
-        {
-            Interlocked.Increment(ref server._fetches);
-            return Results.Json(new { keys = server._published.Select(k => ToJwk(k)).ToArray() });
-        });
+        var server = new JwksServer(app, NewKey()) { CacheControl = cacheControl };
+        app.MapGet("/jwks.json", (Delegate)server.ServeAsync);
         await app.StartAsync(TestContext.Current.CancellationToken);
         return server;
     }
@@ -58,6 +72,30 @@ internal sealed class JwksServer : IAsyncDisposable
         _published = [.. _published, key];
         CurrentKey = key;
         return key;
+    }
+
+    /// <summary>Stops publishing <paramref name="key"/> (the provider retired it, e.g. because it leaked).</summary>
+    public void Retire(RsaSecurityKey key) => _published = [.. _published.Where(k => k.KeyId != key.KeyId)];
+
+    /// <summary>Holds every JWKS request from now on until <see cref="Release"/>.</summary>
+    public void Hold()
+    {
+        lock (_gate)
+        {
+            if (_open.Task.IsCompleted)
+            {
+                _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>Answers the held JWKS requests, and every later one at once.</summary>
+    public void Release()
+    {
+        lock (_gate)
+        {
+            _open.TrySetResult();
+        }
     }
 
     public string Token(string tenant, string user, string? scope = null, string issuer = Issuer, string audience = Audience,
@@ -82,6 +120,44 @@ internal sealed class JwksServer : IAsyncDisposable
         });
     }
 
+    private async Task<IResult> ServeAsync(HttpContext http)
+    {
+        Interlocked.Increment(ref _fetches);
+        var now = Interlocked.Increment(ref _inFlight);
+        for (var max = MaxInFlight; now > max; max = MaxInFlight)
+        {
+            Interlocked.CompareExchange(ref _maxInFlight, now, max);
+        }
+
+        try
+        {
+            Task open;
+            lock (_gate)
+            {
+                open = _open.Task;
+            }
+
+            await open.WaitAsync(http.RequestAborted);
+            if (CacheControl is { } cacheControl)
+            {
+                http.Response.Headers.CacheControl = cacheControl;
+            }
+
+            return Results.Json(new { keys = _published.Select(ToJwk).ToArray() });
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private static TaskCompletionSource NewOpenGate()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
+    }
+
     private static object ToJwk(RsaSecurityKey key)
     {
         var parameters = key.Rsa.ExportParameters(false);
@@ -98,6 +174,7 @@ internal sealed class JwksServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Release();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

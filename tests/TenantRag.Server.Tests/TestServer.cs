@@ -38,10 +38,25 @@ internal sealed class TestServer : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+        builder.Configuration.AddInMemoryCollection(WithDevelopmentIssuer(settings ?? new Dictionary<string, string?>()));
         var app = TenantRagServer.Build(builder, database, home, embeddings);
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new TestServer(app, database, home);
+    }
+
+    /// <summary>
+    /// The settings, with the development issuer turned on (as <c>serve --dev-auth</c> does) unless they configure an
+    /// identity provider or say whether to use the development issuer themselves.
+    /// </summary>
+    private static Dictionary<string, string?> WithDevelopmentIssuer(IDictionary<string, string?> settings)
+    {
+        var all = new Dictionary<string, string?>(settings);
+        if (!all.ContainsKey("Auth:Authority") && !all.ContainsKey("Auth:JwksUrl"))
+        {
+            all.TryAdd("Auth:DevelopmentIssuer", "true");
+        }
+
+        return all;
     }
 
     public HttpRequestMessage Request(HttpMethod method, string path, string? token)

@@ -40,7 +40,40 @@ public sealed class CliRunner : IDisposable
     /// <summary>Environment variables set for every run (after the runner's own), e.g. <c>Ingestion__MaxPagesPerDocument</c>.</summary>
     public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    public async Task<CliRun> RunAsync(params string[] args)
+    public Task<CliRun> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the command line with <paramref name="environment"/> added to (or replacing) its variables and <see cref="Environment"/>.</summary>
+    public async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var psi = await StartInfoAsync(environment, args);
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
+        process.StandardInput.Close();
+        var ct = TestContext.Current.CancellationToken;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>
+    /// Starts a command that runs until stopped (<c>serve</c>), with <paramref name="environment"/> added to its
+    /// variables; the caller stops it with <see cref="CliProcess.StopAsync"/>.
+    /// </summary>
+    public async Task<CliProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        CliProcess.Start(await StartInfoAsync(environment, args));
+
+    private async Task<ProcessStartInfo> StartInfoAsync(IReadOnlyDictionary<string, string> environment, string[] args)
     {
         // Remembered (once) so that on an external test server the installation is dropped afterwards.
         await _server.TrackPrefixAsync("tenantrag");
@@ -61,29 +94,12 @@ public sealed class CliRunner : IDisposable
         psi.Environment["TENANTRAG_HOME"] = Home;
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["NO_COLOR"] = "1";
-        foreach (var (name, value) in Environment)
+        foreach (var (name, value) in Environment.Concat(environment))
         {
             psi.Environment[name] = value;
         }
 
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
-        process.StandardInput.Close();
-        var ct = TestContext.Current.CancellationToken;
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return new CliRun(process.ExitCode, await stdout, await stderr);
+        return psi;
     }
 
     public void Dispose()

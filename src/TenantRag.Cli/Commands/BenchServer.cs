@@ -32,6 +32,7 @@ internal static class BenchServer
         {
             ["Auth:Authority"] = string.Empty,
             ["Auth:JwksUrl"] = string.Empty,
+            ["Auth:DevelopmentIssuer"] = "true",
             ["Auth:Issuer"] = DevelopmentTokenIssuer.DefaultIssuer,
             ["Auth:Audience"] = DevelopmentTokenIssuer.DefaultAudience,
             ["Auth:TenantClaim"] = "tenant_id",

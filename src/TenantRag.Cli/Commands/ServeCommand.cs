@@ -1,23 +1,32 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using TenantRag.Server;
 
 namespace TenantRag.Cli.Commands;
 
-/// <summary><c>tenantrag serve [--urls http://127.0.0.1:5080]</c>: the HTTP API and web page.</summary>
+/// <summary>
+/// <c>tenantrag serve [--urls http://127.0.0.1:5080] [--dev-auth]</c>: the HTTP API and web page. Users sign in with the
+/// identity provider of <c>Auth:Authority</c> (or <c>Auth:JwksUrl</c>), or, with <c>--dev-auth</c>, with the local
+/// development issuer; with neither it refuses to start (exit 2).
+/// </summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var serve = new Command("serve", "The HTTP API and the web page (configure with appsettings.json or Auth__*, Tenancy__*, Limits__*, Embeddings__* variables)") { urls };
-        serve.SetAction(CliContext.Action(cli => RunAsync(cli, cli.Parse.GetValue(urls)!)));
+        var devAuth = new Option<bool>("--dev-auth")
+        {
+            Description = "Development sign-in: tokens from the local issuer (tenantrag token), and /auth/dev-token for any user of any tenant to direct requests from this machine. Never behind a proxy or in production",
+        };
+        var serve = new Command("serve", "The HTTP API and the web page (configure with appsettings.json or Auth__*, Tenancy__*, Limits__*, Embeddings__* variables)") { urls, devAuth };
+        serve.SetAction(CliContext.Action(cli => RunAsync(cli, cli.Parse.GetValue(urls)!, cli.Parse.GetValue(devAuth))));
         return serve;
     }
 
-    private static async Task<int> RunAsync(CliContext cli, string urls)
+    private static async Task<int> RunAsync(CliContext cli, string urls, bool devAuth)
     {
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -27,11 +36,25 @@ internal static class ServeCommand
             }
         }
 
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(urls);
+        if (devAuth)
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:DevelopmentIssuer"] = "true" });
+        }
+
+        // Bad settings (no identity provider above all) are refused before the database is started.
+        TenantRagServer.ValidateSettings(builder.Configuration);
+        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         await using var app = TenantRagServer.Build(builder, database, cli.Home);
         await app.StartAsync(cli.CancellationToken).ConfigureAwait(false);
+        if (builder.Configuration.GetValue<bool>("Auth:DevelopmentIssuer"))
+        {
+            await Console.Error.WriteLineAsync("warning: development sign-in is on (--dev-auth): anyone who reaches /auth/dev-token directly on this machine "
+                + "can sign in as any user of any tenant; never expose this server or put it behind a proxy, and configure Auth:Authority for real users")
+                .ConfigureAwait(false);
+        }
+
         if (!cli.Json)
         {
             Console.WriteLine($"serving on {string.Join(", ", app.Urls)} (web page at /, OpenAPI at /openapi/v1.json); Ctrl+C stops");

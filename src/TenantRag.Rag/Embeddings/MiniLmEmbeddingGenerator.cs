@@ -63,6 +63,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         _maxBatchTokens = options.MaxBatchTokens;
 
         var stopwatch = Stopwatch.StartNew();
+        OnnxRuntimeTelemetry.Disable();
         Tokenizer = MiniLmTokenizer.LoadBundled(options.ModelPath, options.MaxSequenceLength);
 
         using var sessionOptions = new SessionOptions

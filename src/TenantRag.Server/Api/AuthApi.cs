@@ -10,10 +10,14 @@ namespace TenantRag.Server.Api;
 
 /// <summary>
 /// What the web page needs to sign in: whether the development issuer is on, and (only then) a development token
-/// for an existing tenant. With an external authority configured, <c>/auth/dev-token</c> does not exist.
+/// for an existing tenant, to direct requests from this machine (<see cref="DevelopmentSignIn"/>). Without
+/// <c>--dev-auth</c> (<see cref="AuthOptions.DevelopmentIssuer"/>), <c>/auth/dev-token</c> does not exist.
 /// </summary>
 internal static class AuthApi
 {
+    // A working day; shorter when Auth:MaxTokenLifetimeMinutes is, so that the token is accepted.
+    private static readonly TimeSpan SignInLifetime = TimeSpan.FromHours(8);
+
     public sealed record DevTokenRequest(string? Tenant, string? User);
 
     public sealed record TokenResponse(string Token);
@@ -30,11 +34,11 @@ internal static class AuthApi
         app.MapGet("/.well-known/jwks.json", () => TypedResults.Ok(developmentIssuer.Jwks())).WithTags("Auth");
         app.MapPost("/auth/dev-token", async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> (DevTokenRequest request, HttpContext http, TenantRagDatabase database, CancellationToken cancellationToken) =>
         {
-            // Minting tokens is for the developer at this machine only.
-            if (http.Connection.RemoteIpAddress is not { } remote || !System.Net.IPAddress.IsLoopback(remote))
+            // Minting tokens is for the developer at this machine only: not for whoever a proxy or a rebound name relays.
+            if (DevelopmentSignIn.Refusal(http.Request) is { } refusal)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Loopback only",
-                    detail: "development sign-in is only available from this machine; configure Auth:Authority for real users");
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Development sign-in refused",
+                    detail: refusal + "; configure Auth:Authority for real users");
             }
 
             var user = UserId.Parse(request.User);
@@ -45,7 +49,9 @@ internal static class AuthApi
                     detail: $"tenant '{slug}' does not exist: create it with 'tenantrag tenant create {slug}'");
             }
 
-            return TypedResults.Ok(new TokenResponse(developmentIssuer.Issue(slug, user, TimeSpan.FromHours(8), [])));
+            return TypedResults.Ok(new TokenResponse(developmentIssuer.Issue(slug, user, Min(SignInLifetime, auth.MaxTokenLifetime), [])));
         }).WithTags("Auth");
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

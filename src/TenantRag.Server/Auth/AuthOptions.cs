@@ -3,11 +3,24 @@ namespace TenantRag.Server.Auth;
 /// <summary>How bearer tokens are validated and mapped to a tenant (configuration section <c>Auth</c>).</summary>
 public sealed class AuthOptions
 {
-    /// <summary>An OpenID provider; its discovery document names the JWKS. Turns the development issuer off.</summary>
+    /// <summary>The longest token lifetime any setting may allow: what <c>tenantrag token --ttl</c> may issue.</summary>
+    public const int MaxTokenLifetimeMinutesLimit = 30 * 24 * 60;
+
+    /// <summary>The default lifetime ceiling with an external identity provider: one day.</summary>
+    public const int DefaultExternalMaxTokenLifetimeMinutes = 24 * 60;
+
+    /// <summary>An OpenID provider; its discovery document names the JWKS.</summary>
     public string? Authority { get; set; }
 
-    /// <summary>A JWKS URL (instead of <see cref="Authority"/>). Turns the development issuer off.</summary>
+    /// <summary>A JWKS URL (instead of <see cref="Authority"/>).</summary>
     public string? JwksUrl { get; set; }
+
+    /// <summary>
+    /// The local development issuer (<c>serve --dev-auth</c>): tokens signed with the key in <c>$TENANTRAG_HOME</c>, and
+    /// <c>/auth/dev-token</c>, which mints one for any tenant and user to direct requests from this machine. Off by
+    /// default; exactly one of this and an external authority must be chosen.
+    /// </summary>
+    public bool DevelopmentIssuer { get; set; }
 
     /// <summary>Expected <c>iss</c>; defaults to the authority, or the development issuer's.</summary>
     public string? Issuer { get; set; }
@@ -24,34 +37,76 @@ public sealed class AuthOptions
     /// <summary>Allowed clock skew in seconds; at most 60.</summary>
     public int ClockSkewSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// The longest lifetime a token may have, in minutes (from <c>iat</c>, else <c>nbf</c>, to <c>exp</c>, and from now
+    /// to <c>exp</c>); longer ones are refused. Default: a day with an external authority, 30 days (what
+    /// <c>tenantrag token --ttl</c> may issue) with the development issuer; at most 30 days.
+    /// </summary>
+    public int? MaxTokenLifetimeMinutes { get; set; }
+
     /// <summary>Require https for the authority's metadata and JWKS (turn off only for loopback tests).</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 
-    /// <summary>At most one JWKS refresh per this many seconds when a token names an unknown key.</summary>
+    /// <summary>At least this many seconds between two JWKS fetches prompted by tokens naming an unknown key.</summary>
     public int KeyRefreshMinSeconds { get; set; } = 5;
 
-    /// <summary>True when an external authority or JWKS is configured (the development issuer is then off).</summary>
+    /// <summary>The JWKS is refreshed on a timer after its <c>Cache-Control: max-age</c> (or <c>Expires</c>), but not sooner than this.</summary>
+    public int KeyCacheMinSeconds { get; set; } = 300;
+
+    /// <summary>... and not later than this, which is also the interval when the provider sends no cache headers.</summary>
+    public int KeyCacheMaxSeconds { get; set; } = 3600;
+
+    /// <summary>How long a request whose token names an unknown key may wait for a JWKS fetch before it is refused (401).</summary>
+    public int KeyWaitSeconds { get; set; } = 5;
+
+    /// <summary>True when an external authority or JWKS is configured.</summary>
     public bool HasExternalAuthority => !string.IsNullOrWhiteSpace(Authority) || !string.IsNullOrWhiteSpace(JwksUrl);
 
-    /// <summary>Throws <see cref="ConfigurationException"/> naming the bad key.</summary>
+    /// <summary>The lifetime ceiling in force: the setting, else the default for the chosen issuer.</summary>
+    public TimeSpan MaxTokenLifetime => TimeSpan.FromMinutes(
+        MaxTokenLifetimeMinutes ?? (HasExternalAuthority ? DefaultExternalMaxTokenLifetimeMinutes : MaxTokenLifetimeMinutesLimit));
+
+    /// <summary>Throws <see cref="UsageException"/> (exit code 2) naming the bad key, or the missing choice of issuer.</summary>
     public void Validate()
     {
-        if (ClockSkewSeconds is < 0 or > 60)
+        if (!HasExternalAuthority && !DevelopmentIssuer)
         {
-            throw new ConfigurationException($"Auth:ClockSkewSeconds is {ClockSkewSeconds}: use 0 to 60");
+            throw new UsageException("no identity provider: set Auth:Authority (or Auth:JwksUrl) for real users, "
+                + "or start with --dev-auth (Auth:DevelopmentIssuer=true) for development sign-in on this machine");
         }
 
-        if (string.IsNullOrWhiteSpace(TenantClaim))
+        if (HasExternalAuthority && DevelopmentIssuer)
         {
-            throw new ConfigurationException("Auth:TenantClaim is empty: name the claim that carries the tenant (default tenant_id)");
+            var external = string.IsNullOrWhiteSpace(Authority) ? "Auth:JwksUrl" : "Auth:Authority";
+            throw new UsageException($"both {external} and Auth:DevelopmentIssuer (--dev-auth) are set: choose one");
         }
 
         foreach (var (key, value) in new[] { ("Auth:Authority", Authority), ("Auth:JwksUrl", JwksUrl) })
         {
             if (!string.IsNullOrWhiteSpace(value) && !Uri.TryCreate(value, UriKind.Absolute, out _))
             {
-                throw new ConfigurationException($"{key} '{value}' is not an absolute URL");
+                throw new UsageException($"setting {key} '{UsageException.Echo(value)}' is not an absolute URL");
             }
+        }
+
+        if (string.IsNullOrWhiteSpace(TenantClaim))
+        {
+            throw new UsageException("setting Auth:TenantClaim is empty: name the claim that carries the tenant (default tenant_id)");
+        }
+
+        CheckRange("Auth:ClockSkewSeconds", ClockSkewSeconds, 0, 60);
+        CheckRange("Auth:MaxTokenLifetimeMinutes", MaxTokenLifetimeMinutes ?? 1, 1, MaxTokenLifetimeMinutesLimit);
+        CheckRange("Auth:KeyRefreshMinSeconds", KeyRefreshMinSeconds, 0, 3600);
+        CheckRange("Auth:KeyCacheMinSeconds", KeyCacheMinSeconds, 1, 86_400);
+        CheckRange("Auth:KeyCacheMaxSeconds", KeyCacheMaxSeconds, KeyCacheMinSeconds, 86_400);
+        CheckRange("Auth:KeyWaitSeconds", KeyWaitSeconds, 0, 60);
+    }
+
+    private static void CheckRange(string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            throw new UsageException($"setting {key} is {value}: use {min} to {max}");
         }
     }
 }

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
@@ -23,27 +23,42 @@ internal static class AuthenticationSetup
         SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
     ];
 
+    /// <summary>
+    /// JWT bearer authentication with <paramref name="options"/> (already validated): the development issuer's key when
+    /// <paramref name="developmentIssuer"/> is given, else the identity provider's JWKS, refreshed in the background.
+    /// </summary>
     public static void AddTenantRagAuthentication(this IServiceCollection services, AuthOptions options, DevelopmentTokenIssuer? developmentIssuer)
     {
-        options.Validate();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("TenantRag.Server.Auth");
-            if (!options.HasExternalAuthority)
+            if (developmentIssuer is not null)
             {
-                return SigningKeyStore.Fixed([developmentIssuer!.PublicKey], logger);
+                return SigningKeyStore.Fixed([developmentIssuer.PublicKey], logger);
             }
 
-            var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("jwks");
-            return SigningKeyStore.FromJwks(ct => FetchJwksAsync(http, options, ct), TimeSpan.FromSeconds(options.KeyRefreshMinSeconds), logger);
+            var jwks = new JwksClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("jwks"), options, sp.GetRequiredService<TimeProvider>());
+            return SigningKeyStore.FromJwks(jwks.FetchAsync, options, sp.GetRequiredService<TimeProvider>(), logger);
         });
-        services.AddHttpClient("jwks", c => c.Timeout = TimeSpan.FromSeconds(10));
+        if (developmentIssuer is null)
+        {
+            services.AddHostedService<KeyRefreshService>();
+        }
+
+        services.AddHttpClient("jwks", c =>
+        {
+            c.Timeout = TimeSpan.FromSeconds(10);
+            c.MaxResponseContentBufferSize = 1024 * 1024;
+        });
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SigningKeyStore>((jwt, keys) =>
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SigningKeyStore, TimeProvider>((jwt, keys, time) =>
         {
             jwt.MapInboundClaims = false;
             jwt.RequireHttpsMetadata = options.RequireHttpsMetadata;
+            jwt.TokenHandlers.Clear();
+            jwt.TokenHandlers.Add(new StrictJsonWebTokenHandler(keys, options, time));
             jwt.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidateIssuer = true,
@@ -57,6 +72,7 @@ internal static class AuthenticationSetup
                 ClockSkew = TimeSpan.FromSeconds(options.ClockSkewSeconds),
                 ValidAlgorithms = AsymmetricAlgorithms,
                 NameClaimType = "sub",
+                // Synchronous and never fetching: StrictJsonWebTokenHandler has already waited (briefly) for unknown keys.
                 IssuerSigningKeyResolver = (_, _, kid, _) => keys.Resolve(kid),
             };
         });
@@ -64,28 +80,5 @@ internal static class AuthenticationSetup
         services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy
             .RequireAuthenticatedUser()
             .RequireAssertion(ctx => Scopes.Of(ctx.User).Contains(AdminScope)));
-    }
-
-    private static async Task<string> FetchJwksAsync(HttpClient http, AuthOptions options, CancellationToken cancellationToken)
-    {
-        var jwksUrl = options.JwksUrl;
-        if (string.IsNullOrWhiteSpace(jwksUrl))
-        {
-            var discovery = options.Authority!.TrimEnd('/') + "/.well-known/openid-configuration";
-            CheckScheme(discovery, options);
-            using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri(discovery), cancellationToken).ConfigureAwait(false));
-            jwksUrl = doc.RootElement.GetProperty("jwks_uri").GetString();
-        }
-
-        CheckScheme(jwksUrl!, options);
-        return await http.GetStringAsync(new Uri(jwksUrl!), cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void CheckScheme(string url, AuthOptions options)
-    {
-        if (options.RequireHttpsMetadata && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ArgumentException($"{url} is not https; set Auth:RequireHttpsMetadata=false only for local tests");
-        }
     }
 }

@@ -147,7 +147,7 @@ public sealed class HostileInputFixture(PostgresServer postgres) : IAsyncLifetim
     // Kestrel answers a request line or header block over its limits (414, 431) and closes the connection at once, while
     // the client may still be writing a megabyte of it: the client then sees a broken pipe or a reset instead of the
     // answer. Either way the server refused the request before any application code ran; it stands for that answer
-    // (with the empty body Kestrel sends).
+    // (with an empty body: the problem document it carries cannot be read).
     private async Task<HttpResponseMessage> SendRefusableAsync(HttpRequestMessage request)
     {
         const int KestrelMaxRequestLine = 8 * 1024;

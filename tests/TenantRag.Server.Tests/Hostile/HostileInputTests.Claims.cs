@@ -129,7 +129,7 @@ public sealed partial class HostileInputTests
         var response = await RawHttp.GetAsync(f.Server.Client.BaseAddress!, "/v1/documents", header);
 
         // Not a token: 401. Bytes that cannot be in a header at all (CR, LF, NUL, a megabyte) are refused by Kestrel
-        // before the application runs (400 or 431), with an empty body.
+        // before the application runs (400 or 431), with a problem document like every other error.
         Assert.True(response.Status is 401 or 400 or 431, $"got {response.Status}: {Shorten(response.Body)}");
         if (response.Body.Length > 0)
         {
