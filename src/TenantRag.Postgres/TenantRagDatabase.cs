@@ -1,6 +1,7 @@
 using TenantRag.Postgres.Cluster;
 using TenantRag.Postgres.Documents;
 using TenantRag.Postgres.Installation;
+using TenantRag.Postgres.Jobs;
 using TenantRag.Postgres.Tenancy;
 
 
@@ -22,7 +23,15 @@ public sealed class TenantRagDatabase : IAsyncDisposable
         Documents = new PostgresDocumentRepository(Sessions);
         Search = new PostgresSearchStore(Sessions);
         Usage = new UsageStore(Sessions);
+        Jobs = new IngestJobStore(Sessions);
+        JobQueue = new IngestJobQueue(this);
     }
+
+    /// <summary>Upload jobs, through tenant sessions.</summary>
+    public IngestJobStore Jobs { get; }
+
+    /// <summary>The job workers' queue (claims, leases, completion).</summary>
+    public IngestJobQueue JobQueue { get; }
 
     /// <summary>Usage counters.</summary>
     public UsageStore Usage { get; }

@@ -12,13 +12,21 @@ namespace TenantRag.Testing;
 /// </summary>
 public sealed class CliRunner : IDisposable
 {
-    private readonly PostgresServer _server;
+    private readonly PostgresServer? _server;
+    private readonly string _databaseUrl;
     private readonly string _assembly;
 
     /// <summary>Runs <paramref name="assembly"/> (a path to tenantrag.dll) against <paramref name="server"/>.</summary>
     public CliRunner(PostgresServer server, string assembly)
+        : this(server.DatabaseUrl, assembly)
     {
         _server = server;
+    }
+
+    /// <summary>Runs <paramref name="assembly"/> against the server a superuser URL names (a cluster of the test's own).</summary>
+    public CliRunner(string databaseUrl, string assembly)
+    {
+        _databaseUrl = databaseUrl;
         _assembly = File.Exists(assembly) ? assembly : throw new FileNotFoundException("tenantrag.dll was not built where expected", assembly);
         Home = Path.Combine(Path.GetTempPath(), "tenantrag-cli-" + Slugs.RandomLetters(10));
         Directory.CreateDirectory(Home);
@@ -76,7 +84,11 @@ public sealed class CliRunner : IDisposable
     private async Task<ProcessStartInfo> StartInfoAsync(IReadOnlyDictionary<string, string> environment, string[] args)
     {
         // Remembered (once) so that on an external test server the installation is dropped afterwards.
-        await _server.TrackPrefixAsync("tenantrag");
+        if (_server is not null)
+        {
+            await _server.TrackPrefixAsync("tenantrag");
+        }
+
         var psi = new ProcessStartInfo(DotnetHost)
         {
             RedirectStandardOutput = true,
@@ -90,7 +102,7 @@ public sealed class CliRunner : IDisposable
             psi.ArgumentList.Add(arg);
         }
 
-        psi.Environment["TENANTRAG_DATABASE_URL"] = _server.DatabaseUrl;
+        psi.Environment["TENANTRAG_DATABASE_URL"] = _databaseUrl;
         psi.Environment["TENANTRAG_HOME"] = Home;
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["NO_COLOR"] = "1";

@@ -100,6 +100,7 @@
       const xhr = new XMLHttpRequest();
       xhr.open("POST", "/v1/documents");
       xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+      xhr.setRequestHeader("Prefer", "wait=60"); // the upload is a job: wait for its outcome
       xhr.upload.onprogress = (e) => { if (e.lengthComputable) $("upload-progress").value = Math.round((100 * e.loaded) / e.total); };
       xhr.onload = () => {
         if (xhr.status >= 200 && xhr.status < 300) { resolve(JSON.parse(xhr.responseText || "{}")); return; }

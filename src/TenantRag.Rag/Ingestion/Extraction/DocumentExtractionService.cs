@@ -32,6 +32,9 @@ public sealed partial class DocumentExtractionService
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
+    /// <summary>Throws <see cref="UnsupportedDocumentException"/> when no extractor reads <paramref name="fileName"/>'s extension.</summary>
+    public void EnsureSupported(string fileName) => _registry.GetExtractor(fileName);
+
     /// <summary>Extracts the documents of a file on disk.</summary>
     /// <param name="path">The file path; its name is used as the source file name.</param>
     /// <param name="cancellationToken">Cancels the extraction.</param>

@@ -1,5 +1,6 @@
 using System.Text;
 using TenantRag.Documents;
+using TenantRag.Rag.Ingestion.Extraction;
 
 namespace TenantRag.Rag.Ingestion.Pipeline.Steps;
 
@@ -36,7 +37,7 @@ internal sealed class StoreStep(IngestionRun run) : IIngestionStep
             Source = job.Source,
             ExternalId = document.ExternalId,
             ContentHash = hash,
-            ContentType = ContentTypeOf(job.Input.FileName),
+            ContentType = MediaTypes.Of(job.Input.FileName),
 
             // One document of many (a corpus line) is as large as its text; a whole file, as the file.
             ByteSize = document.ExternalId is null
@@ -66,14 +67,4 @@ internal sealed class StoreStep(IngestionRun run) : IIngestionStep
             return StepErrors.ToResult(ex, IngestionRejection.StoreFailed, "storing failed, nothing of the document was written");
         }
     }
-
-    private static string ContentTypeOf(string fileName) => Path.GetExtension(fileName).ToLowerInvariant() switch
-    {
-        ".txt" or ".text" => "text/plain",
-        ".md" or ".markdown" => "text/markdown",
-        ".html" or ".htm" => "text/html",
-        ".pdf" => "application/pdf",
-        ".jsonl" => "application/x-ndjson",
-        _ => "application/octet-stream",
-    };
 }
