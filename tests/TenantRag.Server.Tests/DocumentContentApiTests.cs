@@ -58,6 +58,28 @@ public sealed class DocumentContentApiTests(DocumentsApiFixture f) : IClassFixtu
     }
 
     [Fact]
+    public async Task GetContent_DocumentStoredBeforeItsTextWasKept_Returns409UntilItsFileIsSentAgain()
+    {
+        var tenant = await f.TenantAsync("legacy", TenancyMode.Shared);
+        var token = f.Token(tenant, "alice");
+        var bytes = Encoding.UTF8.GetBytes(Handbook);
+        var id = (await DocumentsApiFixture.IdsAsync(await f.PostFileAsync(token, "handbook.md", bytes))).Single();
+        await f.ForgetTextAsync(tenant, id);
+
+        var before = await f.Server.GetAsync($"/v1/documents/{id}/content", token);
+        var again = await f.PostFileAsync(token, "handbook.md", bytes);
+        var newId = (await DocumentsApiFixture.IdsAsync(again)).Single();
+        var after = await f.Server.GetAsync($"/v1/documents/{newId}/content", token);
+
+        Assert.Equal(HttpStatusCode.Conflict, before.StatusCode);
+        Assert.Contains("again", (await Uploads.ProblemAsync(before)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Contains("\"replaced\":1", await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Single((await f.PageAsync(token)).Documents);
+    }
+
+    [Fact]
     public async Task GetContent_EverySearchHit_IsAPassageOfItsDocumentsText()
     {
         var tenant = await f.TenantAsync("passage", TenancyMode.Shared);
@@ -96,17 +118,19 @@ public sealed class DocumentContentApiTests(DocumentsApiFixture f) : IClassFixtu
             expected[(await DocumentsApiFixture.IdsAsync(await f.PostFileAsync(token, name, bytes))).Single()] = (name, mediaType, bytes.Length);
         }
 
+        // The ids come in the order the documents were stored, which need not be the order of the lines.
         var corpusIds = await DocumentsApiFixture.IdsAsync(await f.PostFileAsync(token, "corpus.jsonl", corpus));
-        for (var i = 0; i < 2; i++)
+        foreach (var corpusId in corpusIds)
         {
-            expected[corpusIds[i]] = ("corpus.jsonl", "application/x-ndjson", Encoding.UTF8.GetByteCount(corpusLines[i]));
+            var title = (await (await f.Server.GetAsync($"/v1/documents/{corpusId}", token)).Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("title").GetString();
+            expected[corpusId] = ("corpus.jsonl", "application/x-ndjson", Encoding.UTF8.GetByteCount(corpusLines[title == "First" ? 0 : 1]));
         }
 
         const string typed = "Typed **text** with ümlauts.";
         expected[(await DocumentsApiFixture.IdsAsync(await f.PostTextAsync(token, "Typed", typed))).Single()] = (null, "text/markdown", Encoding.UTF8.GetByteCount(typed));
 
         var listed = await f.WalkAsync(token, string.Empty);
-        var single = await (await f.Server.GetAsync($"/v1/documents/{corpusIds[1]}", token)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var single = await (await f.Server.GetAsync($"/v1/documents/{corpusIds[0]}", token)).Content.ReadFromJsonAsync<JsonElement>(Ct);
 
         Assert.Equal(expected.Count, listed.Count);
         foreach (var document in listed.Append(single))

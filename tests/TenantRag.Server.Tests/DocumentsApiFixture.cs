@@ -46,6 +46,13 @@ public sealed class DocumentsApiFixture(PostgresServer postgres) : IAsyncLifetim
         return id;
     }
 
+    /// <summary>Drops a document's kept text, as the superuser: what a document stored before migration 007 looks like.</summary>
+    public async Task ForgetTextAsync(TenantSlug tenant, Guid id)
+    {
+        var database = (await Server.Database.Catalog.FindAsync(tenant, Ct))!.Database;
+        Assert.Equal(1, await postgres.ExecuteAsync(database, "UPDATE documents SET extracted_text = NULL WHERE id = $1", id));
+    }
+
     /// <summary><c>GET /v1/documents</c> with a raw query string (without '?').</summary>
     public Task<HttpResponseMessage> ListAsync(string token, string query = "") =>
         Server.GetAsync(query.Length == 0 ? "/v1/documents" : "/v1/documents?" + query, token);
