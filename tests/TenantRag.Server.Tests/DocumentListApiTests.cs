@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using TenantRag.Documents;
@@ -231,6 +232,19 @@ public sealed class DocumentListApiTests(DocumentsApiFixture f) : IClassFixture<
         Assert.Empty(underscore);
         Assert.Equal([other, byTitle, byFileName], blank.Select(DocumentsApiFixture.Id));
         Assert.Empty(none);
+    }
+
+    [Fact]
+    public async Task OpenApi_DocumentList_NamesItsParametersItsShapeAndTheContentRoute()
+    {
+        var openapi = await (await f.Server.GetAsync("/openapi/v1.json", null)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        var paths = openapi.GetProperty("paths");
+        var list = paths.GetProperty("/v1/documents").GetProperty("get");
+        Assert.Equal(["q", "limit", "cursor"], list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Contains("sealed", list.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("DocumentListResponse", list.GetRawText(), StringComparison.Ordinal);
+        Assert.True(paths.TryGetProperty("/v1/documents/{id}/content", out _));
     }
 
     private static byte[] RandomBytes(int count)
