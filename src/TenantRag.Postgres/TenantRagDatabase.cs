@@ -20,7 +20,7 @@ public sealed class TenantRagDatabase : IAsyncDisposable
         Registry = new DataSourceRegistry(installation.Options.IdleTimeout, installation.Options.MaxOpenPools);
         Sessions = new TenantConnectionFactory(installation, Registry);
         Catalog = new PostgresTenantCatalog(installation, Registry, Sessions);
-        Documents = new PostgresDocumentRepository(Sessions);
+        Documents = new PostgresDocumentRepository(Sessions, DocumentCursor.For(installation.Secrets));
         Search = new PostgresSearchStore(Sessions);
         Usage = new UsageStore(Sessions);
         Jobs = new IngestJobStore(Sessions);

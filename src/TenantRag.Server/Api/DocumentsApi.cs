@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using System.Text;
 using TenantRag.Server.Jobs;
@@ -22,7 +23,13 @@ internal static class DocumentsApi
     /// <summary>The longest <c>Prefer: wait</c> honoured, in seconds.</summary>
     public const int MaxWaitSeconds = 60;
 
-    public sealed record DocumentResponse(Guid Id, string Title, string Owner, string Visibility, DateTimeOffset CreatedAt);
+    public sealed record DocumentResponse(Guid Id, string Title, string Owner, string Visibility, DateTimeOffset CreatedAt, string? FileName, string MediaType, long ByteSize);
+
+    /// <summary>A page of the caller's documents, newest first; <c>next</c> is the cursor of the next page, null on the last.</summary>
+    public sealed record DocumentListResponse(DocumentResponse[] Documents, string? Next);
+
+    /// <summary>A document's extracted text.</summary>
+    public sealed record DocumentContentResponse(Guid Id, string Title, string Text);
 
     public sealed record AddTextRequest(string? Title, string? Text, string? Visibility);
 
@@ -47,8 +54,16 @@ internal static class DocumentsApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Upload a document (a file, or JSON text) as a job")
             .WithDescription("Stores the upload with its job and answers 202 with `Location: /v1/jobs/{id}`. With `Prefer: wait=N` (at most 60 s) it waits for the job and, if it finishes in time, answers with its outcome: 201 added or replaced, 200 unchanged, 413/422 refused, 503 failed on the server's side.");
-        group.MapGet("/", ListAsync);
+        group.MapGet("/", ListAsync)
+            .WithSummary("The caller's documents, a page at a time")
+            .WithDescription(
+                $"Newest first (the id breaking ties), through the caller's row-level security. q: text the title or file name contains, without regard to case (at most {DocumentListQuery.MaxFilterLength} characters, no control characters). " +
+                $"limit: documents per page, 1-{DocumentListQuery.MaxLimit} (default {DocumentListQuery.DefaultLimit}). cursor: the previous page's 'next', exactly as given (an opaque, sealed position; anything else is 400). " +
+                "An empty parameter is the same as none.");
         group.MapGet("/{id:guid}", GetAsync);
+        group.MapGet("/{id:guid}/content", GetContentAsync)
+            .WithSummary("A document's extracted text")
+            .WithDescription("JSON {id, title, text}: the text extraction made of the document, its sections a blank line apart with each heading on a line of its own. 404 like GET /v1/documents/{id}; 409 for a document stored before its text was kept (ingest its file again).");
         group.MapDelete("/{id:guid}", DeleteAsync);
         return group;
     }
@@ -187,10 +202,31 @@ internal static class DocumentsApi
         return text;
     }
 
-    internal static DocumentResponse ToResponse(DocumentSummary d) => new(d.Id, d.Title, d.OwnerId, d.Visibility.ToName(), d.CreatedAt);
+    internal static DocumentResponse ToResponse(DocumentSummary d) =>
+        new(d.Id, d.Title, d.OwnerId, d.Visibility.ToName(), d.CreatedAt, d.FileName, d.MediaType, d.ByteSize);
 
-    private static async Task<Ok<DocumentResponse[]>> ListAsync(HttpContext http, TenantRagDatabase database) =>
-        TypedResults.Ok((await database.Documents.ListAsync(http.Tenant(), http.RequestAborted).ConfigureAwait(false)).Select(ToResponse).ToArray());
+    // Parameters bound as text and checked here, so that every bad value is a 400 problem that says what to send.
+    private static async Task<Ok<DocumentListResponse>> ListAsync(HttpContext http, TenantRagDatabase database,
+        [FromQuery] string? q = null, [FromQuery] string? limit = null, [FromQuery] string? cursor = null)
+    {
+        var query = DocumentListQuery.Parse(Single(http, nameof(q), q), Single(http, nameof(limit), limit), Single(http, nameof(cursor), cursor));
+        var page = await database.Documents.ListPageAsync(http.Tenant(), query, http.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Ok(new DocumentListResponse([.. page.Documents.Select(ToResponse)], page.Next));
+    }
+
+    // "?limit=5&limit=6" would bind as "5,6": a parameter given twice is refused rather than guessed at.
+    private static string? Single(HttpContext http, string name, string? value) =>
+        http.Request.Query[name].Count > 1 ? throw new UsageException($"the parameter '{name}' is given more than once: give it once") : value;
+
+    // Another tenant's id, another user's private id and a missing id all answer the same 404.
+    private static async Task<Results<Ok<DocumentContentResponse>, NotFound, ProblemHttpResult>> GetContentAsync(Guid id, HttpContext http, TenantRagDatabase database) =>
+        await database.Documents.GetContentAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false) switch
+        {
+            null => TypedResults.NotFound(),
+            { Text: null } => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No text kept",
+                detail: "the document was stored before TenantRag kept the extracted text of documents: upload or ingest its file again, and its text is kept"),
+            { Document: var document, Text: var text } => TypedResults.Ok(new DocumentContentResponse(document.Id, document.Title, text)),
+        };
 
     // Another tenant's id, another user's private id and a missing id all answer the same 404.
     private static async Task<Results<Ok<DocumentResponse>, NotFound>> GetAsync(Guid id, HttpContext http, TenantRagDatabase database) =>

@@ -46,7 +46,8 @@ internal sealed partial class IngestionJobRunner(TenantRagDatabase database, Ing
                 await Queue.CopyUploadAsync(job, file, lost.Token).ConfigureAwait(false);
             }
 
-            var input = IngestionInput.FromFile(path, job.Source) with { FileName = job.FileName, Title = job.Title };
+            // A JSON upload (its title given) is text sent without a file: its documents carry no file name.
+            var input = IngestionInput.FromFile(path, job.Source) with { FileName = job.FileName, Title = job.Title, IsFile = job.Title is null };
             summary = await pipeline.IngestAsync(new IngestionRequest { Context = job.Context, Inputs = [input], Visibility = job.Visibility }, progress, lost.Token)
                 .ConfigureAwait(false);
             progress.Finish();
