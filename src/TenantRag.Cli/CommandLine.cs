@@ -14,6 +14,7 @@ internal static class CommandLine
         root.Subcommands.Add(TenantCommands.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(DocumentCommands.Create());
+        root.Subcommands.Add(JobCommands.Create());
         root.Subcommands.Add(SearchCommands.CreateSearch());
         root.Subcommands.Add(SearchCommands.CreateAsk());
         root.Subcommands.Add(ReembedCommand.Create());
