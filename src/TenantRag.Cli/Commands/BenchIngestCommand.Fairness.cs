@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace TenantRag.Cli.Commands;
+
+/// <summary>Phase (c): a tenant's single file alone, then behind another tenant's bulk upload.</summary>
+internal static partial class BenchIngestCommand
+{
+    // Enough senders to queue a job server's whole bulk upload in seconds; a server that ingests within the request takes a
+    // few at a time per tenant and answers the rest 429, which the senders retry.
+    private const int BulkSenders = 16;
+    private static readonly TimeSpan BulkHeadStart = TimeSpan.FromSeconds(2);
+
+    private sealed record FairnessFigures(
+        int BulkFiles, string BulkQueued, int BulkAcceptedBeforeSingles, int BulkStored, int BulkFailed, double BulkSeconds,
+        double[] AloneSeconds, double[] BehindSeconds, int BehindWhileBulkRan, double AloneMedian, double BehindMedian, double? Ratio);
+
+    private static async Task<FairnessFigures> FairnessAsync(Bench bench)
+    {
+        var settings = bench.Settings;
+        var corpus = bench.Data.Corpus;
+        BenchServer.Say(bench.Cli, $"phase c: a single small file of one tenant, {settings.SingleRuns} times alone, then {settings.SingleRuns} times while another tenant uploads {settings.BulkFiles} small files ({BulkSenders} senders)");
+        var single = await bench.FreshTenantAsync("single").ConfigureAwait(false);
+        var bulk = await bench.FreshTenantAsync("bulk").ConfigureAwait(false);
+        var singleStart = bench.Offset + (60 * (settings.RatePdfs + 2));
+        var alone = await SinglesAsync(bench, single, singleStart, null).ConfigureAwait(false);
+
+        // The bulk tenant's files: one abstract each, new text however many there are.
+        var bulkStart = singleStart + (2 * settings.SingleRuns);
+        byte[] BulkFile(int index)
+        {
+            var document = corpus[(bulkStart + index) % corpus.Count];
+            var copy = (bulkStart + index) / corpus.Count;
+            return Markdown(copy == 0 ? document : document with { Text = $"{document.Text} (copy {copy})" });
+        }
+
+        var accepted = 0;
+        var jobs = new Uri?[settings.BulkFiles];
+        var outcomes = new ConcurrentBag<BenchIngestUpload>();
+        var next = -1;
+        var bulkStarted = Stopwatch.GetTimestamp();
+        var senders = Task.WhenAll(Enumerable.Range(0, BulkSenders).Select(_ => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < settings.BulkFiles; i = Interlocked.Increment(ref next))
+            {
+                var posted = await bench.Client.PostAsync(bulk, $"bulk-{i:D5}.md", BulkFile(i), "text/markdown", 0, Stopwatch.GetTimestamp(), bench.Ct)
+                    .ConfigureAwait(false);
+                Interlocked.Increment(ref accepted);
+                if (posted.Job is { } job)
+                {
+                    jobs[i] = job;
+                }
+                else
+                {
+                    outcomes.Add(new BenchIngestUpload(posted.Stored, posted.Outcome, 0, posted.Chunks, posted.Documents));
+                }
+            }
+        }, bench.Ct)));
+
+        // A job server has queued every file by now (or soon after); one that ingests within the request is busy with them.
+        var headStart = Stopwatch.StartNew();
+        while (Volatile.Read(ref accepted) < settings.BulkFiles && headStart.Elapsed < BulkHeadStart + bench.Timeout && !senders.IsCompleted
+            && (headStart.Elapsed < BulkHeadStart || Array.TrueForAll(jobs, j => j is null)))
+        {
+            await Task.Delay(PollInterval, bench.Ct).ConfigureAwait(false);
+        }
+
+        var acceptedBefore = Volatile.Read(ref accepted);
+        var behindWhileRunning = 0;
+        var behind = await SinglesAsync(bench, single, singleStart + settings.SingleRuns, async () =>
+        {
+            // Jobs of one tenant run in order: the bulk upload runs until its last file's job is done.
+            var running = !senders.IsCompleted
+                || (jobs[^1] is { } last && !await bench.Client.JobDoneAsync(bulk, last, bench.Ct).ConfigureAwait(false));
+            behindWhileRunning += running ? 1 : 0;
+        }).ConfigureAwait(false);
+
+        await senders.ConfigureAwait(false);
+        foreach (var job in jobs.OfType<Uri>())
+        {
+            outcomes.Add(await bench.Client.WaitForJobAsync(bulk, job, Stopwatch.GetTimestamp(), PollInterval * 10, bench.Ct).ConfigureAwait(false));
+        }
+
+        var bulkSeconds = Stopwatch.GetElapsedTime(bulkStarted).TotalSeconds;
+        var aloneMedian = Median(alone);
+        var behindMedian = Median(behind);
+        var figures = new FairnessFigures(settings.BulkFiles, Array.TrueForAll(jobs, j => j is null) ? "within each request" : "as jobs", acceptedBefore,
+            outcomes.Count(o => o.Stored), outcomes.Count(o => !o.Stored), Math.Round(bulkSeconds, 1), alone, behind, behindWhileRunning,
+            aloneMedian, behindMedian, aloneMedian > 0 ? Math.Round(behindMedian / aloneMedian, 2) : null);
+        BenchServer.Say(bench.Cli, FormattableString.Invariant(
+            $"  alone: median {aloneMedian * 1000:F0} ms ({string.Join(", ", alone.Select(s => $"{s * 1000:F0}"))} ms)"));
+        BenchServer.Say(bench.Cli, FormattableString.Invariant(
+            $"  behind the bulk upload ({figures.BulkQueued}; {acceptedBefore} of its files accepted before the first): median {behindMedian * 1000:F0} ms ({string.Join(", ", behind.Select(s => $"{s * 1000:F0}"))} ms), {behindWhileRunning} of {behind.Length} while it still ran; {figures.Ratio:F2}x alone"));
+        BenchServer.Say(bench.Cli, FormattableString.Invariant(
+            $"  the bulk upload: {figures.BulkStored} files stored, {figures.BulkFailed} not, in {bulkSeconds:F1} s"));
+        return figures;
+    }
+
+    // One small file at a time, each timed from its POST until it is stored.
+    private static async Task<double[]> SinglesAsync(Bench bench, BenchApiTarget target, int start, Func<Task>? afterEach)
+    {
+        var seconds = new double[bench.Settings.SingleRuns];
+        for (var i = 0; i < seconds.Length; i++)
+        {
+            var document = bench.Data.Corpus[(start + i) % bench.Data.Corpus.Count];
+            var upload = await bench.Client.UploadAsync(target, $"single-{start + i}.md", Markdown(document), "text/markdown", WaitSeconds(bench), PollInterval, bench.Ct)
+                .ConfigureAwait(false);
+            if (!upload.Stored)
+            {
+                throw new BenchFailedException($"the single file of {target.Tenant} was not stored ({upload.Outcome})");
+            }
+
+            seconds[i] = Math.Round(upload.Seconds, 3);
+            if (afterEach is not null)
+            {
+                await afterEach().ConfigureAwait(false);
+            }
+        }
+
+        return seconds;
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
