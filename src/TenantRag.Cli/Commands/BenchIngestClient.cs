@@ -39,10 +39,11 @@ internal sealed class BenchIngestClient(HttpClient http, TimeSpan timeout)
 
     /// <summary>
     /// Posts the file: stored within the request (201, 200), queued as a job (202, with its address), or refused (any
-    /// other status). 429 is retried after the server's <c>Retry-After</c> until the timeout.
+    /// other status). 429 is retried after the server's <c>Retry-After</c> for <paramref name="retryFor"/> from
+    /// <paramref name="started"/> (default: the timeout).
     /// </summary>
     public async Task<BenchIngestPosted> PostAsync(BenchApiTarget target, string fileName, byte[] content, string mediaType, int waitSeconds, long started,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, TimeSpan? retryFor = null)
     {
         while (true)
         {
@@ -69,7 +70,7 @@ internal sealed class BenchIngestClient(HttpClient http, TimeSpan timeout)
                         ? new Uri(http.BaseAddress!, location)
                         : new Uri(http.BaseAddress!, $"v1/jobs/{Text(accepted, "jobId")}");
                     return new BenchIngestPosted(job, false, "queued", 0, 0);
-                case HttpStatusCode.TooManyRequests when Stopwatch.GetElapsedTime(started) < timeout:
+                case HttpStatusCode.TooManyRequests when Stopwatch.GetElapsedTime(started) < (retryFor ?? timeout):
                     var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
                     await Task.Delay(wait < TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
                     continue;

@@ -7,12 +7,12 @@ namespace TenantRag.Cli.Commands;
 internal static partial class BenchIngestCommand
 {
     // Enough senders to queue a job server's whole bulk upload in seconds; a server that ingests within the request takes a
-    // few at a time per tenant and answers the rest 429, which the senders retry.
-    private const int BulkSenders = 16;
+    // few at a time per tenant (and queues a few) and answers the rest 429, which the senders retry for as long as it takes.
+    private const int BulkSenders = 8;
     private static readonly TimeSpan BulkHeadStart = TimeSpan.FromSeconds(2);
 
     private sealed record FairnessFigures(
-        int BulkFiles, string BulkQueued, int BulkAcceptedBeforeSingles, int BulkStored, int BulkFailed, double BulkSeconds,
+        int BulkFiles, string BulkQueued, int BulkAcceptedBeforeSingles, int BulkStored, int BulkFailed, IReadOnlyDictionary<string, int> BulkFailures, double BulkSeconds,
         double[] AloneSeconds, double[] BehindSeconds, int BehindWhileBulkRan, double AloneMedian, double BehindMedian, double? Ratio);
 
     private static async Task<FairnessFigures> FairnessAsync(Bench bench)
@@ -43,24 +43,26 @@ internal static partial class BenchIngestCommand
         {
             for (var i = Interlocked.Increment(ref next); i < settings.BulkFiles; i = Interlocked.Increment(ref next))
             {
-                var posted = await bench.Client.PostAsync(bulk, $"bulk-{i:D5}.md", BulkFile(i), "text/markdown", 0, Stopwatch.GetTimestamp(), bench.Ct)
-                    .ConfigureAwait(false);
-                Interlocked.Increment(ref accepted);
+                var posted = await bench.Client.PostAsync(bulk, $"bulk-{i:D5}.md", BulkFile(i), "text/markdown", 0, Stopwatch.GetTimestamp(), bench.Ct,
+                    retryFor: TimeSpan.MaxValue).ConfigureAwait(false);
                 if (posted.Job is { } job)
                 {
-                    jobs[i] = job;
+                    Volatile.Write(ref jobs[i], job);
                 }
                 else
                 {
                     outcomes.Add(new BenchIngestUpload(posted.Stored, posted.Outcome, 0, posted.Chunks, posted.Documents));
                 }
+
+                Interlocked.Increment(ref accepted);
             }
         }, bench.Ct)));
 
-        // A job server has queued every file by now (or soon after); one that ingests within the request is busy with them.
+        // A job server queues every file within seconds: the single files then wait behind all of them. A server that ingests
+        // within the request is busy with the bulk tenant's first files after the head start.
         var headStart = Stopwatch.StartNew();
-        while (Volatile.Read(ref accepted) < settings.BulkFiles && headStart.Elapsed < BulkHeadStart + bench.Timeout && !senders.IsCompleted
-            && (headStart.Elapsed < BulkHeadStart || Array.TrueForAll(jobs, j => j is null)))
+        while (!senders.IsCompleted && Volatile.Read(ref accepted) < settings.BulkFiles && headStart.Elapsed < BulkHeadStart + bench.Timeout
+            && !(headStart.Elapsed >= BulkHeadStart && Volatile.Read(ref accepted) > 0 && Array.TrueForAll(jobs, j => j is null)))
         {
             await Task.Delay(PollInterval, bench.Ct).ConfigureAwait(false);
         }
@@ -85,14 +87,16 @@ internal static partial class BenchIngestCommand
         var aloneMedian = Median(alone);
         var behindMedian = Median(behind);
         var figures = new FairnessFigures(settings.BulkFiles, Array.TrueForAll(jobs, j => j is null) ? "within each request" : "as jobs", acceptedBefore,
-            outcomes.Count(o => o.Stored), outcomes.Count(o => !o.Stored), Math.Round(bulkSeconds, 1), alone, behind, behindWhileRunning,
+            outcomes.Count(o => o.Stored), outcomes.Count(o => !o.Stored),
+            outcomes.Where(o => !o.Stored).GroupBy(o => o.Outcome, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            Math.Round(bulkSeconds, 1), alone, behind, behindWhileRunning,
             aloneMedian, behindMedian, aloneMedian > 0 ? Math.Round(behindMedian / aloneMedian, 2) : null);
         BenchServer.Say(bench.Cli, FormattableString.Invariant(
             $"  alone: median {aloneMedian * 1000:F0} ms ({string.Join(", ", alone.Select(s => $"{s * 1000:F0}"))} ms)"));
         BenchServer.Say(bench.Cli, FormattableString.Invariant(
             $"  behind the bulk upload ({figures.BulkQueued}; {acceptedBefore} of its files accepted before the first): median {behindMedian * 1000:F0} ms ({string.Join(", ", behind.Select(s => $"{s * 1000:F0}"))} ms), {behindWhileRunning} of {behind.Length} while it still ran; {figures.Ratio:F2}x alone"));
         BenchServer.Say(bench.Cli, FormattableString.Invariant(
-            $"  the bulk upload: {figures.BulkStored} files stored, {figures.BulkFailed} not, in {bulkSeconds:F1} s"));
+            $"  the bulk upload: {figures.BulkStored} files stored, {figures.BulkFailed} not{string.Concat(figures.BulkFailures.Select(f => $" ({f.Key}: {f.Value})"))}, in {bulkSeconds:F1} s"));
         return figures;
     }
 

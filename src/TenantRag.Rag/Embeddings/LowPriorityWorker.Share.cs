@@ -27,6 +27,7 @@ public sealed partial class LowPriorityWorker
     private readonly Thread? _controller;
     private int _raised;
     private int _raises;
+    private int _pauses;
 
     /// <summary>How the threads get their minimum share.</summary>
     internal enum Raising
@@ -66,6 +67,9 @@ public sealed partial class LowPriorityWorker
     /// <summary>Gets how the threads get their minimum share.</summary>
     internal Raising Mode => _raising;
 
+    /// <summary>Gets how many times a thread has paused for foreground work.</summary>
+    internal int Pauses => Volatile.Read(ref _pauses);
+
     /// <summary>
     /// How long a thread pauses after a piece of work that took <paramref name="wall"/> while foreground work is active:
     /// none while the work is owed CPU (<paramref name="untilOwed"/> zero: the next piece runs raised); with no minimum
@@ -89,8 +93,12 @@ public sealed partial class LowPriorityWorker
         return pause < MaxForegroundPause ? pause : MaxForegroundPause;
     }
 
-    /// <summary>Whether the threads should run raised: they have work and have had less than their share.</summary>
-    internal static bool ShouldRaise(bool busy, bool owed, bool finishing) => busy && (owed || finishing);
+    /// <summary>
+    /// Whether the threads should run raised: they have work, and have had less than their share, or no foreground work
+    /// (search) is running (they then take a fair share next to the machine's other work, not only what it leaves), or
+    /// the worker is finishing its last work.
+    /// </summary>
+    internal static bool ShouldRaise(bool busy, bool owed, bool foregroundQuiet, bool finishing) => busy && (owed || foregroundQuiet || finishing);
 
     /// <summary>
     /// How threads get a minimum share of <paramref name="minCpuShare"/> cores: none without one; by their cgroup where they
@@ -113,7 +121,7 @@ public sealed partial class LowPriorityWorker
     }
 
     // Runs at normal priority (a thread at idle priority could not be sure to get the CPU to raise the others), waking at
-    // every change and every few milliseconds while there is work.
+    // every change (a search starting included) and every few milliseconds while there is work.
     private void Control()
     {
         var raised = false;
@@ -131,7 +139,7 @@ public sealed partial class LowPriorityWorker
                 return;
             }
 
-            var raise = ShouldRaise(busy, _budget!.IsOwed(Stopwatch.GetTimestamp()), finishing);
+            var raise = ShouldRaise(busy, _budget!.IsOwed(Stopwatch.GetTimestamp()), _foreground is not null && !ForegroundActive, finishing);
             if (raise != raised)
             {
                 Apply(raise);
@@ -178,6 +186,7 @@ public sealed partial class LowPriorityWorker
         var pause = PauseAfter(wall, _budget?.UntilOwed(now), _raising == Raising.KeptNormal);
         if (pause > TimeSpan.Zero)
         {
+            Interlocked.Increment(ref _pauses);
             _stopping.Wait(pause);
         }
     }

@@ -74,6 +74,10 @@ public sealed partial class LowPriorityWorker : IDisposable
         {
             _controller = new Thread(Control) { IsBackground = true, Name = $"{name} (share)" };
             _controller.Start();
+            if (_foreground is not null)
+            {
+                _foreground.Started += Signal;
+            }
         }
     }
 
@@ -148,6 +152,11 @@ public sealed partial class LowPriorityWorker : IDisposable
         {
             _completed = true;
             Monitor.PulseAll(_gate);
+        }
+
+        if (_foreground is not null)
+        {
+            _foreground.Started -= Signal;
         }
 
         _stopping.Set();

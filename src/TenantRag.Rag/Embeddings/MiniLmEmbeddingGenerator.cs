@@ -124,6 +124,9 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     /// <summary>Gets the CPU time a low-priority model's threads have spent embedding, by their own clocks (zero otherwise).</summary>
     public TimeSpan BackgroundCpuTime => _worker?.CpuTime ?? TimeSpan.Zero;
 
+    /// <summary>Gets a low-priority model's threads, for tests.</summary>
+    internal LowPriorityWorker? Worker => _worker;
+
     /// <inheritdoc />
     public string ModelName => ModelId;
 

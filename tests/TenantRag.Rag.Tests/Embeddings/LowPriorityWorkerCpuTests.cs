@@ -99,6 +99,32 @@ public sealed class LowPriorityWorkerCpuTests
         Assert.Contains("raised to cpu.idle 0 while below it", worker.MinimumShare, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MinCpuShare_SearchesQuiet_StaysRaisedPastItsShareAndStepsBackAsASearchStarts()
+    {
+        Assert.SkipUnless(ThreadStat.CpuHierarchyWritable(), "needs a writable cgroup-v1 cpu hierarchy (root)");
+        var foreground = new ForegroundActivity();
+        using var worker = new LowPriorityWorker("quiet", new LowPriorityWorkerOptions { MinCpuShare = 0.25, Foreground = foreground });
+        var idleFile = await worker.RunAsync(() => Path.Combine("/sys/fs/cgroup/cpu", ThreadStat.CurrentCpuGroup().TrimStart('/'), "cpu.idle"), Ct);
+        var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+        var feeding = Task.WhenAll(Feed(worker, deadline), Feed(worker, deadline));
+
+        // Past a second of its own CPU time it is far ahead of a quarter of a core, yet raised: no search runs.
+        var ahead = Until(() => worker.CpuTime > TimeSpan.FromSeconds(1));
+        var raisedBesideNoSearch = File.ReadAllText(idleFile).Trim() == "0";
+        bool lowered;
+        using (foreground.Begin())
+        {
+            lowered = Until(() => File.ReadAllText(idleFile).Trim() == "1");
+        }
+
+        await feeding.WaitAsync(Patience, Ct);
+
+        Assert.True(ahead, $"the worker used {worker.CpuTime.TotalMilliseconds:F0} ms of CPU");
+        Assert.True(raisedBesideNoSearch, "the worker's group was idle although no search ran");
+        Assert.True(lowered, "the worker's group stayed raised while a search ran and the worker was ahead of its share");
+    }
+
     // Keeps one piece of work queued behind the running one until the deadline.
     private static async Task Feed(LowPriorityWorker worker, long deadline)
     {

@@ -35,13 +35,13 @@ public sealed class LowPriorityWorkerShareTests
     }
 
     [Theory]
-    [InlineData(true, true, false, true)]
-    [InlineData(true, false, false, false)]
-    [InlineData(false, true, false, false)]
-    [InlineData(true, false, true, true)]
-    [InlineData(false, true, true, false)]
-    public void ShouldRaise_OnlyWithWorkThatIsOwedOrFinishing(bool busy, bool owed, bool finishing, bool raise) =>
-        Assert.Equal(raise, ShouldRaise(busy, owed, finishing));
+    [InlineData(true, true, false, false, true)]
+    [InlineData(true, false, false, false, false)]
+    [InlineData(true, false, true, false, true)]
+    [InlineData(true, false, false, true, true)]
+    [InlineData(false, true, true, true, false)]
+    public void ShouldRaise_OnlyWithWorkThatIsOwedOrBesideNoSearchOrFinishing(bool busy, bool owed, bool foregroundQuiet, bool finishing, bool raise) =>
+        Assert.Equal(raise, ShouldRaise(busy, owed, foregroundQuiet, finishing));
 
     [Fact]
     public void ChooseRaising_NoMinimum_NeverRaisesAndAsksNothing() =>

@@ -50,6 +50,33 @@ public sealed class LowPriorityWorkerTests
     }
 
     [Fact]
+    public async Task While_foreground_work_runs_each_piece_is_followed_by_a_pause_of_nine_times_its_length()
+    {
+        var foreground = new ForegroundActivity();
+        using var worker = new LowPriorityWorker("test worker", new LowPriorityWorkerOptions { Foreground = foreground });
+        (long Start, long End)[] pieces;
+        using (foreground.Begin())
+        {
+            pieces = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => worker.RunAsync(() =>
+            {
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                Thread.Sleep(20);
+                return (start, System.Diagnostics.Stopwatch.GetTimestamp());
+            }, TestContext.Current.CancellationToken)));
+        }
+
+        // The worker measures each piece from outside it, so its pause is at least nine times what the piece measured
+        // itself; waiting for the CPU only lengthens the gap.
+        for (var i = 1; i < pieces.Length; i++)
+        {
+            var length = System.Diagnostics.Stopwatch.GetElapsedTime(pieces[i - 1].Start, pieces[i - 1].End);
+            var gap = System.Diagnostics.Stopwatch.GetElapsedTime(pieces[i - 1].End, pieces[i].Start);
+            var pause = length * 9 < TimeSpan.FromSeconds(1) ? length * 9 : TimeSpan.FromSeconds(1);
+            Assert.True(gap >= pause * 0.95, $"piece {i}: {length.TotalMilliseconds:F1} ms, then {gap.TotalMilliseconds:F1} ms until the next");
+        }
+    }
+
+    [Fact]
     public void Disposed_worker_refuses_work()
     {
         var worker = new LowPriorityWorker("test worker");
