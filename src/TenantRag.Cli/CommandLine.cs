@@ -13,6 +13,7 @@ internal static class CommandLine
         root.Subcommands.Add(DbCommands.Create());
         root.Subcommands.Add(TenantCommands.Create());
         root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(DocumentCommands.Create());
         root.Subcommands.Add(SearchCommands.CreateSearch());
         root.Subcommands.Add(SearchCommands.CreateAsk());
         root.Subcommands.Add(ReembedCommand.Create());

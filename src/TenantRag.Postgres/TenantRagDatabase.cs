@@ -1,6 +1,7 @@
 using TenantRag.Postgres.Cluster;
 using TenantRag.Postgres.Documents;
 using TenantRag.Postgres.Installation;
+using TenantRag.Postgres.Jobs;
 using TenantRag.Postgres.Tenancy;
 
 
@@ -19,10 +20,18 @@ public sealed class TenantRagDatabase : IAsyncDisposable
         Registry = new DataSourceRegistry(installation.Options.IdleTimeout, installation.Options.MaxOpenPools);
         Sessions = new TenantConnectionFactory(installation, Registry);
         Catalog = new PostgresTenantCatalog(installation, Registry, Sessions);
-        Documents = new PostgresDocumentRepository(Sessions);
+        Documents = new PostgresDocumentRepository(Sessions, DocumentCursor.For(installation.Secrets));
         Search = new PostgresSearchStore(Sessions);
         Usage = new UsageStore(Sessions);
+        Jobs = new IngestJobStore(Sessions);
+        JobQueue = new IngestJobQueue(this);
     }
+
+    /// <summary>Upload jobs, through tenant sessions.</summary>
+    public IngestJobStore Jobs { get; }
+
+    /// <summary>The job workers' queue (claims, leases, completion).</summary>
+    public IngestJobQueue JobQueue { get; }
 
     /// <summary>Usage counters.</summary>
     public UsageStore Usage { get; }

@@ -11,6 +11,7 @@ using TenantRag.Postgres.Installation;
 using TenantRag.Server.Api;
 using TenantRag.Server.Auth;
 using TenantRag.Rag.Ingestion;
+using TenantRag.Server.Jobs;
 using TenantRag.Server.Limits;
 using TenantRag.Server.Tenancy;
 using TenantRag.Server.Uploads;
@@ -30,7 +31,7 @@ public static partial class TenantRagServer
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(home);
-        var (auth, server, ingestion) = ReadSettings(builder.Configuration);
+        var (auth, server, ingestion, jobs) = ReadSettings(builder.Configuration);
         var developmentIssuer = auth.DevelopmentIssuer ? DevelopmentTokenIssuer.LoadOrCreate(home) : null;
 
         builder.WebHost.ConfigureKestrel(k =>
@@ -49,6 +50,11 @@ public static partial class TenantRagServer
         builder.Services.AddSingleton(server);
         builder.Services.AddSingleton(ingestion);
         builder.Services.AddSingleton(new UploadDirectory(home));
+        builder.Services.AddSingleton(jobs);
+        builder.Services.AddSingleton<JobSignal>();
+        builder.Services.AddSingleton<JobCompletions>();
+        builder.Services.AddSingleton<IngestionJobRunner>();
+        builder.Services.AddHostedService<IngestionJobWorker>();
         builder.Services.AddSingleton<UsageMeter>();
         builder.Services.AddSingleton<AutoProvisioner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageMeter>());
@@ -78,6 +84,7 @@ public static partial class TenantRagServer
         app.MapAuthApi(developmentIssuer, auth);
         var v1 = app.MapGroup("/v1").RequireAuthorization();
         v1.MapDocumentsApi();
+        v1.MapJobsApi();
         v1.MapUsageApi();
         v1.MapSearchApi();
         app.MapAdminApi();
@@ -86,17 +93,17 @@ public static partial class TenantRagServer
     }
 
     /// <summary>
-    /// Checks the <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c>, <c>Embeddings</c> and <c>Ingestion</c> settings without
+    /// Checks the <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c>, <c>Embeddings</c>, <c>Ingestion</c> and <c>Jobs</c> settings without
     /// building anything, so that a host can refuse to start before it opens the database.
     /// </summary>
     /// <exception cref="UsageException">A setting is of the wrong type or out of range, or no identity provider is chosen.</exception>
     public static void ValidateSettings(IConfiguration configuration) => ReadSettings(configuration);
 
     /// <summary>
-    /// The <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c>, <c>Embeddings</c> and <c>Ingestion</c> sections; a value of the wrong
+    /// The <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c>, <c>Embeddings</c>, <c>Ingestion</c> and <c>Jobs</c> sections; a value of the wrong
     /// type is a usage error.
     /// </summary>
-    private static (AuthOptions Auth, ServerOptions Server, IngestionOptions Ingestion) ReadSettings(IConfiguration configuration)
+    private static (AuthOptions Auth, ServerOptions Server, IngestionOptions Ingestion, JobOptions Jobs) ReadSettings(IConfiguration configuration)
     {
         try
         {
@@ -107,7 +114,10 @@ public static partial class TenantRagServer
             configuration.GetSection("Embeddings").Bind(server);
             auth.Validate();
             server.Validate();
-            return (auth, server, IngestionSettings.Read(configuration.GetSection(IngestionSettings.Section)));
+            var jobs = new JobOptions();
+            configuration.GetSection("Jobs").Bind(jobs);
+            jobs.Validate();
+            return (auth, server, IngestionSettings.Read(configuration.GetSection(IngestionSettings.Section)), jobs);
         }
         catch (InvalidOperationException ex) when (ex.InnerException is FormatException or ArgumentException or OverflowException)
         {

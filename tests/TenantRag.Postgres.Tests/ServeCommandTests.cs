@@ -89,7 +89,12 @@ public sealed class ServeCommandTests(PostgresServer server) : IAsyncLifetime
             var signIn = await http.PostAsJsonAsync("/auth/dev-token", new { tenant = _tenant, user = "alice" }, Ct);
             var token = (await signIn.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("token").GetString();
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            var upload = await http.PostAsJsonAsync("/v1/documents", new { title = "Home", text = "Nothing leaves the home directory.", visibility = "private" }, Ct);
+            using var uploadRequest = new HttpRequestMessage(HttpMethod.Post, "/v1/documents")
+            {
+                Content = JsonContent.Create(new { title = "Home", text = "Nothing leaves the home directory.", visibility = "private" }),
+                Headers = { { "Prefer", "wait=60" } },
+            };
+            var upload = await http.SendAsync(uploadRequest, Ct);
             var search = await http.PostAsJsonAsync("/v1/search", new { query = "home directory", k = 3 }, Ct);
             var stopped = await serve.StopAsync();
 

@@ -1,4 +1,6 @@
 using Microsoft.Playwright;
+using TenantRag.Documents;
+using TenantRag.Postgres.Documents;
 using TenantRag.Tenancy;
 using TenantRag.Testing;
 
@@ -25,6 +27,17 @@ public sealed class BrowserTests(PostgresServer postgres)
         var file = Path.Combine(server.Home.Root, $"handbook-{name}.md");
         Directory.CreateDirectory(server.Home.Root);
         await File.WriteAllTextAsync(file, "# Employee handbook\n\nEmployees get 30 days of paid vacation per year. Unused days carry over until March.\n\n## Parking\n\nVisitors park on level 2 of the garage.\n", ct);
+
+        // More than a page of older documents (written straight to the database: no model needed), so the list pages.
+        await using (var session = await server.Database.Sessions.OpenSessionAsync(TenantContext.For(tenant.Slug, UserId.Parse("bob")), ct))
+        {
+            for (var i = 0; i < DocumentListQuery.DefaultLimit; i++)
+            {
+                await DocumentStore.AddTextAsync(session, $"Old memo {i}", $"Memo number {i}.", DocumentVisibility.Tenant, ct);
+            }
+
+            await session.CommitAsync(ct);
+        }
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -68,6 +81,11 @@ public sealed class BrowserTests(PostgresServer postgres)
         await page.ClickAsync("#upload-form button[type=submit]");
         await ExpectAsync(() => Assertions.Expect(page.Locator("#upload-status")).ToContainTextAsync("added", new LocatorAssertionsToContainTextOptions { Timeout = 30_000 }));
         await ExpectAsync(() => Assertions.Expect(page.Locator("#documents")).ToContainTextAsync("Employee handbook"));
+        await ExpectAsync(() => Assertions.Expect(page.Locator("#documents")).ToContainTextAsync($"handbook-{name}.md"));
+        await ExpectAsync(() => Assertions.Expect(page.Locator("#documents li")).ToHaveCountAsync(DocumentListQuery.DefaultLimit));
+        await page.ClickAsync("#documents-more");
+        await ExpectAsync(() => Assertions.Expect(page.Locator("#documents li")).ToHaveCountAsync(DocumentListQuery.DefaultLimit + 1));
+        await ExpectAsync(() => Assertions.Expect(page.Locator("#documents-more")).ToBeHiddenAsync());
 
         await page.FillAsync("#question", "How many vacation days do employees get?");
         await page.ClickAsync("#ask-form button[type=submit]");

@@ -59,12 +59,22 @@ internal sealed class TestServer : IAsyncDisposable
         return all;
     }
 
+    /// <summary>
+    /// A request to the server. An upload (<c>POST /v1/documents</c>) asks to wait for its job (<c>Prefer: wait=60</c>),
+    /// so it answers with the outcome as a synchronous upload would; a test of the job answers removes the header or
+    /// sets its own.
+    /// </summary>
     public HttpRequestMessage Request(HttpMethod method, string path, string? token)
     {
         var request = new HttpRequestMessage(method, path);
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (method == HttpMethod.Post && path.TrimEnd('/') == "/v1/documents")
+        {
+            request.Headers.TryAddWithoutValidation("Prefer", "wait=60");
         }
 
         return request;

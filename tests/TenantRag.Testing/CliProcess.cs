@@ -101,6 +101,17 @@ public sealed class CliProcess : IAsyncDisposable
         return new CliRun(_process.ExitCode, StdOut, StdErr);
     }
 
+    /// <summary>Kills the process outright (SIGKILL, as <c>kill -9</c>): no shutdown code of it runs.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

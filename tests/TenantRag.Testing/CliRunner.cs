@@ -12,17 +12,30 @@ namespace TenantRag.Testing;
 /// </summary>
 public sealed class CliRunner : IDisposable
 {
-    private readonly PostgresServer _server;
+    private readonly PostgresServer? _server;
+    private readonly string _databaseUrl;
     private readonly string _assembly;
 
     /// <summary>Runs <paramref name="assembly"/> (a path to tenantrag.dll) against <paramref name="server"/>.</summary>
     public CliRunner(PostgresServer server, string assembly)
+        : this(server.DatabaseUrl, assembly)
     {
         _server = server;
+    }
+
+    /// <summary>Runs <paramref name="assembly"/> against the server a superuser URL names (a cluster of the test's own).</summary>
+    public CliRunner(string databaseUrl, string assembly)
+    {
+        _databaseUrl = databaseUrl;
         _assembly = File.Exists(assembly) ? assembly : throw new FileNotFoundException("tenantrag.dll was not built where expected", assembly);
         Home = Path.Combine(Path.GetTempPath(), "tenantrag-cli-" + Slugs.RandomLetters(10));
         Directory.CreateDirectory(Home);
     }
+
+    private const string Script = "/usr/bin/script";
+
+    /// <summary>Whether <see cref="RunOnTerminalAsync"/> can run here (util-linux <c>script</c> is installed, as on every Debian).</summary>
+    public static bool CanRunOnTerminal => File.Exists(Script);
 
     /// <summary>The private TENANTRAG_HOME.</summary>
     public string Home { get; }
@@ -43,10 +56,41 @@ public sealed class CliRunner : IDisposable
     public Task<CliRun> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
 
     /// <summary>Runs the command line with <paramref name="environment"/> added to (or replacing) its variables and <see cref="Environment"/>.</summary>
-    public async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        await RunAsync(await StartInfoAsync(environment, args), input: null);
+
+    /// <summary>
+    /// Runs the command line on a terminal of its own (a pseudo-terminal from util-linux <c>script</c>), typing
+    /// <paramref name="input"/>; what it writes to stdout and stderr both arrive in <see cref="CliRun.StdOut"/>, with the
+    /// terminal's echo of the input. Needs <see cref="CanRunOnTerminal"/>.
+    /// </summary>
+    public async Task<CliRun> RunOnTerminalAsync(string input, params string[] args)
     {
-        var psi = await StartInfoAsync(environment, args);
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
+        if (!CanRunOnTerminal)
+        {
+            throw new InvalidOperationException($"{Script} (util-linux) is not installed: no pseudo-terminal to run the command line on");
+        }
+
+        var psi = await StartInfoAsync(new Dictionary<string, string>(), args);
+        var command = string.Join(' ', new[] { psi.FileName }.Concat(psi.ArgumentList).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        psi.FileName = Script;
+        psi.ArgumentList.Clear();
+        foreach (var arg in new[] { "--quiet", "--return", "--command", command, "/dev/null" })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        return await RunAsync(psi, input);
+    }
+
+    private static async Task<CliRun> RunAsync(ProcessStartInfo psi, string? input)
+    {
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName}");
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+        }
+
         process.StandardInput.Close();
         var ct = TestContext.Current.CancellationToken;
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
@@ -76,7 +120,11 @@ public sealed class CliRunner : IDisposable
     private async Task<ProcessStartInfo> StartInfoAsync(IReadOnlyDictionary<string, string> environment, string[] args)
     {
         // Remembered (once) so that on an external test server the installation is dropped afterwards.
-        await _server.TrackPrefixAsync("tenantrag");
+        if (_server is not null)
+        {
+            await _server.TrackPrefixAsync("tenantrag");
+        }
+
         var psi = new ProcessStartInfo(DotnetHost)
         {
             RedirectStandardOutput = true,
@@ -90,7 +138,7 @@ public sealed class CliRunner : IDisposable
             psi.ArgumentList.Add(arg);
         }
 
-        psi.Environment["TENANTRAG_DATABASE_URL"] = _server.DatabaseUrl;
+        psi.Environment["TENANTRAG_DATABASE_URL"] = _databaseUrl;
         psi.Environment["TENANTRAG_HOME"] = Home;
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["NO_COLOR"] = "1";

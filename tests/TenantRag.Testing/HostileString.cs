@@ -25,6 +25,9 @@ public sealed record HostileString(string Name, string Category, string Value)
     /// <summary><see cref="IsPrintableLine"/> for any text (a trimmed value, a file name's last segment).</summary>
     public static bool IsPrintableLineText(string text) => IsPrintable(text, allowLineBreaks: false);
 
+    /// <summary><see cref="IsPrintableText"/> for any text (what a server decoded from a query string).</summary>
+    public static bool IsPrintableMultilineText(string text) => IsPrintable(text, allowLineBreaks: true);
+
     /// <summary>The name only: the value may be a megabyte long or hold NUL, which test reports cannot show.</summary>
     public override string ToString() => Name;
 

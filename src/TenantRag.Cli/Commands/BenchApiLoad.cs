@@ -265,6 +265,7 @@ internal static class BenchApiLoad
                 form.Add(file, "file", $"bulk-{index:D5}.jsonl");
                 using var request = new HttpRequestMessage(HttpMethod.Post, "v1/documents") { Content = form };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", target.Token);
+                request.Headers.TryAddWithoutValidation("Prefer", "wait=60"); // the upload is a job: wait for its outcome
                 try
                 {
                     using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);

@@ -41,6 +41,12 @@ internal sealed class BenchSoakClient(HttpClient http, BenchSoakCounts counts)
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         }
 
+        if (method == HttpMethod.Post && path == "v1/documents")
+        {
+            // An upload is a job: wait for it, so that an acknowledged write (201) is a stored document.
+            request.Headers.TryAddWithoutValidation("Prefer", "wait=60");
+        }
+
         if (json is not null)
         {
             request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(json));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using TenantRag.Documents;
 
 namespace TenantRag.Cli.Commands;
 
@@ -250,21 +251,33 @@ internal sealed class BenchSoakWorkload(BenchSoakClient client, BenchSoakLedger 
         }
     }
 
-    /// <summary>The caller's listing, checked; null when it did not answer 200.</summary>
+    /// <summary>
+    /// The caller's whole listing, every page of it (the largest pages there are, each following the previous one's
+    /// cursor), checked as one listing made between the first request and the last answer; null when a page did not
+    /// answer 200.
+    /// </summary>
     public async Task<IReadOnlyList<BenchSoakListed>?> ListAsync(BenchSoakCaller caller, CancellationToken ct)
     {
         var start = ledger.Tick();
-        var response = await client.SendAsync("list", caller, HttpMethod.Get, "v1/documents", null, Ok, cancellationToken: ct).ConfigureAwait(false);
-        var end = ledger.Tick();
-        if (response.Status != 200)
+        var items = new List<BenchSoakListed>();
+        string? cursor = null;
+        do
         {
-            return null;
-        }
+            var path = $"v1/documents?limit={DocumentListQuery.MaxLimit}" + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
+            var response = await client.SendAsync("list", caller, HttpMethod.Get, path, null, Ok, cancellationToken: ct).ConfigureAwait(false);
+            if (response.Status != 200)
+            {
+                return null;
+            }
 
-        var items = response.Json().EnumerateArray()
-            .Select(d => new BenchSoakListed(Id(d, "id") ?? Guid.Empty, Text(d, "title") ?? string.Empty, Text(d, "owner") ?? string.Empty, Text(d, "visibility") ?? string.Empty))
-            .ToList();
-        checks.Listing(caller, items, start, end);
+            var page = response.Json();
+            items.AddRange(Array(page, "documents")
+                .Select(d => new BenchSoakListed(Id(d, "id") ?? Guid.Empty, Text(d, "title") ?? string.Empty, Text(d, "owner") ?? string.Empty, Text(d, "visibility") ?? string.Empty)));
+            cursor = Text(page, "next");
+        }
+        while (cursor is not null);
+
+        checks.Listing(caller, items, start, ledger.Tick());
         return items;
     }
 

@@ -203,7 +203,7 @@ internal static class SearchCommands
 
     // Document text and titles come from uploaded files: an ESC or other control character printed as it is could drive
     // the terminal (move the cursor, rewrite earlier lines, set the window title). They are shown as U+FFFD instead.
-    private static string Printable(string text, bool keepLineBreaks = false)
+    internal static string Printable(string text, bool keepLineBreaks = false)
     {
         if (!text.Any(c => char.IsControl(c) && !(keepLineBreaks && c is '\n' or '\t')))
         {

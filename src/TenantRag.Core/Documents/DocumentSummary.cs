@@ -20,4 +20,13 @@ public sealed record DocumentSummary
 
     /// <summary>When it was added.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The name of the file it came from (for one document of a <c>.jsonl</c>, that file's); null for text sent without a file.</summary>
+    public string? FileName { get; init; }
+
+    /// <summary>The media type of the original (<c>text/markdown</c>, <c>application/pdf</c>, ...).</summary>
+    public string MediaType { get; init; } = "text/plain";
+
+    /// <summary>Bytes of the original: the file, or for one document of a <c>.jsonl</c> its line.</summary>
+    public long ByteSize { get; init; }
 }

@@ -21,6 +21,12 @@ public sealed record NewDocument
     /// <summary>Size of the original in bytes.</summary>
     public long ByteSize { get; init; }
 
+    /// <summary>The name of the file it came from, as its owner knows it; null for text sent without a file.</summary>
+    public string? FileName { get; init; }
+
+    /// <summary>The extracted text, kept so that it can be read back (<see cref="DocumentContent"/>); chunks overlap, so they cannot give it back exactly.</summary>
+    public string? Text { get; init; }
+
     /// <summary>Who may see it.</summary>
     public DocumentVisibility Visibility { get; init; } = DocumentVisibility.Tenant;
 }

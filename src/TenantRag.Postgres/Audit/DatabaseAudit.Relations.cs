@@ -10,10 +10,13 @@ internal sealed partial class DatabaseAudit
 
     // The catalog's tenant list is the one relation a serving role reads unfiltered, by design: the server maps a
     // token's tenant to its database with it. It holds slugs and where each tenant lives, no tenant's documents, and
-    // Catalog/001_catalog.sql grants the serving role SELECT on it and UPDATE of last_active_at only.
+    // Catalog/001_catalog.sql grants the serving role SELECT on it and UPDATE of last_active_at only, and
+    // Catalog/003_ingest_requests.sql UPDATE of ingest_requested_at (flagging a tenant whose uploads wait).
+    private static readonly string[] ColumnsTheServingRoleUpdates = ["last_active_at", "ingest_requested_at"];
+
     private bool IsGrantedByDesign(RelationInfo relation, Access access) =>
         _database == _names.Catalog && relation is { Schema: "tenantrag", Name: "tenants" } && access.Acting == _graph.App?.Oid
-        && (access.Privilege == "SELECT" || (access.Privilege == "UPDATE" && access.Column == "last_active_at"));
+        && (access.Privilege == "SELECT" || (access.Privilege == "UPDATE" && ColumnsTheServingRoleUpdates.Contains(access.Column, StringComparer.Ordinal)));
 
     private IEnumerable<AuditFinding> OwnershipFindings()
     {
@@ -128,7 +131,7 @@ internal sealed partial class DatabaseAudit
         var revoke = $"REVOKE ALL ON {(relation.Kind == 'S' ? "SEQUENCE" : "TABLE")} {relation.Sql} FROM {Grantees(access)};";
         if (_database == _names.Catalog && relation is { Schema: "tenantrag", Name: "tenants" } && _graph.App is { } app && access.Any(a => a.Grantee == app.Oid))
         {
-            revoke += $" GRANT SELECT, UPDATE (last_active_at) ON TABLE {relation.Sql} TO {Quote(app.Name)};";
+            revoke += $" GRANT SELECT, UPDATE ({string.Join(", ", ColumnsTheServingRoleUpdates)}) ON TABLE {relation.Sql} TO {Quote(app.Name)};";
         }
 
         yield return Finding(rule, name, $"{Who(access)} can {What(access)} {name}: {why}", revoke);

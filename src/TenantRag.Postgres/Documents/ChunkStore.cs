@@ -12,12 +12,16 @@ namespace TenantRag.Postgres.Documents;
 /// </summary>
 public static partial class ChunkStore
 {
+    // A document stored before its extracted text was kept (migration 007) counts as stored with no hash: ingesting its
+    // file again replaces it, and so stores its text, instead of skipping it as unchanged.
+    private const string StoredHash = "CASE WHEN extracted_text IS NOT NULL THEN content_hash END";
+
     /// <summary>The content hash of the session user's document from <paramref name="source"/>, or null.</summary>
     public static async Task<string?> FindContentHashAsync(TenantSession session, string source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        await using var cmd = session.CreateCommand("""
-            SELECT content_hash FROM public.documents
+        await using var cmd = session.CreateCommand($"""
+            SELECT {StoredHash} FROM public.documents
             WHERE tenant_id = $1 AND owner_id = (SELECT auth.user_id()) AND source = $2
             """);
         cmd.Parameters.Add(new() { Value = session.TenantId });
@@ -38,7 +42,7 @@ public static partial class ChunkStore
 
         await using var cmd = session.CreateCommand("""
             SELECT source, content_hash FROM public.documents
-            WHERE tenant_id = $1 AND owner_id = (SELECT auth.user_id()) AND source = ANY($2)
+            WHERE tenant_id = $1 AND owner_id = (SELECT auth.user_id()) AND source = ANY($2) AND extracted_text IS NOT NULL
             """);
         cmd.Parameters.Add(new() { Value = session.TenantId });
         cmd.Parameters.Add(new() { Value = sources.ToArray() });
@@ -94,8 +98,8 @@ public static partial class ChunkStore
         // Lock the existing row (if any) so two ingests of one source take turns; the unique index settles a race
         // between two first ingests.
         Guid? existingId = null;
-        await using (var find = session.CreateCommand("""
-            SELECT id, content_hash FROM public.documents
+        await using (var find = session.CreateCommand($"""
+            SELECT id, {StoredHash} FROM public.documents
             WHERE tenant_id = $1 AND owner_id = (SELECT auth.user_id()) AND source = $2 FOR UPDATE
             """))
         {
@@ -105,7 +109,7 @@ public static partial class ChunkStore
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 existingId = reader.GetGuid(0);
-                if (reader.GetString(1) == document.ContentHash)
+                if (!reader.IsDBNull(1) && reader.GetString(1) == document.ContentHash)
                 {
                     return (existingId.Value, StoreOutcome.Unchanged);
                 }
@@ -122,8 +126,8 @@ public static partial class ChunkStore
 
         Guid id;
         await using (var insert = session.CreateCommand("""
-            INSERT INTO public.documents (title, source, external_id, content_hash, content_type, byte_size, visibility)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+            INSERT INTO public.documents (title, source, external_id, content_hash, content_type, byte_size, visibility, file_name, extracted_text)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
             """))
         {
             insert.Parameters.Add(new() { Value = document.Title });
@@ -133,6 +137,8 @@ public static partial class ChunkStore
             insert.Parameters.Add(new() { Value = document.ContentType });
             insert.Parameters.Add(new() { Value = document.ByteSize });
             insert.Parameters.Add(new() { Value = document.Visibility.ToName() });
+            insert.Parameters.Add(new() { Value = (object?)document.FileName ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            insert.Parameters.Add(new() { Value = (object?)document.Text ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             id = (Guid)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 

@@ -5,7 +5,9 @@ using TenantRag.Tenancy;
 namespace TenantRag.Postgres.Documents;
 
 /// <summary><see cref="IDocumentRepository"/> on PostgreSQL: one tenant session (transaction) per call.</summary>
-public sealed class PostgresDocumentRepository(TenantConnectionFactory sessions) : IDocumentRepository
+/// <param name="sessions">Opens the tenant sessions.</param>
+/// <param name="cursors">Seals and opens the cursors of document lists.</param>
+public sealed class PostgresDocumentRepository(TenantConnectionFactory sessions, DocumentCursor cursors) : IDocumentRepository
 {
     /// <inheritdoc />
     public async Task<string?> FindContentHashAsync(TenantContext context, string source, CancellationToken cancellationToken = default)
@@ -37,6 +39,21 @@ public sealed class PostgresDocumentRepository(TenantConnectionFactory sessions)
     {
         await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
         return await DocumentStore.ListAsync(session, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One page of the documents the caller may see, newest first (see <see cref="DocumentStore.ListPageAsync"/>).</summary>
+    /// <exception cref="UsageException">The query's cursor is not one this installation made.</exception>
+    public async Task<DocumentPage> ListPageAsync(TenantContext context, DocumentListQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        return await DocumentStore.ListPageAsync(session, query, cursors, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One document the caller may see with its extracted text, or null (missing, another tenant's, or another user's private one look the same).</summary>
+    public async Task<DocumentContent?> GetContentAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        return await DocumentStore.GetContentAsync(session, id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

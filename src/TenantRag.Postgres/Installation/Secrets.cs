@@ -20,7 +20,7 @@ public sealed record Secrets
     /// <summary>Password of <c>tenantrag_app</c>, the serving role.</summary>
     public required string AppPassword { get; init; }
 
-    /// <summary>Key from which each dedicated tenant's login password is derived.</summary>
+    /// <summary>Key from which each dedicated tenant's login password is derived, and the key of document-list cursors (<see cref="Documents.DocumentCursor"/>).</summary>
     public required string TenantRoleKey { get; init; }
 
     private static readonly JsonSerializerOptions JsonOptions = new()

@@ -151,6 +151,18 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
         return cached.Tenant is { Status: "active" } tenant ? tenant : throw new TenantNotFoundException(slug);
     }
 
+    /// <summary>
+    /// Flags the tenant in the catalog as having upload jobs to do, so the job workers of every serving process look in
+    /// its database (see <c>Catalog/003_ingest_requests.sql</c>). Idempotent; the workers clear the flag.
+    /// </summary>
+    public async Task RequestIngestionAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        using var lease = CatalogLease();
+        await using var cmd = lease.DataSource.CreateCommand("UPDATE tenantrag.tenants SET ingest_requested_at = now() WHERE id = $1");
+        cmd.Parameters.Add(new() { Value = tenantId });
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private DataSourceRegistry.Lease LeaseFor(TenantInfo tenant) => tenant.Mode switch
     {
         TenancyMode.Shared => _registry.App(_installation, tenant.Database, _installation.Options.SharedMaxPoolSize),

@@ -58,4 +58,10 @@ public enum DocumentRejectionReason
 
     /// <summary>Extraction took longer than <see cref="IngestionOptions.MaxExtractionTime"/>.</summary>
     TimedOut = 15,
+
+    /// <summary>
+    /// An HTML page only sends its reader to another address (<c>&lt;meta http-equiv="refresh"&gt;</c>) and has next to no
+    /// text of its own, such as the "Redirecting..." pages documentation generators leave where pages moved.
+    /// </summary>
+    RedirectOnly = 16,
 }

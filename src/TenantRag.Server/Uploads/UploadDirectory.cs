@@ -24,11 +24,19 @@ internal sealed class UploadDirectory
             File.SetUnixFileMode(Path, OwnerOnly);
         }
 
+        // Files a crashed server left behind; not the ones of a server still running on the same home (several serving
+        // processes may share one), which are never this old.
         foreach (var leftover in Directory.EnumerateFiles(Path, "*" + Extension))
         {
-            File.Delete(leftover);
+            if (File.GetLastWriteTimeUtc(leftover) < DateTime.UtcNow - LeftoverAge)
+            {
+                File.Delete(leftover);
+            }
         }
     }
+
+    /// <summary>How old an upload file must be before a starting server deletes it as a crash's leftover.</summary>
+    public static readonly TimeSpan LeftoverAge = TimeSpan.FromHours(6);
 
     /// <summary>The suffix of upload files.</summary>
     public const string Extension = ".upload";

@@ -45,24 +45,34 @@
     await Promise.all([loadDocuments(), loadUsage()]).catch((e) => { $("upload-status").textContent = e.message; });
   }
 
-  async function loadDocuments() {
-    const docs = await (await api("/v1/documents")).json();
+  function size(bytes) {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  }
+
+  // A page at a time (newest first); "More" follows the page's cursor.
+  async function loadDocuments(cursor) {
+    const page = await (await api(cursor ? `/v1/documents?cursor=${encodeURIComponent(cursor)}` : "/v1/documents")).json();
     const list = $("documents");
-    list.replaceChildren();
-    if (docs.length === 0) {
+    if (!cursor) list.replaceChildren();
+    $("documents-more").hidden = !page.next;
+    $("documents-more").dataset.cursor = page.next || "";
+    if (!cursor && page.documents.length === 0) {
       const empty = document.createElement("li");
       empty.className = "hint";
       empty.textContent = "No documents yet: upload one above.";
       list.append(empty);
     }
-    for (const d of docs) {
+    for (const d of page.documents) {
       const item = document.createElement("li");
       const text = document.createElement("div");
       const title = document.createElement("div");
       title.textContent = d.title;
       const meta = document.createElement("div");
       meta.className = "meta";
-      meta.textContent = `${d.visibility === "private" ? "private" : "tenant"} · ${d.owner} · ${new Date(d.createdAt).toLocaleString()}`;
+      const source = d.fileName ? `${d.fileName} · ` : "";
+      meta.textContent = `${source}${size(d.byteSize)} · ${d.visibility === "private" ? "private" : "tenant"} · ${d.owner} · ${new Date(d.createdAt).toLocaleString()}`;
       text.append(title, meta);
       const remove = document.createElement("button");
       remove.className = "small";
@@ -100,6 +110,7 @@
       const xhr = new XMLHttpRequest();
       xhr.open("POST", "/v1/documents");
       xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+      xhr.setRequestHeader("Prefer", "wait=60"); // the upload is a job: wait for its outcome
       xhr.upload.onprogress = (e) => { if (e.lengthComputable) $("upload-progress").value = Math.round((100 * e.loaded) / e.total); };
       xhr.onload = () => {
         if (xhr.status >= 200 && xhr.status < 300) { resolve(JSON.parse(xhr.responseText || "{}")); return; }
@@ -223,6 +234,11 @@
     $("upload-progress").hidden = true;
     $("file").value = "";
     await refresh();
+  });
+
+  $("documents-more").addEventListener("click", async () => {
+    try { await loadDocuments($("documents-more").dataset.cursor); }
+    catch (e) { $("upload-status").textContent = e.message; }
   });
 
   $("ask-form").addEventListener("submit", async (e) => {

@@ -75,6 +75,33 @@ public sealed class IngestionPipelineTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task IngestAsync_DocumentsStoredBeforeTheirTextWasKept_ReplacedWithTheirTextThenUnchanged()
+    {
+        await using var database = await server.OpenInstallationAsync(Prefix);
+        var tenant = await Ingest.TenantAsync(database);
+        using var tree = new TempTree();
+        tree.Write("a.md", "# Alpha\n\n" + Ingest.Prose("alpha service", 12));
+        tree.Write("corpus.jsonl", "{\"_id\": \"1\", \"title\": \"One\", \"text\": \"The first line.\"}\n{\"_id\": \"2\", \"title\": \"Two\", \"text\": \"The second line.\"}\n");
+        var generator = new BagOfWordsEmbeddingGenerator();
+        var pipeline = Ingest.Pipeline(database.Documents, generator);
+        var context = Ingest.As(tenant, "alice");
+        await Ingest.RunAsync(pipeline, context, tree.Root);
+        const string withoutText = "SELECT count(*) FROM documents WHERE tenant_id = $1 AND extracted_text IS NULL";
+
+        // What migration 007 leaves of documents stored before it: no text.
+        await server.ExecuteAsync(tenant.Database, "UPDATE documents SET extracted_text = NULL WHERE tenant_id = $1", tenant.Id);
+        var embedded = generator.InputCount;
+        var again = await Ingest.RunAsync(pipeline, context, tree.Root);
+        var third = await Ingest.RunAsync(pipeline, context, tree.Root);
+
+        Assert.Equal((0, 3, 0), (again.Added, again.Replaced, again.Unchanged));
+        Assert.Equal(0L, again.ChunksEmbedded);
+        Assert.Equal(embedded, generator.InputCount);
+        Assert.Equal(0L, await server.ScalarAsync<long>(tenant.Database, withoutText, tenant.Id));
+        Assert.Equal((0, 0, 3), (third.Added, third.Replaced, third.Unchanged));
+    }
+
+    [Fact]
     public async Task IngestAsync_ChangedFile_ReplacedInOneTransaction()
     {
         await using var database = await server.OpenInstallationAsync(Prefix);

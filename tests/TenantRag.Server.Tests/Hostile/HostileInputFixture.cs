@@ -174,7 +174,7 @@ public sealed class HostileInputFixture(PostgresServer postgres) : IAsyncLifetim
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var request = Server.Request(HttpMethod.Get, "/v1/documents", token);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        var list = await (await Server.Client.SendAsync(request, ct)).Content.ReadFromJsonAsync<JsonElement[]>(ct);
-        return list!.Single(d => d.GetProperty("title").GetString() == title).GetProperty("id").GetGuid();
+        var list = (await (await Server.Client.SendAsync(request, ct)).Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("documents").EnumerateArray();
+        return list.Single(d => d.GetProperty("title").GetString() == title).GetProperty("id").GetGuid();
     }
 }

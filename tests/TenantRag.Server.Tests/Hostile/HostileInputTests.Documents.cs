@@ -208,6 +208,67 @@ public sealed partial class HostileInputTests
     }
 
     [Theory]
+    [MemberData(nameof(Corpus))]
+    public async Task ListDocuments_HostileFilterCursorOrLimit_CallersViewOrRefused(string name)
+    {
+        var hostile = HostileStrings.Get(name).Value;
+        var encoded = HostileEncoding.Percent(hostile);
+        var before = await f.SnapshotAsync();
+
+        var filter = await f.SendAsync(HttpMethod.Get, "/v1/documents?q=" + encoded, f.Alice);
+        var cursor = await f.SendAsync(HttpMethod.Get, "/v1/documents?cursor=" + encoded, f.Alice);
+        var limit = await f.SendAsync(HttpMethod.Get, "/v1/documents?limit=" + encoded, f.Alice);
+
+        // What the server decodes (invalid UTF-8 stays percent-encoded). An empty parameter is an absent one. The filter
+        // is text like a search query (printable, line breaks allowed, at most 2000 characters once trimmed; blank is
+        // no filter) and finds only what the caller may see; a cursor is only ever one the server made (none of these
+        // is); a limit is a whole number from 1 to 200. Anything else is 400, and a megabyte is no valid request line.
+        var seen = Uri.UnescapeDataString(encoded);
+        var tooLong = encoded.Length > 8000 ? HttpStatusCode.RequestUriTooLong : HttpStatusCode.BadRequest;
+        if (seen.Trim().Length == 0 || (HostileString.IsPrintableMultilineText(seen) && seen.Trim().Length <= 2000 && encoded.Length <= 8000))
+        {
+            AssertListedOnlyCallersView(await AssertOkAsync(filter));
+        }
+        else
+        {
+            await AssertProblemAsync(filter, tooLong);
+        }
+
+        if (seen.Length == 0)
+        {
+            AssertListedOnlyCallersView(await AssertOkAsync(cursor));
+        }
+        else
+        {
+            await AssertProblemAsync(cursor, tooLong);
+        }
+
+        if (seen.Length == 0 || (int.TryParse(seen, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 200))
+        {
+            AssertListedOnlyCallersView(await AssertOkAsync(limit));
+        }
+        else
+        {
+            await AssertProblemAsync(limit, tooLong);
+        }
+
+        await AssertUnchangedAsync(before);
+    }
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public async Task GetDocumentContent_HostileId_Returns404(string name)
+    {
+        var segment = HostileEncoding.Percent(HostileStrings.Get(name).Value);
+        var before = await f.SnapshotAsync();
+
+        var get = await f.SendAsync(HttpMethod.Get, "/v1/documents/" + segment + "/content", f.Alice);
+
+        // Ids are GUIDs; anything else names no document's content (an empty segment, "." or ".." name no route).
+        await AssertRefusedAsync(get, before, NotARoute(segment));
+    }
+
+    [Theory]
     [InlineData("D")]
     [InlineData("N")]
     [InlineData("B")]
@@ -223,6 +284,14 @@ public sealed partial class HostileInputTests
 
         await AssertProblemAsync(get, HttpStatusCode.NotFound);
         await AssertRefusedAsync(delete, before, HttpStatusCode.NotFound);
+    }
+
+    // A list: titles of the caller's tenant only, never a colleague's private one or another tenant's.
+    private static void AssertListedOnlyCallersView(string body)
+    {
+        Assert.DoesNotContain("Bob's salary", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Other payroll", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Bystander notes", body, StringComparison.Ordinal);
     }
 
     // A quoted-string as ASP.NET's multipart reader takes it: no bare '"', a backslash always escapes a following

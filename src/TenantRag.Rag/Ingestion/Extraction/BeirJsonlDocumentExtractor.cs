@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace TenantRag.Rag.Ingestion.Extraction;
@@ -27,6 +28,9 @@ public sealed class BeirJsonlDocumentExtractor : IDocumentExtractor
     public IReadOnlyCollection<string> SupportedExtensions { get; } = [".jsonl"];
 
     /// <inheritdoc />
+    public string MediaType => "application/x-ndjson";
+
+    /// <inheritdoc />
     public async Task<ExtractionResult> ExtractAsync(Stream content, string fileName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
@@ -49,6 +53,8 @@ public sealed class BeirJsonlDocumentExtractor : IDocumentExtractor
             }
 
             var (document, problem) = ParseLine(line, fileName, max);
+            // Its size is its line's, without the line break (CR LF or LF).
+            document = document is null ? null : document with { ByteSize = Encoding.UTF8.GetByteCount(line.AsSpan().TrimEnd('\r')) };
             if (problem is not null)
             {
                 issues.Add(new ExtractionIssue { LineNumber = lineNumber, Reason = problem });

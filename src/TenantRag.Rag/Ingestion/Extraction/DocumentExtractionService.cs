@@ -32,6 +32,9 @@ public sealed partial class DocumentExtractionService
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
+    /// <summary>Throws <see cref="UnsupportedDocumentException"/> when no extractor reads <paramref name="fileName"/>'s extension.</summary>
+    public void EnsureSupported(string fileName) => _registry.GetExtractor(fileName);
+
     /// <summary>Extracts the documents of a file on disk.</summary>
     /// <param name="path">The file path; its name is used as the source file name.</param>
     /// <param name="cancellationToken">Cancels the extraction.</param>
@@ -77,7 +80,7 @@ public sealed partial class DocumentExtractionService
                     throw new DocumentRejectedException(fileName, DocumentRejectionReason.EmptyFile, "the file is empty (0 bytes); upload a file with content");
                 }
 
-                var result = Clean(await ExtractWithDeadlineAsync(extractor, input, fileName, cancellationToken).ConfigureAwait(false), fileName);
+                var result = Clean(await ExtractWithDeadlineAsync(extractor, input, fileName, cancellationToken).ConfigureAwait(false), fileName, extractor.MediaType, length);
                 foreach (var issue in result.Issues)
                 {
                     LogIssue(fileName, issue.LineNumber, issue.Reason);
@@ -119,7 +122,9 @@ public sealed partial class DocumentExtractionService
         }
     }
 
-    private static ExtractionResult Clean(ExtractionResult raw, string fileName)
+    // Drops blank sections and documents without text, and stamps each document with what it came from: the media type,
+    // and the file's size unless the extractor measured its own part (the size read, not the file's size at storing time).
+    private static ExtractionResult Clean(ExtractionResult raw, string fileName, string mediaType, long fileBytes)
     {
         var documents = new List<ExtractedDocument>(raw.Documents.Count);
         foreach (var document in raw.Documents)
@@ -130,7 +135,12 @@ public sealed partial class DocumentExtractionService
                 continue;
             }
 
-            documents.Add(sections.Length == document.Sections.Count ? document : document with { Sections = sections });
+            documents.Add(document with
+            {
+                Sections = sections.Length == document.Sections.Count ? document.Sections : sections,
+                MediaType = mediaType,
+                ByteSize = document.ByteSize ?? fileBytes,
+            });
         }
 
         if (documents.Count > 0)

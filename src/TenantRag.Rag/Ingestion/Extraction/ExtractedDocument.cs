@@ -17,4 +17,16 @@ public sealed record ExtractedDocument
 
     /// <summary>The sections in document order. Sections never have empty text.</summary>
     public required IReadOnlyList<DocumentSection> Sections { get; init; }
+
+    /// <summary>
+    /// The media type of the file it came from (<see cref="IDocumentExtractor.MediaType"/>); set by
+    /// <see cref="DocumentExtractionService"/>, null before.
+    /// </summary>
+    public string? MediaType { get; init; }
+
+    /// <summary>
+    /// Bytes of its original: for one document of a multi-document file, its part (a <c>.jsonl</c> line, set by the
+    /// extractor); otherwise the whole file (set by <see cref="DocumentExtractionService"/>).
+    /// </summary>
+    public long? ByteSize { get; init; }
 }

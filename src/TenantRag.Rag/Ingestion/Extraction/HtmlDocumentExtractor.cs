@@ -11,10 +11,19 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 /// footers, asides, forms, iframes, SVG and hidden elements are dropped; h1-h6 start sections; block elements
 /// separate paragraphs; whitespace is normalised. The title comes from &lt;title&gt;, else the first h1, else the file name.
 /// UTF-8 is assumed; other encodings are detected by AngleSharp from the BOM or &lt;meta charset&gt;. Nesting depth,
-/// element count and extracted text are bounded by <see cref="IngestionOptions"/>.
+/// element count and extracted text are bounded by <see cref="IngestionOptions"/>. A page with no body text is refused
+/// (<see cref="DocumentRejectionReason.NoExtractableText"/>), and so is a page that only sends the reader elsewhere: a
+/// <c>&lt;meta http-equiv="refresh"&gt;</c> naming an address, with at most <see cref="MaxRedirectPageWords"/> words of
+/// its own ("Redirecting to ...", as mdBook and rustdoc write them) (<see cref="DocumentRejectionReason.RedirectOnly"/>).
 /// </summary>
 public sealed class HtmlDocumentExtractor : IDocumentExtractor
 {
+    /// <summary>
+    /// The most words of body text a page that redirects may have and still be refused as only a redirect. A page with
+    /// more says something of its own (a notice with an explanation, an article that moves on after a while) and is kept.
+    /// </summary>
+    public const int MaxRedirectPageWords = 50;
+
     private const string NoiseSelector =
         "script, style, noscript, template, nav, header, footer, aside, form, iframe, frame, frameset, svg, math, canvas, " +
         "object, embed, applet, audio, video, map, button, select, dialog, link, meta, [hidden], [aria-hidden='true']";
@@ -45,6 +54,9 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
     public IReadOnlyCollection<string> SupportedExtensions { get; } = [".html", ".htm"];
 
     /// <inheritdoc />
+    public string MediaType => "text/html";
+
+    /// <inheritdoc />
     /// <remarks>The content must be seekable: a file that is not UTF-8 is read again for AngleSharp to detect its encoding.</remarks>
     public async Task<ExtractionResult> ExtractAsync(Stream content, string fileName, CancellationToken cancellationToken)
     {
@@ -52,6 +64,10 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
         ArgumentNullException.ThrowIfNull(fileName);
         using var document = await ParseAsync(new BoundedHtmlParser(fileName, _options), content, fileName, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+
+        // Read before the noise (meta elements among it) is removed.
+        var redirects = document.QuerySelectorAll("meta[http-equiv]").Any(meta =>
+            string.Equals(meta.GetAttribute("http-equiv")?.Trim(), "refresh", StringComparison.OrdinalIgnoreCase) && RefreshNamesAddress(meta.GetAttribute("content")));
 
         foreach (var noise in document.QuerySelectorAll(NoiseSelector).ToArray())
         {
@@ -78,10 +94,66 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
 
         var walker = new Walker(titleIsFirstH1 ? firstH1 : null, new SectionAccumulator(fileName, _options.MaxCharactersPerDocument));
         walker.Visit(document.Body ?? document.DocumentElement);
+        var sections = walker.Finish();
+        if (redirects && sections.Sum(s => CountWords(s.Text)) <= MaxRedirectPageWords)
+        {
+            throw new DocumentRejectedException(fileName, DocumentRejectionReason.RedirectOnly,
+                "the page only redirects to another address (<meta http-equiv=\"refresh\">) and has no text of its own; upload the page it redirects to");
+        }
+
+        if (sections.Count == 0)
+        {
+            throw new DocumentRejectedException(fileName, DocumentRejectionReason.NoExtractableText,
+                "the page has no body text (only a title, scripts, styles, navigation or hidden elements)");
+        }
+
         return new ExtractionResult
         {
-            Documents = [new ExtractedDocument { Title = title, SourceFileName = fileName, Sections = walker.Finish() }],
+            Documents = [new ExtractedDocument { Title = title, SourceFileName = fileName, Sections = sections }],
         };
+    }
+
+    /// <summary>
+    /// Whether a refresh's <c>content</c> names an address, as the HTML standard reads it ("declarative refresh"): a
+    /// delay (digits and dots), then after ';' or ',' an address, optionally written <c>url=</c> and quoted. A delay
+    /// alone only reloads the page; text without a delay is ignored by browsers, and here too.
+    /// </summary>
+    internal static bool RefreshNamesAddress(string? content)
+    {
+        const string Whitespace = " \t\n\f\r";
+        var rest = (content ?? string.Empty).AsSpan().TrimStart(Whitespace);
+        var afterDelay = rest.IndexOfAnyExcept("0123456789.");
+        if (afterDelay <= 0)
+        {
+            return false;
+        }
+
+        rest = rest[afterDelay..].TrimStart(Whitespace);
+        if (rest.Length > 0 && rest[0] is ';' or ',')
+        {
+            rest = rest[1..].TrimStart(Whitespace);
+        }
+
+        if (rest.StartsWith("url", StringComparison.OrdinalIgnoreCase) && rest[3..].TrimStart(Whitespace) is ['=', .. var address])
+        {
+            rest = address.TrimStart(Whitespace);
+        }
+
+        return rest.Trim(Whitespace).Trim("'\"").Length > 0;
+    }
+
+    private static int CountWords(string text)
+    {
+        var words = 0;
+        var inWord = false;
+        foreach (var c in text)
+        {
+            var letter = !char.IsWhiteSpace(c);
+            words += letter && !inWord ? 1 : 0;
+            inWord = letter;
+        }
+
+        return words;
     }
 
     private static async Task<IHtmlDocument> ParseAsync(BoundedHtmlParser parser, Stream content, string fileName, CancellationToken cancellationToken)

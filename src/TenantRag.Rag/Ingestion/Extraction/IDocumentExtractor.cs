@@ -6,6 +6,9 @@ public interface IDocumentExtractor
     /// <summary>The lower-case file extensions this extractor handles, including the leading dot (for example ".md").</summary>
     IReadOnlyCollection<string> SupportedExtensions { get; }
 
+    /// <summary>The media type of the files this extractor reads (for example <c>text/markdown</c>), stored with their documents.</summary>
+    string MediaType { get; }
+
     /// <summary>Extracts the documents contained in <paramref name="content"/>.</summary>
     /// <param name="content">The file content. Read to the end; not disposed.</param>
     /// <param name="fileName">The file name, used for titles and error messages.</param>

@@ -36,6 +36,9 @@ public sealed class MarkdownDocumentExtractor : IDocumentExtractor
     public IReadOnlyCollection<string> SupportedExtensions { get; } = [".md", ".markdown"];
 
     /// <inheritdoc />
+    public string MediaType => "text/markdown";
+
+    /// <inheritdoc />
     public async Task<ExtractionResult> ExtractAsync(Stream content, string fileName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);

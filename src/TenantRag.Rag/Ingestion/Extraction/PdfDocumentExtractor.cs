@@ -41,6 +41,9 @@ public sealed partial class PdfDocumentExtractor : IDocumentExtractor
     public IReadOnlyCollection<string> SupportedExtensions { get; } = [".pdf"];
 
     /// <inheritdoc />
+    public string MediaType => "application/pdf";
+
+    /// <inheritdoc />
     /// <remarks>The content must be seekable; PdfPig reads it where it needs to.</remarks>
     public Task<ExtractionResult> ExtractAsync(Stream content, string fileName, CancellationToken cancellationToken)
     {

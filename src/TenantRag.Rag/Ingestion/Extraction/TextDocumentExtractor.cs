@@ -20,6 +20,9 @@ public sealed class TextDocumentExtractor : IDocumentExtractor
     public IReadOnlyCollection<string> SupportedExtensions { get; } = [".txt", ".text"];
 
     /// <inheritdoc />
+    public string MediaType => "text/plain";
+
+    /// <inheritdoc />
     public async Task<ExtractionResult> ExtractAsync(Stream content, string fileName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);

@@ -24,6 +24,7 @@ internal sealed class EmbeddingBatcher : IAsyncDisposable
     private readonly string _turnKey;
     private readonly int _turnSize;
     private readonly CancellationToken _cancellationToken;
+    private readonly Action<int>? _ready;
     private readonly Task _loop;
     private long _embedded;
     private long _reused;
@@ -39,10 +40,13 @@ internal sealed class EmbeddingBatcher : IAsyncDisposable
     /// it embeds in one turn.
     /// </param>
     /// <param name="cancellationToken">The run's token: cancelling it fails every waiting request.</param>
+    /// <param name="ready">Told how many more chunks have their vector, after every turn of the model and every reuse.</param>
     public EmbeddingBatcher(IEmbeddingGenerator<string, Embedding<float>> generator, EmbeddingModel model,
         Func<IReadOnlyCollection<string>, CancellationToken, Task<Dictionary<string, float[]>>> findStored,
-        int batchSize, TimeSpan linger, (FairGate<string> Gate, string Key, int Size) turns, CancellationToken cancellationToken)
+        int batchSize, TimeSpan linger, (FairGate<string> Gate, string Key, int Size) turns, CancellationToken cancellationToken,
+        Action<int>? ready = null)
     {
+        _ready = ready;
         (_turns, _turnKey, _turnSize) = turns;
         _generator = generator;
         _model = model;
@@ -149,6 +153,7 @@ internal sealed class EmbeddingBatcher : IAsyncDisposable
             }
 
             var vectors = new Dictionary<string, ReadOnlyMemory<float>>(pending.Count, StringComparer.Ordinal);
+            var embeddedInTurns = 0;
             if (pending.Count > 0)
             {
                 var stored = await _findStored(pending.Keys, _cancellationToken).ConfigureAwait(false);
@@ -163,11 +168,14 @@ internal sealed class EmbeddingBatcher : IAsyncDisposable
                 var missing = pending.Where(p => !vectors.ContainsKey(p.Key)).ToList();
                 if (missing.Count > 0)
                 {
-                    await EmbedMissingAsync(missing, vectors).ConfigureAwait(false);
+                    embeddedInTurns = await EmbedMissingAsync(missing, vectors).ConfigureAwait(false);
                 }
 
                 Interlocked.Add(ref _reused, withoutVector - missing.Count);
             }
+
+            // Turns reported the distinct texts they embedded; the rest of the batch's chunks got their vector now.
+            _ready?.Invoke(withoutVector - embeddedInTurns);
 
             foreach (var request in batch)
             {
@@ -195,7 +203,8 @@ internal sealed class EmbeddingBatcher : IAsyncDisposable
         }
     }
 
-    private async Task EmbedMissingAsync(List<KeyValuePair<string, string>> missing, Dictionary<string, ReadOnlyMemory<float>> vectors)
+    // Returns how many texts it embedded (each reported to the progress callback after its turn).
+    private async Task<int> EmbedMissingAsync(List<KeyValuePair<string, string>> missing, Dictionary<string, ReadOnlyMemory<float>> vectors)
     {
         foreach (var turn in missing.Chunk(_turnSize))
         {
@@ -221,7 +230,10 @@ internal sealed class EmbeddingBatcher : IAsyncDisposable
             }
 
             Interlocked.Add(ref _embedded, turn.Length);
+            _ready?.Invoke(turn.Length);
         }
+
+        return missing.Count;
     }
 
     private sealed class Request(IReadOnlyList<IngestionChunk> chunks)

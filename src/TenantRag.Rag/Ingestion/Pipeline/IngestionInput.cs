@@ -30,6 +30,12 @@ public sealed record IngestionInput
     /// </summary>
     public string? Title { get; init; }
 
+    /// <summary>
+    /// Whether the input is a file whose <see cref="FileName"/> its owner gave (stored with its documents and shown in
+    /// lists), rather than text sent without a file, whose file name only picks its extractor (<see cref="FromText"/>).
+    /// </summary>
+    public bool IsFile { get; init; } = true;
+
     /// <summary>A file on disk, stored under <paramref name="source"/> (default: its file name).</summary>
     public static IngestionInput FromFile(string path, string? source = null)
     {
@@ -43,6 +49,17 @@ public sealed record IngestionInput
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
         return new IngestionInput { Source = source ?? fileName, FileName = Path.GetFileName(fileName), Content = content };
+    }
+
+    /// <summary>
+    /// Text sent without a file (an API caller's JSON <c>{title, text}</c>): read as Markdown, every document titled
+    /// <paramref name="title"/> as given, stored under <paramref name="source"/> with no file name.
+    /// </summary>
+    public static IngestionInput FromText(string title, string markdown, string source)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(title);
+        ArgumentNullException.ThrowIfNull(markdown);
+        return FromBytes("document.md", System.Text.Encoding.UTF8.GetBytes(markdown), source) with { Title = title, IsFile = false };
     }
 
     /// <summary>
@@ -86,9 +103,6 @@ public sealed record IngestionInput
         : MemoryMarshal.TryGetArray(Content, out var bytes)
             ? new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false)
             : new MemoryStream(Content.ToArray(), writable: false);
-
-    /// <summary>The size in bytes (0 when the file has gone).</summary>
-    internal long ByteSize => FilePath is { } path ? (File.Exists(path) ? new FileInfo(path).Length : 0) : Content.Length;
 
     private static void Walk(string directory, List<string> found)
     {

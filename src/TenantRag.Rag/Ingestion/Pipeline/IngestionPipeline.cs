@@ -151,6 +151,12 @@ public sealed class IngestionPipeline
     }
 
     /// <summary>
+    /// Refuses a file no extractor reads before anything is done with it (an upload is then not even stored).
+    /// </summary>
+    /// <exception cref="UnsupportedDocumentException">The file's extension is not one of the supported ones.</exception>
+    public void EnsureSupported(string fileName) => Extraction.EnsureSupported(fileName);
+
+    /// <summary>
     /// The texts the model is given for <paramref name="document"/>, chunk by chunk, exactly as ingestion embeds them:
     /// for measuring the model's raw throughput on the same inputs as an ingestion run.
     /// </summary>

@@ -33,6 +33,15 @@ public sealed record IngestionProgress
     /// <summary>Chunks stored so far.</summary>
     public required long Chunks { get; init; }
 
+    /// <summary>
+    /// Chunks of the documents chunked so far that need a vector (documents found unchanged need none): exact once
+    /// every document is chunked.
+    /// </summary>
+    public long ChunksToEmbed { get; init; }
+
+    /// <summary>Of <see cref="ChunksToEmbed"/>, the chunks that have their vector (embedded, or an identical chunk's reused).</summary>
+    public long ChunksEmbedded { get; init; }
+
     /// <summary>Time since the run started.</summary>
     public required TimeSpan Elapsed { get; init; }
 

@@ -22,6 +22,8 @@ internal sealed class IngestionRun : IAsyncDisposable
     private int _replaced;
     private int _unchanged;
     private long _chunks;
+    private long _chunksToEmbed;
+    private long _chunksEmbedded;
 
     public IngestionRun(IngestionPipeline pipeline, IngestionRequest request, IProgress<IngestionProgress>? progress, CancellationTokenSource abort)
     {
@@ -35,7 +37,7 @@ internal sealed class IngestionRun : IAsyncDisposable
         Embedder = new EmbeddingBatcher(pipeline.Generator, pipeline.Model,
             (hashes, ct) => DatabaseAsync(token => pipeline.Documents.FindEmbeddingsAsync(request.Context, hashes, pipeline.Model, token)),
             options.EmbeddingBatchSize, options.EmbeddingBatchLinger,
-            (pipeline.EmbeddingTurns, request.Context.Tenant.Value, options.EmbeddingTurnSize), abort.Token);
+            (pipeline.EmbeddingTurns, request.Context.Tenant.Value, options.EmbeddingTurnSize), abort.Token, ChunksEmbedded);
     }
 
     public IngestionPipeline Pipeline { get; }
@@ -145,6 +147,26 @@ internal sealed class IngestionRun : IAsyncDisposable
         }
     }
 
+    /// <summary>A document was cut into <paramref name="chunks"/> chunks that need vectors.</summary>
+    public void ChunksPlanned(int chunks)
+    {
+        lock (_gate)
+        {
+            _chunksToEmbed += chunks;
+            Report(null);
+        }
+    }
+
+    // The embedder gave <paramref name="chunks"/> more chunks their vector.
+    private void ChunksEmbedded(int chunks)
+    {
+        lock (_gate)
+        {
+            _chunksEmbedded += chunks;
+            Report(null);
+        }
+    }
+
     public IngestionSummary Summary()
     {
         lock (_gate)
@@ -191,6 +213,8 @@ internal sealed class IngestionRun : IAsyncDisposable
             Unchanged = _unchanged,
             Rejected = _rejected.Count,
             Chunks = _chunks,
+            ChunksToEmbed = _chunksToEmbed,
+            ChunksEmbedded = Math.Min(_chunksEmbedded, _chunksToEmbed),
             Elapsed = Stopwatch.GetElapsedTime(_started),
             Rejection = rejection,
         });

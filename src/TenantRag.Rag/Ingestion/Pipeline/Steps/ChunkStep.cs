@@ -55,6 +55,7 @@ internal sealed class ChunkStep(IngestionRun run) : IIngestionStep
         }
 
         job.Chunks = chunks;
+        run.ChunksPlanned(chunks.Length);
         return IngestionStepResult.Success;
     }
 }

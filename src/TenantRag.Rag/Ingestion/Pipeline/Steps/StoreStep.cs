@@ -1,5 +1,5 @@
-using System.Text;
 using TenantRag.Documents;
+using TenantRag.Rag.Ingestion.Extraction;
 
 namespace TenantRag.Rag.Ingestion.Pipeline.Steps;
 
@@ -36,12 +36,12 @@ internal sealed class StoreStep(IngestionRun run) : IIngestionStep
             Source = job.Source,
             ExternalId = document.ExternalId,
             ContentHash = hash,
-            ContentType = ContentTypeOf(job.Input.FileName),
 
-            // One document of many (a corpus line) is as large as its text; a whole file, as the file.
-            ByteSize = document.ExternalId is null
-                ? job.Input.ByteSize
-                : Encoding.UTF8.GetByteCount(document.Title) + document.Sections.Sum(s => (long)Encoding.UTF8.GetByteCount(s.Text)),
+            // As extraction read them: the file's media type, and the size of the file (or of the corpus line) it read.
+            ContentType = document.MediaType ?? "application/octet-stream",
+            ByteSize = document.ByteSize ?? 0,
+            FileName = job.Input.IsFile ? job.Input.FileName : null,
+            Text = DocumentText.Of(document),
             Visibility = job.Visibility,
         };
         var newChunks = chunks.Select(c => new NewChunk
@@ -66,14 +66,4 @@ internal sealed class StoreStep(IngestionRun run) : IIngestionStep
             return StepErrors.ToResult(ex, IngestionRejection.StoreFailed, "storing failed, nothing of the document was written");
         }
     }
-
-    private static string ContentTypeOf(string fileName) => Path.GetExtension(fileName).ToLowerInvariant() switch
-    {
-        ".txt" or ".text" => "text/plain",
-        ".md" or ".markdown" => "text/markdown",
-        ".html" or ".htm" => "text/html",
-        ".pdf" => "application/pdf",
-        ".jsonl" => "application/x-ndjson",
-        _ => "application/octet-stream",
-    };
 }

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TenantRag.Server.Auth;
+using TenantRag.Tenancy;
+using TenantRag.Testing;
+
+namespace TenantRag.Server.Tests;
+
+/// <summary>
+/// Two serving processes on one installation share the upload jobs (each claims with a lease under a row lock), and
+/// one tenant's many uploads do not hold up another tenant's one (the workers take the tenants in turn).
+/// </summary>
+public sealed class JobSharingTests(PostgresServer postgres)
+{
+    private const string Prefix = "s_share";
+
+    private static readonly Dictionary<string, string?> OneWorkerPolling = new()
+    {
+        ["Jobs:Workers"] = "1",
+        ["Jobs:PollMilliseconds"] = "100",
+    };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task TwoServers_ShareTheJobs_EachJobRunOnceAndEachDocumentStoredOnce()
+    {
+        var model = new SlowEmbeddingGenerator(TimeSpan.FromMilliseconds(300));
+        await using var first = await TestServer.StartAsync(postgres, Prefix, OneWorkerPolling, model);
+        await using var second = await TestServer.StartAsync(postgres, Prefix, OneWorkerPolling, model);
+        var tenant = await first.Database.Catalog.CreateAsync(Slugs.Unique("share"), TenancyMode.Shared, Ct);
+        var token = DevelopmentTokenIssuer.LoadOrCreate(first.Home).Issue(tenant.Slug, UserId.Parse("alice"), TimeSpan.FromMinutes(30), []);
+
+        var jobs = new List<Guid>();
+        for (var i = 0; i < 6; i++)
+        {
+            jobs.Add(await PostAsync(first, token, $"note-{i}.md", $"# Note {i}\n\nThe {i}th note of six, about shared work.\n"));
+        }
+
+        foreach (var job in jobs)
+        {
+            await WaitForJobAsync(second, token, job);
+        }
+
+        var rows = await postgres.QueryAsync(tenant.Database, "SELECT status, attempt, lease_owner FROM ingest_jobs WHERE tenant_id = $1", tenant.Id);
+        Assert.Equal(6, rows.Count);
+        Assert.All(rows, r => Assert.Equal(("succeeded", 1), ((string)r[0]!, (int)r[1]!)));
+        Assert.Equal(2, rows.Select(r => (string)r[2]!).Distinct().Count());
+        Assert.Equal(6L, await postgres.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM documents WHERE tenant_id = $1", tenant.Id));
+        Assert.Equal(6L, await postgres.ScalarAsync<long>(tenant.Database, "SELECT count(DISTINCT source) FROM documents WHERE tenant_id = $1", tenant.Id));
+    }
+
+    [Fact]
+    public async Task OneTenantsSingleFile_QueuedBehindAnotherTenantsMany_IsTakenUpInItsTurn()
+    {
+        var model = new SlowEmbeddingGenerator(TimeSpan.FromMilliseconds(300));
+        await using var server = await TestServer.StartAsync(postgres, Prefix + "rr", OneWorkerPolling, model);
+        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
+        var busy = await server.Database.Catalog.CreateAsync(Slugs.Unique("busy"), TenancyMode.Shared, Ct);
+        var quiet = await server.Database.Catalog.CreateAsync(Slugs.Unique("quiet"), TenancyMode.Dedicated, Ct);
+        var busyToken = issuer.Issue(busy.Slug, UserId.Parse("bulk"), TimeSpan.FromMinutes(30), []);
+        var quietToken = issuer.Issue(quiet.Slug, UserId.Parse("single"), TimeSpan.FromMinutes(30), []);
+
+        var many = new List<Guid>();
+        for (var i = 0; i < 8; i++)
+        {
+            many.Add(await PostAsync(server, busyToken, $"bulk-{i}.md", $"# Bulk {i}\n\nBulk file number {i} of the busy tenant.\n"));
+        }
+
+        var single = await PostAsync(server, quietToken, "single.md", "# Single\n\nThe quiet tenant's only file.\n");
+        await WaitForJobAsync(server, quietToken, single);
+        var busyDone = 0;
+        foreach (var job in many)
+        {
+            var state = await (await server.GetAsync($"/v1/jobs/{job}", busyToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+            busyDone += state.GetProperty("status").GetString() == "succeeded" ? 1 : 0;
+        }
+
+        // One worker, eight files ahead: taking tenants in turn, the single file runs second or third, not ninth.
+        Assert.InRange(busyDone, 0, 3);
+    }
+
+    private static async Task<Guid> PostAsync(TestServer server, string token, string fileName, string text)
+    {
+        var request = server.Request(HttpMethod.Post, "/v1/documents", token);
+        request.Headers.Remove("Prefer");
+        request.Content = new MultipartFormDataContent { { new StringContent(text), "file", fileName } };
+        var accepted = await server.Client.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        return (await accepted.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("jobId").GetGuid();
+    }
+
+    private static async Task WaitForJobAsync(TestServer server, string token, Guid id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            var job = await (await server.GetAsync($"/v1/jobs/{id}", token)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+            if (job.GetProperty("status").GetString() is "succeeded" or "failed")
+            {
+                Assert.Equal("succeeded", job.GetProperty("status").GetString());
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"job {id} did not finish within 120 s: {job}");
+            await Task.Delay(100, Ct);
+        }
+    }
+}
