@@ -7,8 +7,11 @@ using System.Text.Json;
 
 namespace TenantRag.Cli.Commands;
 
-/// <summary>How one upload of <c>tenantrag bench ingest</c> ended: stored (or why not), when, and its chunks.</summary>
-internal sealed record BenchIngestUpload(bool Stored, string Outcome, double Seconds, long Chunks, int Documents);
+/// <summary>
+/// How one upload of <c>tenantrag bench ingest</c> ended: stored (or why not), when, and its chunks; for a job the server
+/// timed, also how long it waited for a worker and how long the worker took (by the server's clock).
+/// </summary>
+internal sealed record BenchIngestUpload(bool Stored, string Outcome, double Seconds, long Chunks, int Documents, double? QueuedSeconds = null, double? RunSeconds = null);
 
 /// <summary>The answer to one <c>POST /v1/documents</c>: stored, queued as the job at <c>Job</c>, or refused.</summary>
 internal sealed record BenchIngestPosted(Uri? Job, bool Stored, string Outcome, long Chunks, int Documents);
@@ -163,7 +166,14 @@ internal sealed class BenchIngestClient(HttpClient http, TimeSpan timeout)
 
     private static BenchIngestUpload Finished(long started, string outcome, JsonElement? job) =>
         new(outcome == "stored", outcome, Stopwatch.GetElapsedTime(started).TotalSeconds, job is { } body ? Chunks(body, "chunksTotal") : 0,
-            job is { } done ? Documents(done) : 0);
+            job is { } done ? Documents(done) : 0, Between(job, "createdAt", "startedAt"), Between(job, "startedAt", "finishedAt"));
+
+    // Seconds between two of the job's times, when it has both.
+    private static double? Between(JsonElement? job, string from, string to) =>
+        job is { } body && Time(body, from) is { } start && Time(body, to) is { } end ? (end - start).TotalSeconds : null;
+
+    private static DateTimeOffset? Time(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var time) ? time : null;
 
     private static long Chunks(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.TryGetInt64(out var count) ? count : 0;

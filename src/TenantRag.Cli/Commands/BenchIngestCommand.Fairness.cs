@@ -23,7 +23,8 @@ internal static partial class BenchIngestCommand
         var single = await bench.FreshTenantAsync("single").ConfigureAwait(false);
         var bulk = await bench.FreshTenantAsync("bulk").ConfigureAwait(false);
         var singleStart = bench.Offset + (60 * (settings.RatePdfs + 2));
-        var alone = await SinglesAsync(bench, single, singleStart, null).ConfigureAwait(false);
+        var aloneUploads = await SinglesAsync(bench, single, singleStart, null).ConfigureAwait(false);
+        var alone = Seconds(aloneUploads);
 
         // The bulk tenant's files: one abstract each, new text however many there are.
         var bulkStart = singleStart + (2 * settings.SingleRuns);
@@ -69,13 +70,14 @@ internal static partial class BenchIngestCommand
 
         var acceptedBefore = Volatile.Read(ref accepted);
         var behindWhileRunning = 0;
-        var behind = await SinglesAsync(bench, single, singleStart + settings.SingleRuns, async () =>
+        var behindUploads = await SinglesAsync(bench, single, singleStart + settings.SingleRuns, async () =>
         {
             // Jobs of one tenant run in order: the bulk upload runs until its last file's job is done.
             var running = !senders.IsCompleted
                 || (jobs[^1] is { } last && !await bench.Client.JobDoneAsync(bulk, last, bench.Ct).ConfigureAwait(false));
             behindWhileRunning += running ? 1 : 0;
         }).ConfigureAwait(false);
+        var behind = Seconds(behindUploads);
 
         await senders.ConfigureAwait(false);
         foreach (var job in jobs.OfType<Uri>())
@@ -92,29 +94,41 @@ internal static partial class BenchIngestCommand
             Math.Round(bulkSeconds, 1), alone, behind, behindWhileRunning,
             aloneMedian, behindMedian, aloneMedian > 0 ? Math.Round(behindMedian / aloneMedian, 2) : null);
         BenchServer.Say(bench.Cli, FormattableString.Invariant(
-            $"  alone: median {aloneMedian * 1000:F0} ms ({string.Join(", ", alone.Select(s => $"{s * 1000:F0}"))} ms)"));
+            $"  alone: median {aloneMedian * 1000:F0} ms ({string.Join(", ", alone.Select(s => $"{s * 1000:F0}"))} ms){ServerTimes(aloneUploads)}"));
         BenchServer.Say(bench.Cli, FormattableString.Invariant(
-            $"  behind the bulk upload ({figures.BulkQueued}; {acceptedBefore} of its files accepted before the first): median {behindMedian * 1000:F0} ms ({string.Join(", ", behind.Select(s => $"{s * 1000:F0}"))} ms), {behindWhileRunning} of {behind.Length} while it still ran; {figures.Ratio:F2}x alone"));
+            $"  behind the bulk upload ({figures.BulkQueued}; {acceptedBefore} of its files accepted before the first): median {behindMedian * 1000:F0} ms ({string.Join(", ", behind.Select(s => $"{s * 1000:F0}"))} ms){ServerTimes(behindUploads)}, {behindWhileRunning} of {behind.Length} while it still ran; {figures.Ratio:F2}x alone"));
         BenchServer.Say(bench.Cli, FormattableString.Invariant(
             $"  the bulk upload: {figures.BulkStored} files stored, {figures.BulkFailed} not{string.Concat(figures.BulkFailures.Select(f => $" ({f.Key}: {f.Value})"))}, in {bulkSeconds:F1} s"));
         return figures;
     }
 
-    // One small file at a time, each timed from its POST until it is stored.
-    private static async Task<double[]> SinglesAsync(Bench bench, BenchApiTarget target, int start, Func<Task>? afterEach)
+    private static double[] Seconds(BenchIngestUpload[] uploads) => [.. uploads.Select(u => Math.Round(u.Seconds, 3))];
+
+    // Where a job server's time went: waiting for a worker, then in the worker (medians, by the server's clock).
+    private static string ServerTimes(BenchIngestUpload[] uploads)
     {
-        var seconds = new double[bench.Settings.SingleRuns];
+        double[] queued = [.. uploads.Select(u => u.QueuedSeconds).OfType<double>()];
+        double[] ran = [.. uploads.Select(u => u.RunSeconds).OfType<double>()];
+        return queued.Length == 0 || ran.Length == 0
+            ? string.Empty
+            : FormattableString.Invariant($"; queued {Median(queued) * 1000:F0} ms, worker {Median(ran) * 1000:F0} ms");
+    }
+
+    // One small file at a time, each timed from its POST until it is stored.
+    private static async Task<BenchIngestUpload[]> SinglesAsync(Bench bench, BenchApiTarget target, int start, Func<Task>? afterEach)
+    {
+        var seconds = new BenchIngestUpload[bench.Settings.SingleRuns];
         for (var i = 0; i < seconds.Length; i++)
         {
             var document = bench.Data.Corpus[(start + i) % bench.Data.Corpus.Count];
-            var upload = await bench.Client.UploadAsync(target, $"single-{start + i}.md", Markdown(document), "text/markdown", WaitSeconds(bench), PollInterval, bench.Ct)
+            var upload = await bench.Client.UploadAsync(target, $"single-{start + i}.md", Markdown(document), "text/markdown", 0, PollInterval, bench.Ct)
                 .ConfigureAwait(false);
             if (!upload.Stored)
             {
                 throw new BenchFailedException($"the single file of {target.Tenant} was not stored ({upload.Outcome})");
             }
 
-            seconds[i] = Math.Round(upload.Seconds, 3);
+            seconds[i] = upload;
             if (afterEach is not null)
             {
                 await afterEach().ConfigureAwait(false);
