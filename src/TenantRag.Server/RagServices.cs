@@ -14,6 +14,13 @@ namespace TenantRag.Server;
 /// <summary>The retrieval-augmented pipeline's services, over the installation's stores.</summary>
 internal static class RagServices
 {
+    // One chunk per model run: on 2 cores two one-thread runs of one ~200-token chunk each embedded 34 chunks/s, of four
+    // 33 (and the model alone, two threads and batches of 32, 28.5), and a run is the longest a search waits for a raised
+    // upload thread (about 60 ms).
+    private const int UploadBatchSize = 1;
+
+    private static readonly int UploadThreads = Math.Clamp(Environment.ProcessorCount, 1, 8);
+
     public static void AddRag(this IServiceCollection services, TenantRagDatabase database, IEmbeddingGenerator<string, Embedding<float>>? embeddings,
         ServerOptions settings, IngestionOptions limits)
     {
@@ -35,17 +42,19 @@ internal static class RagServices
             services.AddSingleton<ITokenCounter>(embeddings.GetService<ITokenCounter>() ?? MiniLmTokenizer.LoadBundled());
         }
 
-        // Uploads embed with a model instance of their own on one thread at the lowest CPU priority, in small batches with
-        // a pause after each while searches run, so a tenant's bulk ingestion takes only the CPU time that queries leave
-        // idle. Tenants take turns on it a batch at a time (the pipeline's fair gate): one tenant's large upload does not
-        // hold up another's small one.
+        // Uploads embed with a model instance of their own on threads at the lowest CPU priority (one per core, each running
+        // one chunk at a time, so every idle core embeds while searches are quiet), with a pause after each chunk while
+        // searches run, so a tenant's bulk ingestion takes the CPU time that queries leave idle, and never less than
+        // Embeddings:MinUploadCpuShare of a core. Tenants take turns on it a few chunks at a time (the pipeline's fair gate):
+        // one tenant's large upload does not hold up another's small one.
         var foreground = new ForegroundActivity();
         services.AddSingleton(sp =>
         {
             var uploads = embeddings ?? new MiniLmEmbeddingGenerator(
                 new MiniLmEmbeddingGeneratorOptions
                 {
-                    IntraOpNumThreads = 1, LowPriority = true, BatchSize = 4, Foreground = foreground, IdleCpuGroup = settings.IdleCgroup,
+                    IntraOpNumThreads = 1, LowPriority = true, BatchSize = UploadBatchSize, BackgroundThreads = UploadThreads, Foreground = foreground,
+                    IdleCpuGroup = settings.IdleCgroup, MinCpuShare = settings.MinUploadCpuShare,
                 },
                 sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>());
 

@@ -54,8 +54,18 @@ public sealed class ServerOptions
     /// </summary>
     public bool IdleCgroup { get; set; } = true;
 
+    /// <summary>
+    /// The cores of CPU time (0 to 1) upload embedding gets at least, whatever the search load (default 0.25): while the
+    /// upload threads have had less over the last second, by their own CPU clocks, they run raised (their cgroup at a
+    /// session's weight, or SCHED_OTHER where there is no cgroup); above it they go back to idle priority. 0 gives uploads
+    /// only the CPU time searches leave idle, which under full search load can be none.
+    /// </summary>
+    public double MinUploadCpuShare { get; set; } = 0.25;
+
     /// <summary>Rejects settings no server could run with, naming the key.</summary>
-    /// <exception cref="UsageException">A limit is below 1, the body limit below 1 KiB, or the precision unknown.</exception>
+    /// <exception cref="UsageException">
+    /// A limit is below 1, the body limit below 1 KiB, the upload CPU share outside 0 to 1, or the precision unknown.
+    /// </exception>
     public void Validate()
     {
         foreach (var (key, value) in new (string, long)[]
@@ -74,6 +84,12 @@ public sealed class ServerOptions
         if (MaxRequestBytes < 1024)
         {
             throw new UsageException($"setting Limits:MaxRequestBytes is {MaxRequestBytes}: give 1024 or more (bytes)");
+        }
+
+        if (!(MinUploadCpuShare is >= 0 and <= LowPriorityWorkerOptions.MaxMinCpuShare))
+        {
+            throw new UsageException(FormattableString.Invariant(
+                $"setting Embeddings:MinUploadCpuShare is {MinUploadCpuShare}: give 0 to {LowPriorityWorkerOptions.MaxMinCpuShare} (cores of CPU time uploads get at least, whatever the search load; 0 for none)"));
         }
 
         if (!Enum.IsDefined(QueryPrecision))

@@ -9,7 +9,8 @@ namespace TenantRag.Server.Tests;
 
 /// <summary>
 /// Two serving processes on one installation share the upload jobs (each claims with a lease under a row lock), and
-/// one tenant's many uploads do not hold up another tenant's one (the workers take the tenants in turn).
+/// one tenant's many uploads do not hold up another tenant's one (the workers take the tenants in turn, and keep a
+/// slot for a tenant with nothing running).
 /// </summary>
 public sealed class JobSharingTests(PostgresServer postgres)
 {
@@ -79,6 +80,43 @@ public sealed class JobSharingTests(PostgresServer postgres)
 
         // One worker, eight files ahead: taking tenants in turn, the single file runs second or third, not ninth.
         Assert.InRange(busyDone, 0, 3);
+    }
+
+    [Fact]
+    public async Task OneTenantsSingleFile_AllWorkersBusyWithAnotherTenant_StartsAtOnceInTheSpareSlot()
+    {
+        var model = new SlowEmbeddingGenerator(TimeSpan.FromMilliseconds(1500));
+        await using var server = await TestServer.StartAsync(postgres, Prefix + "sp", OneWorkerPolling, model);
+        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
+        var busy = await server.Database.Catalog.CreateAsync(Slugs.Unique("busy"), TenancyMode.Dedicated, Ct);
+        var quiet = await server.Database.Catalog.CreateAsync(Slugs.Unique("quiet"), TenancyMode.Shared, Ct);
+        var busyToken = issuer.Issue(busy.Slug, UserId.Parse("bulk"), TimeSpan.FromMinutes(30), []);
+        var quietToken = issuer.Issue(quiet.Slug, UserId.Parse("single"), TimeSpan.FromMinutes(30), []);
+
+        var many = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            many.Add(await PostAsync(server, busyToken, $"bulk-{i}.md", $"# Bulk {i}\n\nBulk file number {i} of the busy tenant.\n"));
+        }
+
+        await model.FirstCall.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var single = await PostAsync(server, quietToken, "single.md", "# Single\n\nThe quiet tenant's only file.\n");
+        await WaitForJobAsync(server, quietToken, single);
+        foreach (var job in many)
+        {
+            await WaitForJobAsync(server, busyToken, job);
+        }
+
+        // The one worker was busy with the busy tenant's first file (1.5 s of embedding) when the single file came: it
+        // started in the spare slot before that file was done, and the busy tenant never had two files running at once.
+        var singleStarted = await postgres.ScalarAsync<DateTime>(quiet.Database, "SELECT started_at FROM ingest_jobs WHERE id = $1", single);
+        var busyRuns = await postgres.QueryAsync(busy.Database, "SELECT started_at, finished_at FROM ingest_jobs WHERE tenant_id = $1 ORDER BY started_at", busy.Id);
+        Assert.Equal(3, busyRuns.Count);
+        Assert.True(singleStarted < (DateTime)busyRuns[0][1]!, $"the single file started at {singleStarted:O}, after the busy tenant's first file ended at {busyRuns[0][1]:O}");
+        for (var i = 1; i < busyRuns.Count; i++)
+        {
+            Assert.True((DateTime)busyRuns[i][0]! >= (DateTime)busyRuns[i - 1][1]!, "two of the busy tenant's files ran at once with one worker");
+        }
     }
 
     private static async Task<Guid> PostAsync(TestServer server, string token, string fileName, string text)

@@ -81,6 +81,8 @@ public sealed class ServerSettingsTests(PostgresServer postgres)
     [InlineData("Ingestion:MaxPagesPerDocument", "0")]
     [InlineData("Ingestion:MaxCharactersPerDocument", "-1")]
     [InlineData("Ingestion:MaxPdfStreamBytes", "0")]
+    [InlineData("Embeddings:MinUploadCpuShare", "1.5")]
+    [InlineData("Embeddings:MinUploadCpuShare", "-0.25")]
     public async Task A_limit_no_server_could_run_with_is_a_usage_error_naming_the_key(string key, string value)
     {
         var ex = await Assert.ThrowsAsync<UsageException>(() => TestServer.StartAsync(postgres, "s_prec",
@@ -108,7 +110,28 @@ public sealed class ServerSettingsTests(PostgresServer postgres)
         }
         else if (Environment.UserName == "root" && File.Exists("/sys/fs/cgroup/cpu/cpu.idle"))
         {
-            Assert.EndsWith("cgroup tenantrag-background (cpu.idle)", priority, StringComparison.Ordinal);
+            Assert.Matches(@"cgroup tenantrag-background-\d+-\d+ \(cpu\.idle\)$", priority);
+        }
+    }
+
+    [Theory]
+    [InlineData(null, "at least 0.25 of a core")]
+    [InlineData("0.5", "at least 0.5 of a core")]
+    [InlineData("0", null)]
+    public async Task Upload_embedding_gets_a_minimum_cpu_share_of_a_quarter_core_unless_configured(string? setting, string? share)
+    {
+        await using var server = await TestServer.StartAsync(postgres, "s_prec",
+            setting is null ? null : new Dictionary<string, string?> { ["Embeddings:MinUploadCpuShare"] = setting });
+
+        var uploads = Assert.IsType<MiniLmEmbeddingGenerator>(server.App.Services.GetRequiredService<IngestionPipeline>().Generator);
+
+        if (share is null)
+        {
+            Assert.Null(uploads.BackgroundShare);
+        }
+        else
+        {
+            Assert.StartsWith(share, uploads.BackgroundShare, StringComparison.Ordinal);
         }
     }
 }

@@ -194,9 +194,9 @@ internal static class BenchApiCommand
     private static bool Meets(BenchApiLoadFigures figures) =>
         figures.Errors == 0 && figures.RequestsPerSecond >= TargetRequestsPerSecond && figures.P99Ms <= TargetP99Ms;
 
-    private sealed record SeedFigures(double Seconds, int Created, int Added, int Replaced, int Unchanged, long Chunks);
+    internal sealed record SeedFigures(double Seconds, int Created, int Added, int Replaced, int Unchanged, long Chunks);
 
-    private static async Task<SeedFigures> SeedAsync(CliContext cli, TenantRagDatabase database, IngestionPipeline pipeline, BenchApiData data,
+    internal static async Task<SeedFigures> SeedAsync(CliContext cli, TenantRagDatabase database, IngestionPipeline pipeline, BenchApiData data,
         List<TenantSlug> slugs, int docs, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();

@@ -19,6 +19,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(tenants);
         bench.Subcommands.Add(BenchApiCommand.Create());
         bench.Subcommands.Add(BenchSoakCommand.Create());
+        bench.Subcommands.Add(BenchIngestCommand.Create());
         return bench;
     }
 

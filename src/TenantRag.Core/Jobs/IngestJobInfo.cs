@@ -56,6 +56,9 @@ public sealed record IngestJobInfo
     /// <summary>When it was uploaded.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>When a worker first took it up, if one did (its time in the queue ends there).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
     /// <summary>When it last changed.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
 

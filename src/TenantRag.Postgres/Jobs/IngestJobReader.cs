@@ -9,7 +9,7 @@ internal static class IngestJobReader
 {
     public const string Columns = """
         id, owner_id, visibility, status, stage, file_name, title, media_type, byte_size, chunks_done, chunks_total,
-        document_ids, error_reason, error_message, result::text, attempt, created_at, updated_at, finished_at
+        document_ids, error_reason, error_message, result::text, attempt, created_at, updated_at, finished_at, started_at
         """;
 
     public static IngestJobInfo Read(NpgsqlDataReader reader) => new()
@@ -33,6 +33,7 @@ internal static class IngestJobReader
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(16),
         UpdatedAt = reader.GetFieldValue<DateTimeOffset>(17),
         FinishedAt = reader.IsDBNull(18) ? null : reader.GetFieldValue<DateTimeOffset>(18),
+        StartedAt = reader.IsDBNull(19) ? null : reader.GetFieldValue<DateTimeOffset>(19),
     };
 
     public static async Task<List<IngestJobInfo>> ReadAllAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)

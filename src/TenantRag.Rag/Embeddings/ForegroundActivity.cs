@@ -20,10 +20,20 @@ public sealed class ForegroundActivity
     private int _inFlight;
     private long _lastEnded = NeverEnded;
 
+    /// <summary>
+    /// Raised on the thread that calls <see cref="Begin"/> when foreground work starts while none was running, so that
+    /// background work raised while searches were quiet can step back at once. Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action? Started;
+
     /// <summary>Marks one unit of foreground work as running until the returned scope is disposed.</summary>
     public Scope Begin()
     {
-        Interlocked.Increment(ref _inFlight);
+        if (Interlocked.Increment(ref _inFlight) == 1)
+        {
+            Started?.Invoke();
+        }
+
         return new Scope(this);
     }
 

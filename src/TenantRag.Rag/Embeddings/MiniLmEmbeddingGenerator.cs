@@ -14,8 +14,9 @@ namespace TenantRag.Rag.Embeddings;
 /// <remarks>
 /// Inputs are lowercased, cut to <see cref="MiniLmEmbeddingGeneratorOptions.MaxSequenceLength"/> tokens, and run in
 /// batches (bounded in inputs and in tokens) padded to their longest input; within one call inputs are grouped by length to reduce padding, and results
-/// come back in input order. The work is CPU-bound and runs on the calling thread; the returned task is already
-/// complete when the method returns. Empty or whitespace-only inputs are rejected with <see cref="ArgumentException"/>,
+/// come back in input order. The work is CPU-bound and runs on the calling thread, and the returned task is already
+/// complete when the method returns; with <see cref="MiniLmEmbeddingGeneratorOptions.LowPriority"/>, each batch runs on
+/// the model's own low-priority threads instead. Empty or whitespace-only inputs are rejected with <see cref="ArgumentException"/>,
 /// since their vector carries no meaning and would match unrelated queries.
 /// </remarks>
 public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>, IEmbeddingModelInfo
@@ -29,18 +30,12 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     private const string OutputName = "last_hidden_state";
     private static readonly string[] OutputNames = [OutputName];
 
-    // Background batches pause for 9x their run time while searches are active: at most a tenth of a core for uploads.
-    private const int ForegroundPauseFactor = 9;
-    private static readonly TimeSpan RecentForeground = TimeSpan.FromMilliseconds(20);
-    private static readonly TimeSpan MaxForegroundPause = TimeSpan.FromSeconds(1);
-
     private readonly InferenceSession _session;
     private readonly int _batchSize;
     private readonly int _maxBatchTokens;
     private readonly ILogger _logger;
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly LowPriorityWorker? _worker;
-    private readonly ForegroundActivity? _foreground;
     private int _disposed;
 
     /// <summary>Loads the bundled model.</summary>
@@ -53,6 +48,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IntraOpNumThreads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BackgroundThreads, 1);
         if (!Enum.IsDefined(options.Precision))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Precision, "Unknown embedding precision.");
@@ -89,12 +85,16 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         }
 
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, ModelId, VectorDimensions);
-        _worker = options.LowPriority ? new LowPriorityWorker("embedding (low priority)", options.IdleCpuGroup) : null;
-        _foreground = options.LowPriority ? options.Foreground : null;
+        _worker = options.LowPriority
+            ? new LowPriorityWorker("embedding (low priority)", new LowPriorityWorkerOptions
+            {
+                IdleCpuGroup = options.IdleCpuGroup, Threads = options.BackgroundThreads, MinCpuShare = options.MinCpuShare, Foreground = options.Foreground,
+            })
+            : null;
         LogModelLoaded(ModelId, VectorDimensions, Tokenizer.MaxSequenceLength, Precision, stopwatch.ElapsedMilliseconds);
         if (_worker is not null)
         {
-            LogBackgroundPriority(_worker.Priority ?? "unchanged (the platform refused)");
+            LogBackgroundPriority(_worker.Priority ?? "normal", options.BackgroundThreads, _worker.MinimumShare ?? "none");
         }
     }
 
@@ -113,6 +113,19 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     /// or the platform refused.
     /// </summary>
     public string? BackgroundPriority => _worker?.Priority;
+
+    /// <summary>
+    /// Gets how a <see cref="MiniLmEmbeddingGeneratorOptions.LowPriority"/> model gets its
+    /// <see cref="MiniLmEmbeddingGeneratorOptions.MinCpuShare"/> (e.g. <c>at least 0.25 of a core: ... raised to cpu.idle 0
+    /// while below it</c>); null without one.
+    /// </summary>
+    public string? BackgroundShare => _worker?.MinimumShare;
+
+    /// <summary>Gets the CPU time a low-priority model's threads have spent embedding, by their own clocks (zero otherwise).</summary>
+    public TimeSpan BackgroundCpuTime => _worker?.CpuTime ?? TimeSpan.Zero;
+
+    /// <summary>Gets a low-priority model's threads, for tests.</summary>
+    internal LowPriorityWorker? Worker => _worker;
 
     /// <inheritdoc />
     public string ModelName => ModelId;
@@ -144,7 +157,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         cancellationToken.ThrowIfCancellationRequested();
         var inputs = values as IReadOnlyList<string> ?? values.ToList();
         return _worker is { } worker
-            ? worker.RunAsync(() => Generate(inputs, cancellationToken), cancellationToken)
+            ? GenerateInBackgroundAsync(worker, inputs, cancellationToken)
             : Task.FromResult(Generate(inputs, cancellationToken));
     }
 
@@ -188,6 +201,37 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     private GeneratedEmbeddings<Embedding<float>> Generate(IReadOnlyList<string> inputs, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
+        var (order, totalTokens) = Tokenize(inputs);
+        var vectors = new float[inputs.Count][];
+        foreach (var (start, size) in Batches(order))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RunBatch(order.AsSpan(start, size), vectors);
+        }
+
+        return Result(vectors, totalTokens, stopwatch);
+    }
+
+    // Each batch is a piece of work of its own on the low-priority threads: the worker raises, lowers and pauses them between
+    // batches, and runs several batches at once on idle cores.
+    private async Task<GeneratedEmbeddings<Embedding<float>>> GenerateInBackgroundAsync(LowPriorityWorker worker, IReadOnlyList<string> inputs,
+        CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var (order, totalTokens) = Tokenize(inputs);
+        var vectors = new float[inputs.Count][];
+        var batches = Batches(order).Select(batch => worker.RunAsync(() =>
+        {
+            RunBatch(order.AsSpan(batch.Start, batch.Size), vectors);
+            return batch.Size;
+        }, cancellationToken)).ToList();
+        await Task.WhenAll(batches).ConfigureAwait(false);
+        return Result(vectors, totalTokens, stopwatch);
+    }
+
+    /// <summary>The inputs' token ids, sorted by length (then position), and their total number of tokens.</summary>
+    private (TokenizedInput[] Order, long Tokens) Tokenize(IReadOnlyList<string> inputs)
+    {
         var tokenized = new TokenizedInput[inputs.Count];
         var maxLength = Tokenizer.MaxSequenceLength;
         var idsScratch = new long[maxLength];
@@ -209,17 +253,19 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         }
 
         // Grouping similar lengths into a batch keeps padding (wasted attention work) small.
-        var order = (TokenizedInput[])tokenized.Clone();
-        Array.Sort(order, static (a, b) => a.Ids.Length != b.Ids.Length
+        Array.Sort(tokenized, static (a, b) => a.Ids.Length != b.Ids.Length
             ? a.Ids.Length.CompareTo(b.Ids.Length)
             : a.Index.CompareTo(b.Index));
+        return (tokenized, totalTokens);
+    }
 
-        var vectors = new float[inputs.Count][];
+    /// <summary>Consecutive runs of <paramref name="order"/> that fit a batch (in inputs and in padded tokens).</summary>
+    private List<(int Start, int Size)> Batches(TokenizedInput[] order)
+    {
+        var batches = new List<(int, int)>();
         var start = 0;
         while (start < order.Length)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-
             // Sorted ascending, so the last input taken sets the batch's padded width.
             var size = 1;
             while (size < _batchSize
@@ -229,12 +275,15 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
                 size++;
             }
 
-            var batchStarted = Stopwatch.GetTimestamp();
-            RunBatch(order.AsSpan(start, size), vectors);
+            batches.Add((start, size));
             start += size;
-            StepBackForForeground(Stopwatch.GetElapsedTime(batchStarted), cancellationToken);
         }
 
+        return batches;
+    }
+
+    private GeneratedEmbeddings<Embedding<float>> Result(float[][] vectors, long totalTokens, Stopwatch stopwatch)
+    {
         var createdAt = DateTimeOffset.UtcNow;
         var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Length);
         foreach (var vector in vectors)
@@ -243,21 +292,8 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         }
 
         result.Usage = new UsageDetails { InputTokenCount = totalTokens, TotalTokenCount = totalTokens };
-        LogBatchEmbedded(inputs.Count, totalTokens, stopwatch.ElapsedMilliseconds);
+        LogBatchEmbedded(vectors.Length, totalTokens, stopwatch.ElapsedMilliseconds);
         return result;
-    }
-
-    /// <summary>
-    /// On a low-priority model, pauses after a batch while searches are running, for <see cref="ForegroundPauseFactor"/> times the
-    /// batch's duration (at most <see cref="MaxForegroundPause"/>).
-    /// </summary>
-    private void StepBackForForeground(TimeSpan batchDuration, CancellationToken cancellationToken)
-    {
-        if (_foreground is { } foreground && foreground.IsActive(RecentForeground))
-        {
-            var pause = batchDuration * ForegroundPauseFactor;
-            cancellationToken.WaitHandle.WaitOne(pause < MaxForegroundPause ? pause : MaxForegroundPause);
-        }
     }
 
     private void RunBatch(ReadOnlySpan<TokenizedInput> batch, float[][] vectors)
@@ -313,8 +349,8 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Loaded embedding model {Model} ({Dimensions} dims, max {MaxTokens} tokens, {Precision}) in {ElapsedMs} ms")]
     private partial void LogModelLoaded(string model, int dimensions, int maxTokens, EmbeddingPrecision precision, long elapsedMs);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Embedding runs on a background thread at {Priority}")]
-    private partial void LogBackgroundPriority(string priority);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Embedding runs on {Threads} background threads at {Priority} priority; minimum CPU share: {Share}")]
+    private partial void LogBackgroundPriority(string priority, int threads, string share);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Embedded {Count} inputs ({Tokens} tokens) in {ElapsedMs} ms")]
     private partial void LogBatchEmbedded(int count, long tokens, long elapsedMs);

@@ -28,7 +28,7 @@ internal static class JobsApi
 
     public sealed record JobResponse(Guid Id, string Status, string Stage, int ChunksDone, int ChunksTotal, Guid[] DocumentIds, JobError? Error,
         string FileName, string? Title, string MediaType, long ByteSize, string Visibility, string Owner, int Attempt,
-        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
+        DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
 
     public sealed record JobListResponse(JobResponse[] Jobs, string? Next);
 
@@ -49,7 +49,7 @@ internal static class JobsApi
     internal static JobResponse ToResponse(IngestJobInfo job) => new(
         job.Id, job.Status.ToName(), job.Stage, job.ChunksDone, job.ChunksTotal, [.. job.DocumentIds],
         job.Status == IngestJobStatus.Failed ? new JobError(job.ErrorReason ?? "Failed", job.ErrorMessage ?? "the job failed") : null,
-        job.FileName, job.Title, job.MediaType, job.ByteSize, job.Visibility.ToName(), job.OwnerId, job.Attempt, job.CreatedAt, job.UpdatedAt, job.FinishedAt);
+        job.FileName, job.Title, job.MediaType, job.ByteSize, job.Visibility.ToName(), job.OwnerId, job.Attempt, job.CreatedAt, job.StartedAt, job.UpdatedAt, job.FinishedAt);
 
     /// <summary>
     /// Looks at the job (through the caller's session) until it finishes or <paramref name="timeout"/> passes: again as

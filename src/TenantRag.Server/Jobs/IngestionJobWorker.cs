@@ -9,8 +9,9 @@ namespace TenantRag.Server.Jobs;
 /// <summary>
 /// This process's upload-job workers: up to <see cref="JobOptions.Workers"/> jobs at once, claimed from the tenants
 /// the catalog flags, round-robin between tenants (the tenant served longest ago first, one job per tenant per round),
-/// so one tenant's thousand files do not hold up another tenant's one. Every serving process runs one; they share the
-/// work through the claims' row locks. It also clears the flags of tenants with nothing left to do and, every
+/// so one tenant's thousand files do not hold up another tenant's one. One slot more is kept for a tenant with no job
+/// running here: its single file starts at once instead of waiting for another tenant's running jobs to end. Every
+/// serving process runs one; they share the work through the claims' row locks. It also clears the flags of tenants with nothing left to do and, every
 /// <see cref="JobOptions.SweepMinutes"/>, deletes what the retention periods let go.
 /// </summary>
 internal sealed partial class IngestionJobWorker(TenantRagDatabase database, IngestionJobRunner runner, JobSignal signal, JobOptions options,
@@ -35,12 +36,12 @@ internal sealed partial class IngestionJobWorker(TenantRagDatabase database, Ing
             return;
         }
 
-        var running = new List<Task>();
+        var running = new List<(string Tenant, Task Job)>();
         var nextSweep = DateTime.UtcNow;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            running.RemoveAll(t => t.IsCompleted);
+            running.RemoveAll(r => r.Job.IsCompleted);
             try
             {
                 if (DateTime.UtcNow >= nextSweep)
@@ -51,7 +52,7 @@ internal sealed partial class IngestionJobWorker(TenantRagDatabase database, Ing
                     nextSweep = DateTime.UtcNow.AddMinutes(options.SweepMinutes);
                 }
 
-                if (running.Count < options.Workers)
+                if (running.Count <= options.Workers)
                 {
                     await ClaimAsync(running, stoppingToken).ConfigureAwait(false);
                 }
@@ -76,31 +77,36 @@ internal sealed partial class IngestionJobWorker(TenantRagDatabase database, Ing
             var wake = new List<Task> { signal.WaitAsync(TimeSpan.FromMilliseconds(options.PollMilliseconds), stoppingToken) };
             if (running.Count >= options.Workers)
             {
-                wake.AddRange(running);
+                wake.AddRange(running.Select(r => r.Job));
             }
 
             await ((Task)Task.WhenAny(wake)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(running.Select(r => r.Job)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     // One round: each flagged tenant, the one served longest ago first, gets at most one job while slots are free.
-    private async Task ClaimAsync(List<Task> running, CancellationToken stoppingToken)
+    private async Task ClaimAsync(List<(string Tenant, Task Job)> running, CancellationToken stoppingToken)
     {
         var flagged = await Queue.FlaggedTenantsAsync(stoppingToken).ConfigureAwait(false);
         foreach (var tenant in flagged.OrderBy(f => _lastServed.GetValueOrDefault(f.Tenant.Id, long.MinValue)).ThenBy(f => f.RequestedAt))
         {
-            if (running.Count >= options.Workers)
+            if (!HasSlot(running, tenant.Tenant.Id, options.Workers))
             {
-                return;
+                if (running.Count > options.Workers)
+                {
+                    return;
+                }
+
+                continue;
             }
 
             var job = await Queue.TryClaimAsync(tenant.Tenant, _workerId, options.Lease, stoppingToken).ConfigureAwait(false);
             if (job is not null)
             {
                 _lastServed[tenant.Tenant.Id] = Environment.TickCount64;
-                running.Add(Task.Run(() => runner.RunAsync(job, stoppingToken), CancellationToken.None));
+                running.Add((tenant.Tenant.Id, Task.Run(() => runner.RunAsync(job, stoppingToken), CancellationToken.None)));
             }
             else if (!await Queue.HasUnfinishedAsync(tenant.Tenant, stoppingToken).ConfigureAwait(false))
             {
@@ -109,6 +115,13 @@ internal sealed partial class IngestionJobWorker(TenantRagDatabase database, Ing
             }
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="tenant"/> may start a job beside the <paramref name="running"/> ones: while fewer than
+    /// <paramref name="workers"/> run, and in the one slot beyond them when none of its own runs.
+    /// </summary>
+    internal static bool HasSlot(IReadOnlyCollection<(string Tenant, Task Job)> running, string tenant, int workers) =>
+        running.Count < workers || (running.Count == workers && !running.Any(r => string.Equals(r.Tenant, tenant, StringComparison.Ordinal)));
 
     private static partial class Log
     {

@@ -17,8 +17,8 @@ public sealed class LowPriorityWorkerTests
             order.Add(i);
             return i * i;
         }, TestContext.Current.CancellationToken)));
-        var workerNice = await worker.RunAsync(() => CurrentThreadStat(16), TestContext.Current.CancellationToken);
-        var workerPolicy = await worker.RunAsync(() => CurrentThreadStat(38), TestContext.Current.CancellationToken);
+        var workerNice = await worker.RunAsync(() => ThreadStat.Nice(), TestContext.Current.CancellationToken);
+        var workerPolicy = await worker.RunAsync(() => ThreadStat.Policy(), TestContext.Current.CancellationToken);
 
         Assert.Equal(Enumerable.Range(0, 20).Select(i => i * i), results);
         Assert.Equal(Enumerable.Range(0, 20), order);
@@ -26,9 +26,9 @@ public sealed class LowPriorityWorkerTests
         Assert.NotEqual(Environment.CurrentManagedThreadId, threads[0]);
         Assert.True(worker.PriorityLowered);
         Assert.Equal(19, workerNice);
-        Assert.Equal(SchedIdle, workerPolicy);
-        Assert.NotEqual(19, CurrentThreadStat(16));
-        Assert.NotEqual(SchedIdle, CurrentThreadStat(38));
+        Assert.Equal(ThreadStat.SchedIdle, workerPolicy);
+        Assert.NotEqual(19, ThreadStat.Nice());
+        Assert.NotEqual(ThreadStat.SchedIdle, ThreadStat.Policy());
     }
 
     [Fact]
@@ -50,6 +50,33 @@ public sealed class LowPriorityWorkerTests
     }
 
     [Fact]
+    public async Task While_foreground_work_runs_each_piece_is_followed_by_a_pause_of_nine_times_its_length()
+    {
+        var foreground = new ForegroundActivity();
+        using var worker = new LowPriorityWorker("test worker", new LowPriorityWorkerOptions { Foreground = foreground });
+        (long Start, long End)[] pieces;
+        using (foreground.Begin())
+        {
+            pieces = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => worker.RunAsync(() =>
+            {
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                Thread.Sleep(20);
+                return (start, System.Diagnostics.Stopwatch.GetTimestamp());
+            }, TestContext.Current.CancellationToken)));
+        }
+
+        // The worker measures each piece from outside it, so its pause is at least nine times what the piece measured
+        // itself; waiting for the CPU only lengthens the gap.
+        for (var i = 1; i < pieces.Length; i++)
+        {
+            var length = System.Diagnostics.Stopwatch.GetElapsedTime(pieces[i - 1].Start, pieces[i - 1].End);
+            var gap = System.Diagnostics.Stopwatch.GetElapsedTime(pieces[i - 1].End, pieces[i].Start);
+            var pause = length * 9 < TimeSpan.FromSeconds(1) ? length * 9 : TimeSpan.FromSeconds(1);
+            Assert.True(gap >= pause * 0.95, $"piece {i}: {length.TotalMilliseconds:F1} ms, then {gap.TotalMilliseconds:F1} ms until the next");
+        }
+    }
+
+    [Fact]
     public void Disposed_worker_refuses_work()
     {
         var worker = new LowPriorityWorker("test worker");
@@ -65,16 +92,20 @@ public sealed class LowPriorityWorkerTests
     public async Task Where_the_cpu_cgroup_hierarchy_is_writable_the_thread_moves_into_an_idle_group_and_only_it()
     {
         using var worker = new LowPriorityWorker("test worker");
-        var workerGroup = CpuGroup(await worker.RunAsync(() => File.ReadAllText("/proc/thread-self/cgroup"), TestContext.Current.CancellationToken));
-        var callerGroup = CpuGroup(File.ReadAllText("/proc/thread-self/cgroup"));
+        var workerGroup = ThreadStat.CpuGroup(await worker.RunAsync(() => File.ReadAllText("/proc/thread-self/cgroup"), TestContext.Current.CancellationToken));
+        var callerGroup = ThreadStat.CpuGroup(File.ReadAllText("/proc/thread-self/cgroup"));
 
-        if (CpuHierarchyWritable())
+        if (ThreadStat.CpuHierarchyWritable())
         {
-            Assert.Contains("cgroup tenantrag-background (cpu.idle)", worker.Priority, StringComparison.Ordinal);
-            Assert.EndsWith("/tenantrag-background", workerGroup, StringComparison.Ordinal);
+            // A group of the worker's own, named after the process, so that raising it for a minimum share raises no one else.
+            var name = $"tenantrag-background-{Environment.ProcessId}-";
+            Assert.Matches($@"cgroup {name}\d+ \(cpu\.idle\)$", worker.Priority);
+            Assert.Contains("/" + name, workerGroup, StringComparison.Ordinal);
             Assert.DoesNotContain("tenantrag-background", callerGroup, StringComparison.Ordinal);
             var directory = Path.Combine("/sys/fs/cgroup/cpu", workerGroup.TrimStart('/'));
             Assert.Equal("1", File.ReadAllText(Path.Combine(directory, "cpu.idle")).Trim());
+            worker.Dispose();
+            Assert.False(Directory.Exists(directory), "the worker's cgroup outlived it");
         }
         else
         {
@@ -85,40 +116,43 @@ public sealed class LowPriorityWorkerTests
     }
 
     [Fact]
+    public async Task A_thread_started_from_the_worker_is_moved_out_of_its_idle_group_at_normal_priority()
+    {
+        Assert.SkipUnless(ThreadStat.CpuHierarchyWritable(), "needs a writable cgroup-v1 cpu hierarchy (root)");
+        using var worker = new LowPriorityWorker("test worker");
+        var started = new TaskCompletionSource<(string Group, int Nice)>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The kernel gives a new thread its creator's cgroup and nice value: the runtime's own threads (the thread pool's,
+        // started to run a continuation) would run searches at idle priority. (On a busy machine the new thread may first
+        // run after it was moved, so where it started is not asserted.)
+        var workerGroup = await worker.RunAsync(() =>
+        {
+            var group = ThreadStat.CurrentCpuGroup();
+            new Thread(() =>
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                while (ThreadStat.CurrentCpuGroup() == group && watch.Elapsed < TimeSpan.FromSeconds(30))
+                {
+                    Thread.Sleep(10);
+                }
+
+                started.TrySetResult((ThreadStat.CurrentCpuGroup(), ThreadStat.Nice()));
+            }) { IsBackground = true }.Start();
+            return group;
+        }, TestContext.Current.CancellationToken);
+        var (group, nice) = await started.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(workerGroup, group);
+        Assert.Equal(0, nice);
+    }
+
+    [Fact]
     public async Task Without_the_idle_group_the_thread_keeps_its_processs_cgroup()
     {
         using var worker = new LowPriorityWorker("test worker", idleCpuGroup: false);
-        var workerGroup = CpuGroup(await worker.RunAsync(() => File.ReadAllText("/proc/thread-self/cgroup"), TestContext.Current.CancellationToken));
+        var workerGroup = ThreadStat.CpuGroup(await worker.RunAsync(() => File.ReadAllText("/proc/thread-self/cgroup"), TestContext.Current.CancellationToken));
 
-        Assert.Equal(CpuGroup(File.ReadAllText("/proc/thread-self/cgroup")), workerGroup);
+        Assert.Equal(ThreadStat.CpuGroup(File.ReadAllText("/proc/thread-self/cgroup")), workerGroup);
         Assert.Equal("SCHED_IDLE, nice 19", worker.Priority);
-    }
-
-    // The path of the cgroup-v1 cpu controller's line ("1:cpu:/path" or "1:cpu,cpuacct:/path"); "" on cgroup v2 only.
-    private static string CpuGroup(string cgroupFile) =>
-        cgroupFile.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(':', 3))
-            .Where(parts => parts.Length == 3 && parts[1].Split(',').Contains("cpu"))
-            .Select(parts => parts[2])
-            .FirstOrDefault() ?? string.Empty;
-
-    private static bool CpuHierarchyWritable() =>
-        Environment.UserName == "root"
-        && File.Exists("/sys/fs/cgroup/cpu/cpu.idle")
-        && File.ReadLines("/proc/self/mounts").Any(line =>
-        {
-            var fields = line.Split(' ');
-            return fields.Length > 3 && fields[1] == "/sys/fs/cgroup/cpu" && fields[3].Split(',').Contains("rw");
-        });
-
-    private const int SchedIdle = 5;
-
-    // A field of /proc/thread-self/stat for the calling thread, counted from the one after the parenthesised command
-    // name (proc(5)'s field 3): 16 is the nice value (field 19), 38 the scheduling policy (field 41).
-    private static int CurrentThreadStat(int index)
-    {
-        var stat = File.ReadAllText("/proc/thread-self/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[index], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
