@@ -29,7 +29,7 @@ public sealed class JobCommandTests(PostgresServer server) : IAsyncLifetime
     private static readonly string[] JobFields =
     [
         "id", "status", "stage", "chunksDone", "chunksTotal", "documentIds", "error", "fileName", "title", "mediaType", "byteSize",
-        "visibility", "owner", "attempt", "createdAt", "updatedAt", "finishedAt",
+        "visibility", "owner", "attempt", "createdAt", "startedAt", "updatedAt", "finishedAt",
     ];
 
     private static readonly TimeSpan Lease = TimeSpan.FromHours(1);

@@ -124,6 +124,7 @@ internal static class JobCommands
         Console.WriteLine($"owner:      {SearchCommands.Printable(j.OwnerId)}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"attempts:   {j.Attempt}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"created:    {j.CreatedAt:u}"));
+        Console.WriteLine(j.StartedAt is { } started ? string.Create(CultureInfo.InvariantCulture, $"started:    {started:u}") : "started:    (waiting for a worker)");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"updated:    {j.UpdatedAt:u}"));
         Console.WriteLine($"finished:   {Finished(j, "u")}");
         Console.WriteLine($"documents:  {(j.DocumentIds.Count == 0 ? "(none)" : string.Join(", ", j.DocumentIds))}");
