@@ -39,6 +39,7 @@ internal sealed partial class IngestionJobWorker(TenantRagDatabase database, Ing
         var running = new List<(string Tenant, Task Job)>();
         var nextSweep = DateTime.UtcNow;
         var failures = 0;
+        Task? signalled = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             running.RemoveAll(r => r.Job.IsCompleted);
@@ -73,8 +74,15 @@ internal sealed partial class IngestionJobWorker(TenantRagDatabase database, Ing
                 continue;
             }
 
-            // Until a slot frees (when all are busy), an upload arrives here, or the next poll.
-            var wake = new List<Task> { signal.WaitAsync(TimeSpan.FromMilliseconds(options.PollMilliseconds), stoppingToken) };
+            // Until a slot frees (when all are busy), an upload arrives here, or the next poll. One wait for the signal
+            // stands until it completes: a new one each time round would leave the old one waiting, and it would
+            // swallow the next upload's signal.
+            if (signalled is null || signalled.IsCompleted)
+            {
+                signalled = signal.WaitAsync(TimeSpan.FromMilliseconds(options.PollMilliseconds), stoppingToken);
+            }
+
+            var wake = new List<Task> { signalled };
             if (running.Count >= options.Workers)
             {
                 wake.AddRange(running.Select(r => r.Job));
