@@ -2,11 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using TenantRag.Documents;
 using TenantRag.Postgres.Documents;
-using TenantRag.Server.Auth;
 using TenantRag.Tenancy;
 using TenantRag.Testing;
 
@@ -31,8 +29,7 @@ public sealed partial class BrowserTests(PostgresServer postgres)
     public async Task WebPage_SignInUploadAsk_ShowsCitedAnswer(string name, int width, int height)
     {
         await using var server = await TestServer.StartAsync(postgres, "s_web");
-        var tenant = await server.Database.Catalog.CreateAsync(Slugs.Unique("web"), TenancyMode.Shared, Ct);
-        var alice = DevelopmentTokenIssuer.LoadOrCreate(server.Home).Issue(tenant.Slug, UserId.Parse("alice"), TimeSpan.FromMinutes(30), []);
+        var (tenant, alice) = await Uploads.TenantAsync(server, "web");
         var file = Path.Combine(server.Home.Root, $"handbook-{name}.md");
         Directory.CreateDirectory(server.Home.Root);
         await File.WriteAllTextAsync(file, Handbook(), Ct);

@@ -119,9 +119,7 @@ public sealed class RagApiTests(PostgresServer postgres)
     public async Task Ask_Citation_CarriesItsPassageAsFoundInTheDocumentsText()
     {
         var server = await ServerAsync();
-        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
-        var tenant = await server.Database.Catalog.CreateAsync(Slugs.Unique("cite"), TenancyMode.Shared, Ct);
-        var token = issuer.Issue(tenant.Slug, UserId.Parse("erin"), TimeSpan.FromMinutes(10), []);
+        var (_, token) = await Uploads.TenantAsync(server, "cite");
         var upload = await PostJsonAsync(server, token, "/v1/documents",
             new { title = "Bikes", text = "# Bikes\n\nBikes are kept in the cellar, behind the second door. Keys to the cellar are handed out at the front desk." });
         var documentId = (await upload.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("documentIds")[0].GetGuid();
