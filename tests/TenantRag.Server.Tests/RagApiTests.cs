@@ -114,6 +114,25 @@ public sealed class RagApiTests(PostgresServer postgres)
         Assert.DoesNotContain("chunkId", askBody, StringComparison.OrdinalIgnoreCase);
     }
 
+    // The web page marks a cited passage in the document's text: the citation carries the chunk's text, verbatim.
+    [Fact]
+    public async Task Ask_Citation_CarriesItsPassageAsFoundInTheDocumentsText()
+    {
+        var server = await ServerAsync();
+        var (_, token) = await Uploads.TenantAsync(server, "cite");
+        var upload = await PostJsonAsync(server, token, "/v1/documents",
+            new { title = "Bikes", text = "# Bikes\n\nBikes are kept in the cellar, behind the second door. Keys to the cellar are handed out at the front desk." });
+        var documentId = (await upload.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("documentIds")[0].GetGuid();
+
+        var citation = (await AskAsync(server, token, "Where are the bikes kept?")).GetProperty("citations")[0];
+        var content = await (await server.GetAsync($"/v1/documents/{documentId}/content", token)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        var passage = citation.GetProperty("passage").GetString()!;
+        Assert.Equal(documentId, citation.GetProperty("documentId").GetGuid());
+        Assert.Contains("Bikes are kept in the cellar", passage, StringComparison.Ordinal);
+        Assert.Contains(passage, content.GetProperty("text").GetString()!, StringComparison.Ordinal);
+    }
+
     private async Task<TestServer> ServerAsync()
     {
         await Gate.WaitAsync(Ct);

@@ -20,4 +20,10 @@ public sealed record Citation
 
     /// <summary>The chunk's id.</summary>
     public required long ChunkId { get; init; }
+
+    /// <summary>
+    /// The chunk's text: a passage of the document's extracted text, character for character (a chunk merging small
+    /// sections is their passages a blank line apart), so a reader can find and mark it there.
+    /// </summary>
+    public required string Passage { get; init; }
 }

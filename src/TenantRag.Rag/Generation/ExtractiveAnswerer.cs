@@ -101,6 +101,7 @@ public sealed class ExtractiveAnswerer
             ExternalId = hit.Chunk.ExternalId,
             ChunkOrdinal = hit.Chunk.Ordinal,
             ChunkId = hit.Chunk.Id,
+            Passage = hit.Chunk.Content,
         };
     }
 

@@ -28,7 +28,8 @@ internal static class SearchApi
 
     public sealed record SearchResponse(string Query, string Retriever, HitResponse[] Hits, double ElapsedMs);
 
-    public sealed record CitationResponse(int Number, string DocumentTitle, Guid DocumentId, int Chunk);
+    // The passage is the cited chunk's text, so a client can show it marked within GET /v1/documents/{id}/content.
+    public sealed record CitationResponse(int Number, string DocumentTitle, Guid DocumentId, int Chunk, string Passage);
 
     public sealed record AnswerResponse(string Question, string Text, bool Answered, string Mode, string? NoAnswerReason, CitationResponse[] Citations, double ElapsedMs);
 
@@ -105,7 +106,7 @@ internal static class SearchApi
         _ => new SseItem<object>(new { text = update.Text ?? string.Empty }, "delta"),
     };
 
-    private static CitationResponse ToResponse(Citation c) => new(c.Number, c.DocumentTitle, c.DocumentId, c.ChunkOrdinal);
+    private static CitationResponse ToResponse(Citation c) => new(c.Number, c.DocumentTitle, c.DocumentId, c.ChunkOrdinal, c.Passage);
 
     private static AnswerResponse ToResponse(Answer a) =>
         new(a.Question, a.Text, a.IsAnswered, a.Mode.ToString().ToLowerInvariant(), a.NoAnswerReason, [.. a.Citations.Select(ToResponse)], a.ElapsedMs);
