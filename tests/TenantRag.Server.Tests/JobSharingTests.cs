@@ -119,6 +119,64 @@ public sealed class JobSharingTests(PostgresServer postgres)
         }
     }
 
+    [Fact]
+    public async Task TwoWorkers_OneTenantsJobsRunOneAtATime_TheOtherWorkerServesAnotherTenant()
+    {
+        var model = new SlowEmbeddingGenerator(TimeSpan.FromMilliseconds(400));
+        await using var server = await TestServer.StartAsync(postgres, Prefix + "pt", new Dictionary<string, string?> { ["Jobs:Workers"] = "2" }, model);
+        var (bulk, bulkToken) = await Uploads.TenantAsync(server, "bulk", TenancyMode.Dedicated);
+        var (other, otherToken) = await Uploads.TenantAsync(server, "other");
+
+        var many = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+        {
+            many.Add(await PostAsync(server, bulkToken, $"bulk-{i}.md", $"# Bulk {i}\n\nBulk file number {i} of the busy tenant.\n"));
+        }
+
+        var mine = new List<Guid>();
+        for (var i = 0; i < 2; i++)
+        {
+            mine.Add(await PostAsync(server, otherToken, $"mine-{i}.md", $"# Mine {i}\n\nFile {i} of the other tenant.\n"));
+        }
+
+        foreach (var job in many)
+        {
+            await WaitForJobAsync(server, bulkToken, job);
+        }
+
+        foreach (var job in mine)
+        {
+            await WaitForJobAsync(server, otherToken, job);
+        }
+
+        // Jobs:WorkersPerTenant is 1: neither tenant ever had two jobs running at once, and the two tenants' did run side by side.
+        var bulkRuns = await RunsAsync(bulk);
+        var otherRuns = await RunsAsync(other);
+        Assert.All(new[] { bulkRuns, otherRuns }, runs => Assert.All(runs.Zip(runs.Skip(1)), pair => Assert.True(pair.Second.Start >= pair.First.End,
+            $"a job started at {pair.Second.Start:O} before the tenant's previous one ended at {pair.First.End:O}")));
+        Assert.Contains(otherRuns, o => bulkRuns.Any(b => o.Start < b.End && b.Start < o.End));
+    }
+
+    [Theory]
+    [InlineData(0, 0, 2, 1, true)]
+    [InlineData(1, 0, 2, 1, false)]
+    [InlineData(0, 1, 2, 1, true)]
+    [InlineData(0, 2, 2, 1, true)]
+    [InlineData(0, 3, 2, 1, false)]
+    [InlineData(1, 0, 2, 2, true)]
+    [InlineData(1, 1, 2, 2, false)]
+    [InlineData(1, 1, 2, 1, false)]
+    [InlineData(2, 0, 2, 2, false)]
+    public void HasSlot_PerTenantCapThenWorkersThenOneSpareForATenantWithNoneRunning(int own, int others, int workers, int perTenant, bool expected)
+    {
+        var running = Enumerable.Repeat(("mine", Task.CompletedTask), own).Concat(Enumerable.Repeat(("theirs", Task.CompletedTask), others)).ToList();
+        Assert.Equal(expected, TenantRag.Server.Jobs.IngestionJobWorker.HasSlot(running, "mine", workers, perTenant));
+    }
+
+    private async Task<(DateTime Start, DateTime End)[]> RunsAsync(TenantInfo tenant) =>
+        [.. (await postgres.QueryAsync(tenant.Database, "SELECT started_at, finished_at FROM ingest_jobs WHERE tenant_id = $1 ORDER BY started_at", tenant.Id))
+            .Select(r => ((DateTime)r[0]!, (DateTime)r[1]!))];
+
     // Each upload wakes the workers at once, also the first one after a job ended (the worker's wait for that signal
     // once stood beside a new one, and swallowed it): with a poll of a minute, a wake that is lost shows.
     [Fact]
@@ -135,6 +193,31 @@ public sealed class JobSharingTests(PostgresServer postgres)
         for (var i = 0; i < 3; i++)
         {
             var job = await PostAsync(server, token, $"note-{i}.md", $"# Note {i}\n\nNote {i}, posted after the one before it was done.\n");
+            await WaitForJobAsync(server, token, job, seconds: 30);
+        }
+    }
+
+    // A tenant at its own limit (Jobs:WorkersPerTenant) with more queued: its next job starts when the one before it
+    // ends, though a worker was free all along (the workers once woke for an ending job only when all were busy).
+    [Fact]
+    public async Task OneTenantsQueuedJobs_WithAWorkerFree_RunBackToBack_NotAPollApart()
+    {
+        var model = new SlowEmbeddingGenerator(TimeSpan.FromMilliseconds(300));
+        await using var server = await TestServer.StartAsync(postgres, Prefix + "bb", new Dictionary<string, string?>
+        {
+            ["Jobs:Workers"] = "2",
+            ["Jobs:PollMilliseconds"] = "60000",
+        }, model);
+        var (_, token) = await Uploads.TenantAsync(server, "back");
+
+        var jobs = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            jobs.Add(await PostAsync(server, token, $"queued-{i}.md", $"# Queued {i}\n\nFile {i} of three posted together.\n"));
+        }
+
+        foreach (var job in jobs)
+        {
             await WaitForJobAsync(server, token, job, seconds: 30);
         }
     }

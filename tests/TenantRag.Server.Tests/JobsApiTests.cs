@@ -95,6 +95,24 @@ public sealed class JobsApiTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task OpenApi_NamesTheJobRoutes_The202OfAnUpload_AndTheJobsFields()
+    {
+        var server = await ServerAsync();
+        var openapi = await (await server.GetAsync("/openapi/v1.json", null)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        var paths = openapi.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/v1/jobs", out var list) && list.TryGetProperty("get", out _));
+        Assert.True(paths.TryGetProperty("/v1/jobs/{id}", out var one) && one.TryGetProperty("get", out _));
+        Assert.Contains("text/event-stream", paths.GetProperty("/v1/jobs/{id}/events").GetRawText(), StringComparison.Ordinal);
+        var upload = paths.GetProperty("/v1/documents").GetProperty("post");
+        Assert.Contains("AcceptedResponse", upload.GetProperty("responses").GetProperty("202").GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("Prefer: wait", upload.GetProperty("description").GetString(), StringComparison.Ordinal);
+        var job = openapi.GetProperty("components").GetProperty("schemas").GetProperty("JobResponse").GetProperty("properties");
+        Assert.All(["id", "status", "stage", "chunksDone", "chunksTotal", "documentIds", "error", "createdAt", "startedAt", "finishedAt"],
+            name => Assert.True(job.TryGetProperty(name, out _), $"JobResponse has no {name}"));
+    }
+
+    [Fact]
     public async Task List_PagesThroughTheCallersJobsNewestFirst_AndRefusesBadCursorsAndLimits()
     {
         var server = await ServerAsync();

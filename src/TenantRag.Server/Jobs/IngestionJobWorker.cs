@@ -8,8 +8,9 @@ namespace TenantRag.Server.Jobs;
 
 /// <summary>
 /// This process's upload-job workers: up to <see cref="JobOptions.Workers"/> jobs at once, claimed from the tenants
-/// the catalog flags, round-robin between tenants (the tenant served longest ago first, one job per tenant per round),
-/// so one tenant's thousand files do not hold up another tenant's one. One slot more is kept for a tenant with no job
+/// the catalog flags, round-robin between tenants (the tenant served longest ago first, one job per tenant per round,
+/// at most <see cref="JobOptions.WorkersPerTenant"/> of a tenant's at once), so one tenant's thousand files do not
+/// hold up another tenant's one. One slot more is kept for a tenant with no job
 /// running here: its single file starts at once instead of waiting for another tenant's running jobs to end. Every
 /// serving process runs one; they share the work through the claims' row locks. It also clears the flags of tenants with nothing left to do and, every
 /// <see cref="JobOptions.SweepMinutes"/>, deletes what the retention periods let go.
@@ -74,19 +75,16 @@ internal sealed partial class IngestionJobWorker(TenantRagDatabase database, Ing
                 continue;
             }
 
-            // Until a slot frees (when all are busy), an upload arrives here, or the next poll. One wait for the signal
-            // stands until it completes: a new one each time round would leave the old one waiting, and it would
-            // swallow the next upload's signal.
+            // Until a job ends (which frees a slot, also one a tenant at its own limit waits for), an upload arrives here,
+            // or the next poll. One wait for the signal stands until it completes: a new one each time round would leave
+            // the old one waiting, and it would swallow the next upload's signal.
             if (signalled is null || signalled.IsCompleted)
             {
                 signalled = signal.WaitAsync(TimeSpan.FromMilliseconds(options.PollMilliseconds), stoppingToken);
             }
 
             var wake = new List<Task> { signalled };
-            if (running.Count >= options.Workers)
-            {
-                wake.AddRange(running.Select(r => r.Job));
-            }
+            wake.AddRange(running.Select(r => r.Job));
 
             await ((Task)Task.WhenAny(wake)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
@@ -100,7 +98,7 @@ internal sealed partial class IngestionJobWorker(TenantRagDatabase database, Ing
         var flagged = await Queue.FlaggedTenantsAsync(stoppingToken).ConfigureAwait(false);
         foreach (var tenant in flagged.OrderBy(f => _lastServed.GetValueOrDefault(f.Tenant.Id, long.MinValue)).ThenBy(f => f.RequestedAt))
         {
-            if (!HasSlot(running, tenant.Tenant.Id, options.Workers))
+            if (!HasSlot(running, tenant.Tenant.Id, options.Workers, options.WorkersPerTenant))
             {
                 if (running.Count > options.Workers)
                 {
@@ -125,11 +123,15 @@ internal sealed partial class IngestionJobWorker(TenantRagDatabase database, Ing
     }
 
     /// <summary>
-    /// Whether <paramref name="tenant"/> may start a job beside the <paramref name="running"/> ones: while fewer than
-    /// <paramref name="workers"/> run, and in the one slot beyond them when none of its own runs.
+    /// Whether <paramref name="tenant"/> may start a job beside the <paramref name="running"/> ones: while it runs fewer
+    /// than <paramref name="perTenant"/>, and fewer than <paramref name="workers"/> run in all, or in the one slot
+    /// beyond them when none of its own runs.
     /// </summary>
-    internal static bool HasSlot(IReadOnlyCollection<(string Tenant, Task Job)> running, string tenant, int workers) =>
-        running.Count < workers || (running.Count == workers && !running.Any(r => string.Equals(r.Tenant, tenant, StringComparison.Ordinal)));
+    internal static bool HasSlot(IReadOnlyCollection<(string Tenant, Task Job)> running, string tenant, int workers, int perTenant)
+    {
+        var own = running.Count(r => string.Equals(r.Tenant, tenant, StringComparison.Ordinal));
+        return own < perTenant && (running.Count < workers || (running.Count == workers && own == 0));
+    }
 
     private static partial class Log
     {

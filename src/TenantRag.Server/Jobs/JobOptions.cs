@@ -6,6 +6,12 @@ public sealed class JobOptions
     /// <summary>Jobs this process works on at once; 0 makes it accept uploads and leave the work to other processes.</summary>
     public int Workers { get; set; } = 2;
 
+    /// <summary>
+    /// Jobs of one tenant this process works on at once (default 1): a tenant's bulk upload then leaves the other
+    /// workers to other tenants, and one job already embeds on every core while searches are quiet.
+    /// </summary>
+    public int WorkersPerTenant { get; set; } = 1;
+
     /// <summary>How long a claimed job is this process's without a sign of life; a dead worker's job is taken up again after it.</summary>
     public int LeaseSeconds { get; set; } = 30;
 
@@ -36,7 +42,7 @@ public sealed class JobOptions
     {
         foreach (var (key, value, min, max) in new (string, int, int, int)[]
         {
-            ("Jobs:Workers", Workers, 0, 64), ("Jobs:LeaseSeconds", LeaseSeconds, 2, 3600), ("Jobs:MaxAttempts", MaxAttempts, 1, 100),
+            ("Jobs:Workers", Workers, 0, 64), ("Jobs:WorkersPerTenant", WorkersPerTenant, 1, 64), ("Jobs:LeaseSeconds", LeaseSeconds, 2, 3600), ("Jobs:MaxAttempts", MaxAttempts, 1, 100),
             ("Jobs:PollMilliseconds", PollMilliseconds, 50, 60_000), ("Jobs:RetryDelaySeconds", RetryDelaySeconds, 0, 3600),
             ("Jobs:FailedUploadRetentionHours", FailedUploadRetentionHours, 1, 24 * 365), ("Jobs:RetentionDays", RetentionDays, 1, 3650),
             ("Jobs:SweepMinutes", SweepMinutes, 1, 24 * 60),
