@@ -106,8 +106,9 @@ internal sealed class IdleCpuGroup : IDisposable
             {
                 if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var thread) && !members.Contains(thread))
                 {
-                    File.WriteAllText(Path.Combine(_parent, TasksFile), thread.ToString(CultureInfo.InvariantCulture));
+                    // Its priority first: a thread that sees itself out of the group then already runs at nice 0.
                     ThreadScheduling.Raise(thread, 0);
+                    File.WriteAllText(Path.Combine(_parent, TasksFile), thread.ToString(CultureInfo.InvariantCulture));
                     moved++;
                 }
             }
