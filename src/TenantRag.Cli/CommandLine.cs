@@ -3,7 +3,7 @@ using TenantRag.Cli.Commands;
 
 namespace TenantRag.Cli;
 
-/// <summary>The <c>tenantrag</c> command tree (DESIGN §5). Exit codes: 0 success, 1 failure, 2 bad usage.</summary>
+/// <summary>The <c>tenantrag</c> command tree (docs/DESIGN.md §7). Exit codes: 0 success, 1 failure, 2 bad usage.</summary>
 internal static class CommandLine
 {
     public static async Task<int> RunAsync(string[] args)

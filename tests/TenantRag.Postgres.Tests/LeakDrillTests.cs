@@ -8,7 +8,7 @@ using TenantRag.Testing;
 namespace TenantRag.Postgres.Tests;
 
 /// <summary>
-/// Every leak drill of DESIGN §7 in both models, plus proof that the drills can fail: with row-level security
+/// Every leak drill of docs/DESIGN.md §8 in both models, plus proof that the drills can fail: with row-level security
 /// switched off they report the leak.
 /// </summary>
 [Trait("Category", "Isolation")]

@@ -1,7 +1,7 @@
 namespace TenantRag.Postgres.Audit;
 
 /// <summary>
-/// The rule ids <see cref="IsolationAuditor"/> reports (DESIGN §7). A principal is <c>authenticated</c>,
+/// The rule ids <see cref="IsolationAuditor"/> reports (docs/DESIGN.md §8). A principal is <c>authenticated</c>,
 /// <c>anonymous</c>, the serving role or a dedicated tenant's login role, together with every role it can become.
 /// Relation rules apply only to relations a principal can read or write: one that no principal can reach is no finding.
 /// </summary>

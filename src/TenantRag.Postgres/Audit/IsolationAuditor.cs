@@ -4,7 +4,7 @@ using TenantRag.Postgres.Installation;
 namespace TenantRag.Postgres.Audit;
 
 /// <summary>
-/// The isolation linter of DESIGN §7, over the catalog and every tenant database (the template, the shared one and
+/// The isolation linter of docs/DESIGN.md §8, over the catalog and every tenant database (the template, the shared one and
 /// every dedicated one). It reasons about effective access rather than known patterns: the principals that serve
 /// tenants (<c>authenticated</c>, <c>anonymous</c>, the serving role, every dedicated tenant's login role) and every
 /// role they can become must reach no superuser, BYPASSRLS, CREATEROLE, admin or predefined role; and every relation,

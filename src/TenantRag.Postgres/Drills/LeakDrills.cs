@@ -5,7 +5,7 @@ using TenantRag.Tenancy;
 namespace TenantRag.Postgres.Drills;
 
 /// <summary>
-/// The leak drills of DESIGN §7: application bugs (a missing or tautological WHERE, a reused pooled connection,
+/// The leak drills of docs/DESIGN.md §8: application bugs (a missing or tautological WHERE, a reused pooled connection,
 /// no context, another user's private id, a forged tenant id) run against the real database, and the drill passes
 /// only when PostgreSQL itself kept every foreign row out.
 /// </summary>

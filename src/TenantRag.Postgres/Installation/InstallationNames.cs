@@ -4,7 +4,7 @@ using TenantRag.Tenancy;
 namespace TenantRag.Postgres.Installation;
 
 /// <summary>
-/// The names of an installation's databases and roles (DESIGN §1-2), all derived from one prefix (default
+/// The names of an installation's databases and roles (docs/DESIGN.md §1-2), all derived from one prefix (default
 /// <c>tenantrag</c>), so a test suite can keep several installations apart on one server.
 /// </summary>
 public sealed partial record InstallationNames

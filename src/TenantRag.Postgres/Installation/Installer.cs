@@ -6,7 +6,7 @@ using TenantRag.Tenancy;
 namespace TenantRag.Postgres.Installation;
 
 /// <summary>
-/// Creates and upgrades an installation: the roles of DESIGN §2, the catalog, template and shared databases, and
+/// Creates and upgrades an installation: the roles of docs/DESIGN.md §2, the catalog, template and shared databases, and
 /// the schema of every database (dedicated tenants included). Idempotent; concurrent callers take turns on an
 /// advisory lock. When everything is current it costs one query.
 /// </summary>

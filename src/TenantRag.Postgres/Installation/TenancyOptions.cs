@@ -3,7 +3,7 @@ namespace TenantRag.Postgres.Installation;
 /// <summary>Settings of the tenancy layer.</summary>
 public sealed class TenancyOptions
 {
-    /// <summary>Prefix of every database and role name (default <c>tenantrag</c>, as DESIGN §1 names them).</summary>
+    /// <summary>Prefix of every database and role name (default <c>tenantrag</c>, as docs/DESIGN.md §1 names them).</summary>
     public string Prefix { get; set; } = "tenantrag";
 
     /// <summary>Most physical connections to the shared database (all shared tenants use this one pool).</summary>

@@ -44,7 +44,7 @@ public sealed class TenantSession : ITenantSession
     /// <summary>A command bound to this session's transaction.</summary>
     public NpgsqlCommand CreateCommand(string sql) => new(sql, Connection, Transaction);
 
-    /// <summary>Opens a connection from <paramref name="lease"/> and starts a transaction with the context of DESIGN §3.</summary>
+    /// <summary>Opens a connection from <paramref name="lease"/> and starts a transaction with the context of docs/DESIGN.md §3.</summary>
     internal static async Task<TenantSession> OpenAsync(TenantContext context, TenantInfo tenant, DataSourceRegistry.Lease lease, CancellationToken cancellationToken)
     {
         NpgsqlConnection? connection = null;

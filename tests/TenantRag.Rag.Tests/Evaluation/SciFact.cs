@@ -1,6 +1,9 @@
 namespace TenantRag.Rag.Tests.Evaluation;
 
-/// <summary>Finds the shared SciFact set (<c>../shared/eval/scifact</c> beside the repository), if it is there.</summary>
+/// <summary>
+/// Finds SciFact in BEIR format at <c>../shared/eval/scifact</c> beside the repository, if it is there. It is not part
+/// of the repository: docs/BENCHMARKS.md says where to get it.
+/// </summary>
 internal static class SciFact
 {
     public static string? Directory { get; } = Find(AppContext.BaseDirectory) ?? Find(Environment.CurrentDirectory);

@@ -7,7 +7,7 @@ namespace TenantRag.Server.Tests.Hostile;
 
 /// <summary>
 /// The <see cref="HostileStrings"/> corpus and the <see cref="HostilePayloads"/> bodies through every input of the
-/// HTTP API (DESIGN §6), over real HTTP against the real server and PostgreSQL. Each case ends in a clear 4xx
+/// HTTP API (docs/DESIGN.md §7), over real HTTP against the real server and PostgreSQL. Each case ends in a clear 4xx
 /// (<c>application/problem+json</c>, short, no stack trace) or, where the text is legitimately storable, in success
 /// with the text stored and returned verbatim; never a 500. Around every case the rows of every tenant are
 /// fingerprinted, and only the intended change may appear.
