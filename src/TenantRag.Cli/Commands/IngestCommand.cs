@@ -70,16 +70,14 @@ internal static class IngestCommand
         {
             // Not the files' fault: say so, and that running again is the fix (what was stored is skipped as unchanged).
             var failed = summary.Rejected.Where(r => r.IsServerError).ToList();
-            await Console.Error.WriteLineAsync(
-                $"error: {failed.Count} document(s) could not be stored ({failed[0].Reason}: {failed[0].Message}); nothing of them was written. Check the database and run the same command again: documents already stored are skipped").ConfigureAwait(false);
-            return 1;
+            return await cli.WriteErrorAsync(
+                $"{failed.Count} document(s) could not be stored ({failed[0].Reason}: {failed[0].Message}); nothing of them was written. Check the database and run the same command again: documents already stored are skipped", 1).ConfigureAwait(false);
         }
 
         if (summary.HasRejections)
         {
-            await Console.Error.WriteLineAsync(
-                $"error: {summary.Rejected.Count} file(s) or document(s) were rejected (listed above); the rest was ingested. Fix or remove them and run again").ConfigureAwait(false);
-            return 1;
+            return await cli.WriteErrorAsync(
+                $"{summary.Rejected.Count} file(s) or document(s) were rejected (listed above); the rest was ingested. Fix or remove them and run again", 1).ConfigureAwait(false);
         }
 
         return 0;
