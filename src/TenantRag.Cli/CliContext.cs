@@ -58,6 +58,39 @@ internal sealed class CliContext
         return database;
     }
 
+    /// <summary>
+    /// Before a deletion: without <c>--yes</c> it asks on the terminal (<c>[y/N]</c>, anything but y or yes keeps it);
+    /// with no terminal to ask on it needs <c>--yes</c> (a usage error, exit 2). Call <see cref="RequireConsent"/> first,
+    /// before anything is opened, and this once the thing to delete is known.
+    /// </summary>
+    public async Task<bool> ConfirmAsync(bool yes, string question)
+    {
+        if (yes)
+        {
+            return true;
+        }
+
+        RequireConsent(yes);
+        await Console.Error.WriteAsync($"{question} [y/N] ").ConfigureAwait(false);
+        var answer = (await Console.In.ReadLineAsync(CancellationToken).ConfigureAwait(false))?.Trim();
+        if (string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) || string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        await Console.Error.WriteLineAsync("not deleted").ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>Deleting asks first: without <c>--yes</c> and without a terminal to ask on, a usage error (exit 2).</summary>
+    public static void RequireConsent(bool yes)
+    {
+        if (!yes && Console.IsInputRedirected)
+        {
+            throw new UsageException("deleting asks first, and there is no terminal to ask on: pass --yes to delete without asking");
+        }
+    }
+
     public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
     /// <summary>

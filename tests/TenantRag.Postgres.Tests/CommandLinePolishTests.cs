@@ -98,6 +98,52 @@ public sealed class CommandLinePolishTests(PostgresServer server) : IAsyncLifeti
         Assert.StartsWith($"error: {url} is in use: ", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TenantDelete_WithoutYesAndNoTerminal_Exit2AndKeepsTheTenant()
+    {
+        var slug = await TenantAsync();
+
+        var refused = await _cli.RunAsync("tenant", "delete", slug);
+        var shown = await _cli.RunAsync("tenant", "show", slug);
+        var deleted = await _cli.RunAsync("tenant", "delete", slug, "--yes");
+
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.StartsWith("error: ", refused.StdErr, StringComparison.Ordinal);
+        Assert.Contains("--yes", refused.StdErr, StringComparison.Ordinal);
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        Assert.True(deleted.ExitCode == 0, deleted.ToString());
+        Assert.Contains($"deleted tenant {slug}", deleted.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TenantDelete_OnATerminal_AsksAndDeletesOnlyOnYes()
+    {
+        Assert.SkipUnless(CliRunner.CanRunOnTerminal, "util-linux 'script' is not installed: no pseudo-terminal to run the command line on");
+        var slug = await TenantAsync();
+
+        var declined = await _cli.RunOnTerminalAsync("n\n", "tenant", "delete", slug);
+        var kept = await _cli.RunAsync("tenant", "show", slug);
+        var confirmed = await _cli.RunOnTerminalAsync("y\n", "tenant", "delete", slug);
+        var gone = await _cli.RunAsync("tenant", "show", slug);
+
+        Assert.True(declined.ExitCode == 1, declined.ToString());
+        Assert.Contains($"delete tenant {slug}", declined.StdOut, StringComparison.Ordinal);
+        Assert.Contains("[y/N]", declined.StdOut, StringComparison.Ordinal);
+        Assert.Contains("not deleted", declined.StdOut, StringComparison.Ordinal);
+        Assert.True(kept.ExitCode == 0, kept.ToString());
+        Assert.True(confirmed.ExitCode == 0, confirmed.ToString());
+        Assert.Contains($"deleted tenant {slug}", confirmed.StdOut, StringComparison.Ordinal);
+        Assert.True(gone.ExitCode == 1, gone.ToString());
+    }
+
+    private async Task<string> TenantAsync()
+    {
+        var slug = Slugs.UniqueText("bye");
+        var created = await _cli.RunAsync("tenant", "create", slug, "--mode", "shared");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        return slug;
+    }
+
     private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
     private static string AssertJsonError(CliRun run, int exitCode)

@@ -49,7 +49,7 @@ public sealed class HostileCommandLineTests(PostgresServer server, HostileComman
         else
         {
             AssertOneLineError(create, 2);
-            AssertOneLineError(await _cli.RunAsync("tenant", "delete", slug), 2);
+            AssertOneLineError(await _cli.RunAsync("tenant", "delete", slug, "--yes"), 2);
         }
 
         await AssertUnchangedAsync(before);
@@ -147,8 +147,8 @@ public sealed class HostileCommandLineTests(PostgresServer server, HostileComman
 
         public async ValueTask DisposeAsync()
         {
-            await Cli.RunAsync("tenant", "delete", Caller);
-            await Cli.RunAsync("tenant", "delete", HostileStrings.OtherTenant);
+            await Cli.RunAsync("tenant", "delete", Caller, "--yes");
+            await Cli.RunAsync("tenant", "delete", HostileStrings.OtherTenant, "--yes");
             Cli.Dispose();
         }
     }
