@@ -136,6 +136,39 @@ public sealed class CommandLinePolishTests(PostgresServer server) : IAsyncLifeti
         Assert.True(gone.ExitCode == 1, gone.ToString());
     }
 
+    [Fact]
+    public async Task Ingest_DirectoryWithNoSupportedFile_Exit1SayingSo()
+    {
+        var directory = Directory.CreateTempSubdirectory("tenantrag-nothing-").FullName;
+        try
+        {
+            var empty = Directory.CreateDirectory(Path.Combine(directory, "empty")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(empty, ".hidden.md"), "# Hidden\n\nNot read.\n", TestContext.Current.CancellationToken);
+            var images = Directory.CreateDirectory(Path.Combine(directory, "images")).FullName;
+            await File.WriteAllBytesAsync(Path.Combine(images, "photo.png"), [0x89, 0x50, 0x4e, 0x47], TestContext.Current.CancellationToken);
+
+            var nothing = await _cli.RunAsync("ingest", _tenant, empty);
+            var unsupported = await _cli.RunAsync("ingest", _tenant, images);
+            var list = await _cli.RunAsync("documents", "list", _tenant, "--json");
+
+            foreach (var run in new[] { nothing, unsupported })
+            {
+                Assert.True(run.ExitCode == 1, run.ToString());
+                var error = Assert.Single(Lines(run.StdErr), l => !l.StartsWith("note: ", StringComparison.Ordinal));
+                Assert.StartsWith("error: no file to ingest in ", error, StringComparison.Ordinal);
+                Assert.Contains(".md", error, StringComparison.Ordinal);
+            }
+
+            Assert.Contains("0 file(s) found", nothing.StdErr, StringComparison.Ordinal);
+            Assert.Contains("1 file(s) found", unsupported.StdErr, StringComparison.Ordinal);
+            Assert.Empty(list.Json().GetProperty("documents").EnumerateArray());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private async Task<string> TenantAsync()
     {
         var slug = Slugs.UniqueText("bye");

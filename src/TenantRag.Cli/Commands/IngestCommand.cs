@@ -6,6 +6,7 @@ using Spectre.Console;
 using TenantRag.Documents;
 using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Ingestion;
+using TenantRag.Rag.Ingestion.Extraction;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Server;
 using TenantRag.Tenancy;
@@ -45,6 +46,7 @@ internal static class IngestCommand
         var request = IngestionRequest.FromPaths(context, paths, visibility);
 
         var limits = ReadLimits();
+        RequireSupportedFile(request, paths, limits);
 
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         // Bound to the tenant as it is now: if it is deleted during the run, the rest of the run stores nothing.
@@ -81,6 +83,17 @@ internal static class IngestCommand
         }
 
         return 0;
+    }
+
+    // An empty directory, or one of images only, is a mistake to say out loud (exit 1), not "ingested 0 files".
+    private static void RequireSupportedFile(IngestionRequest request, string[] paths, IngestionOptions limits)
+    {
+        var supported = DocumentExtractorRegistry.CreateDefault(limits).SupportedExtensions;
+        if (!request.Inputs.Any(i => supported.Contains(Path.GetExtension(i.Source), StringComparer.OrdinalIgnoreCase)))
+        {
+            throw new TenantRagException(
+                $"no file to ingest in {string.Join(", ", paths.Select(p => $"'{UsageException.Echo(p)}'"))}: {request.Inputs.Count} file(s) found, none of them {string.Join(", ", supported)} (hidden files are skipped)");
+        }
     }
 
     // The Ingestion settings serve reads, from the same places: environment variables (Ingestion__MaxPagesPerDocument=...)
