@@ -169,6 +169,28 @@ public sealed class CommandLinePolishTests(PostgresServer server) : IAsyncLifeti
         }
     }
 
+    [Fact]
+    public async Task Demo_EndsWithASearchACitedAnswerAndThatPostgresKeepsRunning()
+    {
+        var text = await _cli.RunAsync("demo");
+        var json = await _cli.RunAsync("demo", "--json");
+
+        Assert.True(text.ExitCode == 0, text.ToString());
+        var lines = Lines(text.StdOut);
+        var step = lines.FindIndex(l => l.StartsWith("5. Search and ask", StringComparison.Ordinal));
+        Assert.True(step >= 0, text.ToString());
+        Assert.Contains(lines.Skip(step), l => l.Contains("1. ", StringComparison.Ordinal) && l.Contains("Acme travel policy", StringComparison.Ordinal));
+        Assert.Contains(lines.Skip(step), l => l.Contains("[1] Acme travel policy", StringComparison.Ordinal));
+        Assert.Contains("keeps running", lines[^1], StringComparison.Ordinal);
+
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var ask = json.Json().GetProperty("ask");
+        Assert.Equal("Acme travel policy", ask.GetProperty("citations")[0].GetProperty("documentTitle").GetString());
+        Assert.Contains("travel portal", ask.GetProperty("answer").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Alice's salary review", json.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u0027", json.StdOut, StringComparison.Ordinal);
+    }
+
     private async Task<string> TenantAsync()
     {
         var slug = Slugs.UniqueText("bye");
