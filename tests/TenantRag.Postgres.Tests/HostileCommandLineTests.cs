@@ -80,7 +80,12 @@ public sealed class HostileCommandLineTests(PostgresServer server, HostileComman
         }
         else
         {
-            AssertOneLineError(token, 2);
+            // With --json the error is one line of JSON too.
+            Assert.True(token.ExitCode == 2, token.ToString());
+            Assert.Equal(string.Empty, token.StdOut);
+            var error = JsonDocument.Parse(Assert.Single(token.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+            Assert.Equal(2, error.GetProperty("exitCode").GetInt32());
+            Assert.DoesNotContain("Exception", error.GetProperty("error").GetString(), StringComparison.Ordinal);
         }
 
         AssertOneLineError(visibility, 2);
