@@ -59,18 +59,11 @@ internal sealed class CliContext
     }
 
     /// <summary>
-    /// Before a deletion: without <c>--yes</c> it asks on the terminal (<c>[y/N]</c>, anything but y or yes keeps it);
-    /// with no terminal to ask on it needs <c>--yes</c> (a usage error, exit 2). Call <see cref="RequireConsent"/> first,
-    /// before anything is opened, and this once the thing to delete is known.
+    /// Asks on the terminal before a deletion (<c>[y/N]</c>; anything but y or yes keeps it, and says so). Call
+    /// <see cref="RequireConsent"/> first, before anything is opened, and this once the thing to delete is known.
     /// </summary>
-    public async Task<bool> ConfirmAsync(bool yes, string question)
+    public async Task<bool> ConfirmAsync(string question)
     {
-        if (yes)
-        {
-            return true;
-        }
-
-        RequireConsent(yes);
         await Console.Error.WriteAsync($"{question} [y/N] ").ConfigureAwait(false);
         var answer = (await Console.In.ReadLineAsync(CancellationToken).ConfigureAwait(false))?.Trim();
         if (string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) || string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase))

@@ -124,7 +124,7 @@ internal static class DocumentCommands
         {
             var document = await database.Documents.GetAsync(context, id, cli.CancellationToken).ConfigureAwait(false) ?? throw NotVisible(context, id);
             var file = document.FileName is null ? string.Empty : $", file {SearchCommands.Printable(document.FileName)}";
-            if (!await cli.ConfirmAsync(yes, $"delete document {id} \"{SearchCommands.Printable(document.Title)}\" (owner {SearchCommands.Printable(document.OwnerId)}{file})?").ConfigureAwait(false))
+            if (!await cli.ConfirmAsync($"delete document {id} \"{SearchCommands.Printable(document.Title)}\" (owner {SearchCommands.Printable(document.OwnerId)}{file})?").ConfigureAwait(false))
             {
                 return 1;
             }

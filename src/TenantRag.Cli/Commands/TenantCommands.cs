@@ -119,7 +119,7 @@ internal static class TenantCommands
         {
             var tenant = await database.Catalog.FindAsync(slug, cli.CancellationToken).ConfigureAwait(false) ?? throw new TenantNotFoundException(slug);
             var what = tenant.Mode == TenancyMode.Dedicated ? $"its database {tenant.Database} and role" : "every document of it";
-            if (!await cli.ConfirmAsync(yes, $"delete tenant {slug} ({tenant.Mode.ToName()}) and {what}? This cannot be undone.").ConfigureAwait(false))
+            if (!await cli.ConfirmAsync($"delete tenant {slug} ({tenant.Mode.ToName()}) and {what}? This cannot be undone.").ConfigureAwait(false))
             {
                 return 1;
             }
