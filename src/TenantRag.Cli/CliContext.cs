@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Npgsql;
@@ -16,12 +17,17 @@ internal sealed class CliContext
         Recursive = true,
     };
 
+    // Quotes, '<' and non-ASCII letters stay readable ("Bob's", not "Bob\u0027s"): the output goes to terminals and
+    // programs, never into an HTML page. Control characters and lone surrogates are still escaped.
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
+
+    private static readonly JsonSerializerOptions ErrorJsonOptions = new(JsonOptions) { WriteIndented = false };
 
     private CliContext(ParseResult parse, CancellationToken cancellationToken)
     {
@@ -52,29 +58,68 @@ internal sealed class CliContext
         return database;
     }
 
+    /// <summary>
+    /// Asks on the terminal before a deletion (<c>[y/N]</c>; anything but y or yes keeps it, and says so). Call
+    /// <see cref="RequireConsent"/> first, before anything is opened, and this once the thing to delete is known.
+    /// </summary>
+    public async Task<bool> ConfirmAsync(string question)
+    {
+        await Console.Error.WriteAsync($"{question} [y/N] ").ConfigureAwait(false);
+        var answer = (await Console.In.ReadLineAsync(CancellationToken).ConfigureAwait(false))?.Trim();
+        if (string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) || string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        await Console.Error.WriteLineAsync("not deleted").ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>Deleting asks first: without <c>--yes</c> and without a terminal to ask on, a usage error (exit 2).</summary>
+    public static void RequireConsent(bool yes)
+    {
+        if (!yes && Console.IsInputRedirected)
+        {
+            throw new UsageException("deleting asks first, and there is no terminal to ask on: pass --yes to delete without asking");
+        }
+    }
+
     public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+
+    /// <summary>
+    /// An error on stderr: one line "error: ...", or with <c>--json</c> one line of JSON,
+    /// <c>{"error":"...","exitCode":N}</c>, so that a program reading the output never has to parse prose.
+    /// </summary>
+    public static async Task<int> WriteErrorAsync(bool json, string message, int exitCode)
+    {
+        await Console.Error.WriteLineAsync(json
+            ? JsonSerializer.Serialize(new { error = message, exitCode }, ErrorJsonOptions)
+            : $"error: {message}").ConfigureAwait(false);
+        return exitCode;
+    }
+
+    /// <summary>An error of this command (see <see cref="WriteErrorAsync(bool, string, int)"/>).</summary>
+    public Task<int> WriteErrorAsync(string message, int exitCode) => WriteErrorAsync(Json, message, exitCode);
 
     /// <summary>Wraps a command body: known errors become one line on stderr and their exit code, never a stack trace.</summary>
     public static Func<ParseResult, CancellationToken, Task<int>> Action(Func<CliContext, Task<int>> body) => async (parse, cancellationToken) =>
     {
+        var json = parse.GetValue(JsonOption);
         try
         {
             return await body(new CliContext(parse, cancellationToken)).ConfigureAwait(false);
         }
         catch (TenantRagException ex)
         {
-            await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-            return ex.ExitCode;
+            return await WriteErrorAsync(json, ex.Message, ex.ExitCode).ConfigureAwait(false);
         }
         catch (PostgresException ex)
         {
-            await Console.Error.WriteLineAsync($"error: PostgreSQL said: {ex.MessageText} (SQLSTATE {ex.SqlState})").ConfigureAwait(false);
-            return 1;
+            return await WriteErrorAsync(json, $"PostgreSQL said: {ex.MessageText} (SQLSTATE {ex.SqlState})", 1).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
         {
-            await Console.Error.WriteLineAsync($"error: could not talk to PostgreSQL ({ex.Message}): check 'tenantrag db status'").ConfigureAwait(false);
-            return 1;
+            return await WriteErrorAsync(json, $"could not talk to PostgreSQL ({ex.Message}): check 'tenantrag db status'", 1).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -29,9 +29,15 @@ internal static class CommandLine
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
+            var messages = ParseErrors.Describe(parse);
+            if (parse.GetValue(CliContext.JsonOption))
             {
-                await Console.Error.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
+                return await CliContext.WriteErrorAsync(json: true, string.Join("; ", messages) + "; run 'tenantrag --help' for usage", 2).ConfigureAwait(false);
+            }
+
+            foreach (var message in messages)
+            {
+                await CliContext.WriteErrorAsync(json: false, message, 2).ConfigureAwait(false);
             }
 
             await Console.Error.WriteLineAsync("run 'tenantrag --help' for usage").ConfigureAwait(false);

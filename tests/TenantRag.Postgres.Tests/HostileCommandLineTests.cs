@@ -49,7 +49,7 @@ public sealed class HostileCommandLineTests(PostgresServer server, HostileComman
         else
         {
             AssertOneLineError(create, 2);
-            AssertOneLineError(await _cli.RunAsync("tenant", "delete", slug), 2);
+            AssertOneLineError(await _cli.RunAsync("tenant", "delete", slug, "--yes"), 2);
         }
 
         await AssertUnchangedAsync(before);
@@ -80,7 +80,12 @@ public sealed class HostileCommandLineTests(PostgresServer server, HostileComman
         }
         else
         {
-            AssertOneLineError(token, 2);
+            // With --json the error is one line of JSON too.
+            Assert.True(token.ExitCode == 2, token.ToString());
+            Assert.Equal(string.Empty, token.StdOut);
+            var error = JsonDocument.Parse(Assert.Single(token.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+            Assert.Equal(2, error.GetProperty("exitCode").GetInt32());
+            Assert.DoesNotContain("Exception", error.GetProperty("error").GetString(), StringComparison.Ordinal);
         }
 
         AssertOneLineError(visibility, 2);
@@ -147,8 +152,8 @@ public sealed class HostileCommandLineTests(PostgresServer server, HostileComman
 
         public async ValueTask DisposeAsync()
         {
-            await Cli.RunAsync("tenant", "delete", Caller);
-            await Cli.RunAsync("tenant", "delete", HostileStrings.OtherTenant);
+            await Cli.RunAsync("tenant", "delete", Caller, "--yes");
+            await Cli.RunAsync("tenant", "delete", HostileStrings.OtherTenant, "--yes");
             Cli.Dispose();
         }
     }

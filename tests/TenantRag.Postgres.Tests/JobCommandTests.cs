@@ -128,7 +128,7 @@ public sealed class JobCommandTests(PostgresServer server) : IAsyncLifetime
         Assert.All(new[] { bobSeesPrivate, aliceSeesBobs, foreignId, foreignTenant }, r =>
         {
             Assert.Equal(string.Empty, r.StdOut);
-            Assert.StartsWith("error: no job ", r.StdErr, StringComparison.Ordinal);
+            Assert.Matches("^(error: no job |\\{\"error\":\"no job )", r.StdErr); // --json: the error as JSON
             Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         });
     }
@@ -168,7 +168,7 @@ public sealed class JobCommandTests(PostgresServer server) : IAsyncLifetime
         {
             (await _cli.RunAsync("jobs", "show", slug, "not-a-guid", "--user", "dave"), "invalid job id 'not-a-guid'"),
             (await _cli.RunAsync("jobs", "show", slug, "../" + keep, "--user", "dave"), "invalid job id"),
-            (await _cli.RunAsync("jobs", "show", slug, "--user", "dave"), "Required argument missing"),
+            (await _cli.RunAsync("jobs", "show", slug, "--user", "dave"), "'show' needs <id>"),
             (await _cli.RunAsync("jobs", "list", "Bad_Slug"), "Bad_Slug"),
             (await _cli.RunAsync("jobs", "list", slug, "--user", " padded "), "user"),
             (await _cli.RunAsync("jobs", "list", slug, "--limit", "0"), "limit"),

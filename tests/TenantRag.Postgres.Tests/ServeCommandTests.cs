@@ -29,7 +29,7 @@ public sealed class ServeCommandTests(PostgresServer server) : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _cli.RunAsync("tenant", "delete", _tenant);
+        await _cli.RunAsync("tenant", "delete", _tenant, "--yes");
         _cli.Dispose();
     }
 

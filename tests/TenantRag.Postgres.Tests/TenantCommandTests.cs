@@ -102,7 +102,7 @@ public sealed class TenantCommandTests(PostgresServer server) : IAsyncLifetime
         var slug = Slugs.UniqueText("ghost");
 
         var show = await _cli.RunAsync("tenant", "show", slug);
-        var delete = await _cli.RunAsync("tenant", "delete", slug, "--json");
+        var delete = await _cli.RunAsync("tenant", "delete", slug, "--yes", "--json");
 
         Assert.Equal(1, show.ExitCode);
         Assert.Contains($"tenant '{slug}' does not exist", show.StdErr, StringComparison.Ordinal);
@@ -144,7 +144,7 @@ public sealed class TenantCommandTests(PostgresServer server) : IAsyncLifetime
         var database = "tenantrag_t_" + slug.Replace('-', '_');
         Assert.Equal(0, (await _cli.RunAsync("tenant", "create", slug, "--mode", "dedicated")).ExitCode);
 
-        var delete = await _cli.RunAsync("tenant", "delete", slug, "--json");
+        var delete = await _cli.RunAsync("tenant", "delete", slug, "--yes", "--json");
         var list = await _cli.RunAsync("tenant", "list", "--json");
 
         Assert.True(delete.ExitCode == 0, delete.ToString());

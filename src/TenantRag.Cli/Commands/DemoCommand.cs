@@ -11,9 +11,10 @@ namespace TenantRag.Cli.Commands;
 
 /// <summary>
 /// <c>tenantrag demo</c>: the Neon RLS tutorial's story, for real. Tenants acme and initech (shared) and globex
-/// (dedicated) write documents, each user's view is printed, then the leak drills run in both models. Exit 1 on any leak.
+/// (dedicated) write documents, each user's view is printed, then the leak drills run in both models, and a user
+/// searches and asks. Exit 1 on any leak.
 /// </summary>
-internal static class DemoCommand
+internal static partial class DemoCommand
 {
     private static readonly string[] DemoTenants = ["acme", "initech", "globex"];
 
@@ -105,7 +106,8 @@ internal static class DemoCommand
         var findings = await new IsolationAuditor(database).AuditAsync(ct).ConfigureAwait(false);
         if (cli.Json)
         {
-            CliContext.WriteJson(new { drills = results, views, audit = new { findings }, passed = failed == 0 && findings.Count == 0 });
+            var ask = await SearchAndAskAsync(database, acme.Slug, say, ct).ConfigureAwait(false);
+            CliContext.WriteJson(new { drills = results, views, audit = new { findings }, passed = failed == 0 && findings.Count == 0, ask, postgres = StillRunning(database) });
         }
         else
         {
@@ -126,6 +128,8 @@ internal static class DemoCommand
             AnsiConsole.MarkupLine(failed == 0 && findings.Count == 0
                 ? $"\n[green bold]{results.Count} drills passed and the audit is clean[/]: PostgreSQL kept the tenants, and the users inside them, apart."
                 : $"\n[red bold]{failed} of {results.Count} drills FAILED, {findings.Count} audit finding(s)[/].");
+            await SearchAndAskAsync(database, acme.Slug, say, ct).ConfigureAwait(false);
+            say($"\n{Markup.Escape(StillRunning(database))}");
         }
 
         return failed == 0 && findings.Count == 0 ? 0 : 1;

@@ -117,22 +117,15 @@ internal static class DocumentCommands
     {
         var context = TenantContext.For(TenantSlug.Parse(tenantText), UserId.Parse(userText));
         var id = ParseId(idText);
-        var terminal = !Console.IsInputRedirected;
-        if (!yes && !terminal)
-        {
-            throw new UsageException("deleting asks first, and there is no terminal to ask on: pass --yes to delete without asking");
-        }
+        CliContext.RequireConsent(yes);
 
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         if (!yes)
         {
             var document = await database.Documents.GetAsync(context, id, cli.CancellationToken).ConfigureAwait(false) ?? throw NotVisible(context, id);
             var file = document.FileName is null ? string.Empty : $", file {SearchCommands.Printable(document.FileName)}";
-            await Console.Error.WriteAsync($"delete document {id} \"{SearchCommands.Printable(document.Title)}\" (owner {SearchCommands.Printable(document.OwnerId)}{file})? [y/N] ").ConfigureAwait(false);
-            var answer = (await Console.In.ReadLineAsync(cli.CancellationToken).ConfigureAwait(false))?.Trim();
-            if (!string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) && !string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase))
+            if (!await cli.ConfirmAsync($"delete document {id} \"{SearchCommands.Printable(document.Title)}\" (owner {SearchCommands.Printable(document.OwnerId)}{file})?").ConfigureAwait(false))
             {
-                await Console.Error.WriteLineAsync("not deleted").ConfigureAwait(false);
                 return 1;
             }
         }

@@ -109,9 +109,8 @@ internal static class EvalCommand
 
         if (report.CrossTenantResults > 0)
         {
-            await Console.Error.WriteLineAsync(
-                $"error: {report.CrossTenantResults} results came from another tenant than their query's: tenant isolation is broken, run 'tenantrag demo' to see the leak drills").ConfigureAwait(false);
-            return 1;
+            return await cli.WriteErrorAsync(
+                $"{report.CrossTenantResults} results came from another tenant than their query's: tenant isolation is broken, run 'tenantrag demo' to see the leak drills", 1).ConfigureAwait(false);
         }
 
         return 0;

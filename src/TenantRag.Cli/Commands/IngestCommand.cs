@@ -6,6 +6,7 @@ using Spectre.Console;
 using TenantRag.Documents;
 using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Ingestion;
+using TenantRag.Rag.Ingestion.Extraction;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Server;
 using TenantRag.Tenancy;
@@ -45,6 +46,7 @@ internal static class IngestCommand
         var request = IngestionRequest.FromPaths(context, paths, visibility);
 
         var limits = ReadLimits();
+        RequireSupportedFile(request, paths, limits);
 
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         // Bound to the tenant as it is now: if it is deleted during the run, the rest of the run stores nothing.
@@ -70,19 +72,28 @@ internal static class IngestCommand
         {
             // Not the files' fault: say so, and that running again is the fix (what was stored is skipped as unchanged).
             var failed = summary.Rejected.Where(r => r.IsServerError).ToList();
-            await Console.Error.WriteLineAsync(
-                $"error: {failed.Count} document(s) could not be stored ({failed[0].Reason}: {failed[0].Message}); nothing of them was written. Check the database and run the same command again: documents already stored are skipped").ConfigureAwait(false);
-            return 1;
+            return await cli.WriteErrorAsync(
+                $"{failed.Count} document(s) could not be stored ({failed[0].Reason}: {failed[0].Message}); nothing of them was written. Check the database and run the same command again: documents already stored are skipped", 1).ConfigureAwait(false);
         }
 
         if (summary.HasRejections)
         {
-            await Console.Error.WriteLineAsync(
-                $"error: {summary.Rejected.Count} file(s) or document(s) were rejected (listed above); the rest was ingested. Fix or remove them and run again").ConfigureAwait(false);
-            return 1;
+            return await cli.WriteErrorAsync(
+                $"{summary.Rejected.Count} file(s) or document(s) were rejected (listed above); the rest was ingested. Fix or remove them and run again", 1).ConfigureAwait(false);
         }
 
         return 0;
+    }
+
+    // An empty directory, or one of images only, is a mistake to say out loud (exit 1), not "ingested 0 files".
+    private static void RequireSupportedFile(IngestionRequest request, string[] paths, IngestionOptions limits)
+    {
+        var supported = DocumentExtractorRegistry.CreateDefault(limits).SupportedExtensions;
+        if (!request.Inputs.Any(i => supported.Contains(Path.GetExtension(i.Source), StringComparer.OrdinalIgnoreCase)))
+        {
+            throw new TenantRagException(
+                $"no file to ingest in {string.Join(", ", paths.Select(p => $"'{UsageException.Echo(p)}'"))}: {request.Inputs.Count} file(s) found, none of them {string.Join(", ", supported)} (hidden files are skipped)");
+        }
     }
 
     // The Ingestion settings serve reads, from the same places: environment variables (Ingestion__MaxPagesPerDocument=...)

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TenantRag.Server;
 
 namespace TenantRag.Cli.Commands;
@@ -14,6 +16,8 @@ namespace TenantRag.Cli.Commands;
 /// </summary>
 internal static class ServeCommand
 {
+    private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
@@ -43,11 +47,26 @@ internal static class ServeCommand
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:DevelopmentIssuer"] = "true" });
         }
 
+        // A port in use fails the start with "Hosting failed to start" and a stack trace in the log; the exception
+        // comes out of StartAsync all the same and is said in one line below. After the start, the host logs as always.
+        var started = false;
+        builder.Logging.AddFilter((_, category, level) => started || level < LogLevel.Error || category != HostCategory);
+
         // Bad settings (no identity provider above all) are refused before the database is started.
         TenantRagServer.ValidateSettings(builder.Configuration);
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         await using var app = TenantRagServer.Build(builder, database, cli.Home);
-        await app.StartAsync(cli.CancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cli.CancellationToken).ConfigureAwait(false);
+            started = true;
+        }
+        catch (IOException ex) when (ex.InnerException is AddressInUseException inUse)
+        {
+            // Kestrel says "Failed to bind to address ...: address already in use." with a stack trace: one line instead.
+            throw new TenantRagException($"{InUseUrl(urls, ex.Message)} is in use: {inUse.Message.TrimEnd('.')}; stop what listens there, or pick another port with --urls");
+        }
+
         if (builder.Configuration.GetValue<bool>("Auth:DevelopmentIssuer"))
         {
             await Console.Error.WriteLineAsync("warning: development sign-in is on (--dev-auth): anyone who reaches /auth/dev-token directly on this machine "
@@ -63,4 +82,8 @@ internal static class ServeCommand
         await app.WaitForShutdownAsync(cli.CancellationToken).ConfigureAwait(false);
         return 0;
     }
+
+    // The URL Kestrel could not bind: the one its message names, else all of them.
+    private static string InUseUrl(string urls, string message) =>
+        urls.Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(u => message.Contains(u, StringComparison.OrdinalIgnoreCase)) ?? urls;
 }

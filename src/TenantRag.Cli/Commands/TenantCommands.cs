@@ -24,8 +24,9 @@ internal static class TenantCommands
         show.SetAction(CliContext.Action(cli => ShowAsync(cli, cli.Parse.GetValue(slug))));
         tenant.Subcommands.Add(show);
 
-        var delete = new Command("delete", "Delete a tenant: every row (shared) or its database and role (dedicated)") { slug };
-        delete.SetAction(CliContext.Action(cli => DeleteAsync(cli, cli.Parse.GetValue(slug))));
+        var yes = new Option<bool>("--yes", "-y") { Description = "Delete without asking (needed where there is no terminal to ask on)" };
+        var delete = new Command("delete", "Delete a tenant: every row (shared) or its database and role (dedicated); asks first on a terminal") { slug, yes };
+        delete.SetAction(CliContext.Action(cli => DeleteAsync(cli, cli.Parse.GetValue(slug), cli.Parse.GetValue(yes))));
         tenant.Subcommands.Add(delete);
         return tenant;
     }
@@ -109,10 +110,21 @@ internal static class TenantCommands
         return 0;
     }
 
-    private static async Task<int> DeleteAsync(CliContext cli, string? slugText)
+    private static async Task<int> DeleteAsync(CliContext cli, string? slugText, bool yes)
     {
         var slug = TenantSlug.Parse(slugText);
+        CliContext.RequireConsent(yes);
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        if (!yes)
+        {
+            var tenant = await database.Catalog.FindAsync(slug, cli.CancellationToken).ConfigureAwait(false) ?? throw new TenantNotFoundException(slug);
+            var what = tenant.Mode == TenancyMode.Dedicated ? $"its database {tenant.Database} and role" : "every document of it";
+            if (!await cli.ConfirmAsync($"delete tenant {slug} ({tenant.Mode.ToName()}) and {what}? This cannot be undone.").ConfigureAwait(false))
+            {
+                return 1;
+            }
+        }
+
         var deletion = await database.Catalog.DeleteAsync(slug, cli.CancellationToken).ConfigureAwait(false);
         if (cli.Json)
         {

@@ -44,13 +44,19 @@ internal static partial class TokenCommand
         }
 
         var value = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        return match.Groups[2].Value switch
+        var ttl = match.Groups[2].Value switch
         {
             "s" => TimeSpan.FromSeconds(value),
             "m" => TimeSpan.FromMinutes(value),
             "h" => TimeSpan.FromHours(value),
             _ => TimeSpan.FromDays(value),
         };
+
+        // Said in the user's own words: "--ttl 90d", never a TimeSpan's "90.00:00:00".
+        return ttl > TimeSpan.Zero && ttl <= DevelopmentTokenIssuer.MaxLifetime
+            ? ttl
+            : throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--ttl {text} is out of range: use more than 0 and at most {DevelopmentTokenIssuer.MaxLifetime.TotalDays:0} days (e.g. 30s, 15m, 1h or 7d)"));
     }
 
     [GeneratedRegex(@"\A([0-9]{1,6})([smhd])\z")]

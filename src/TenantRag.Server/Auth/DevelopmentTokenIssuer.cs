@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -75,7 +76,8 @@ public sealed class DevelopmentTokenIssuer
     {
         if (lifetime <= TimeSpan.Zero || lifetime > MaxLifetime)
         {
-            throw new UsageException($"token lifetime {lifetime} is out of range: use more than 0 and at most 30 days (e.g. --ttl 1h)");
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"a token lifetime of {lifetime.TotalSeconds:0.###} seconds is out of range: use more than 0 and at most {MaxLifetime.TotalDays:0} days (e.g. --ttl 1h)"));
         }
 
         var claims = new List<Claim> { new("sub", user.Value), new("tenant_id", tenant.Value) };
