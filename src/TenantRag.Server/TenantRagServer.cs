@@ -80,7 +80,7 @@ public static partial class TenantRagServer
         app.UseMiddleware<RequestCharsetMiddleware>();
 
         app.MapOpenApi();
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
+        app.MapHealthApi();
         app.MapAuthApi(developmentIssuer, auth);
         var v1 = app.MapGroup("/v1").RequireAuthorization();
         v1.MapDocumentsApi();

@@ -152,6 +152,17 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
     }
 
     /// <summary>
+    /// Whether the catalog answers the serving role (one <c>SELECT 1</c>): what a server needs before it can resolve any
+    /// tenant. Throws what the connection throws when it does not.
+    /// </summary>
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        using var lease = CatalogLease();
+        await using var cmd = lease.DataSource.CreateCommand("SELECT 1");
+        await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Flags the tenant in the catalog as having upload jobs to do, so the job workers of every serving process look in
     /// its database (see <c>Catalog/003_ingest_requests.sql</c>). Idempotent; the workers clear the flag.
     /// </summary>
