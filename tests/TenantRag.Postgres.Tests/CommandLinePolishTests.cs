@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Text.Json;
 using TenantRag.Testing;
 
@@ -15,8 +14,7 @@ namespace TenantRag.Postgres.Tests;
 [Collection(TenantCommandTests.CommandLineCollection)]
 public sealed class CommandLinePolishTests(PostgresServer server) : IAsyncLifetime
 {
-    private readonly CliRunner _cli = new(server,
-        typeof(CommandLinePolishTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "TenantRagCli").Value!);
+    private readonly CliRunner _cli = TenantRagCli.For(server);
 
     private readonly string _tenant = Slugs.UniqueText("polish");
 

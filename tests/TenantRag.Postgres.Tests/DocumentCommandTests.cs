@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using TenantRag.Testing;
@@ -19,9 +18,7 @@ public sealed class DocumentCommandTests(PostgresServer server) : IAsyncLifetime
     private const string Corpus = "{\"_id\": \"a1\", \"title\": \"Alpha\", \"text\": \"The first abstract.\"}\n{\"_id\": \"b2\", \"title\": \"Beta\", \"text\": \"The second abstract.\"}\n";
     private const string Salary = "# Salary\n\nBob earns 91,000 euros a year.\n";
 
-    private readonly CliRunner _cli = new(server,
-        typeof(DocumentCommandTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == "TenantRagCli")?.Value
-        ?? throw new InvalidOperationException("the test assembly does not record where tenantrag.dll is (see TenantRag.Postgres.Tests.csproj)"));
+    private readonly CliRunner _cli = TenantRagCli.For(server);
 
     private readonly DirectoryInfo _files = Directory.CreateTempSubdirectory("tenantrag-documents-");
 

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using TenantRag.Testing;
@@ -135,8 +134,7 @@ public sealed class HostileCommandLineTests(PostgresServer server, HostileComman
     /// <summary>The command line and two tenants made with it, once for the class: the caller's and the other tenant.</summary>
     public sealed class Tenants(PostgresServer server) : IAsyncLifetime
     {
-        public CliRunner Cli { get; } = new(server,
-            typeof(HostileCommandLineTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "TenantRagCli").Value!);
+        public CliRunner Cli { get; } = TenantRagCli.For(server);
 
         public string Caller { get; } = Slugs.UniqueText("cli");
 

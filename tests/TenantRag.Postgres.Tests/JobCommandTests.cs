@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using TenantRag.Documents;
@@ -34,9 +33,7 @@ public sealed class JobCommandTests(PostgresServer server) : IAsyncLifetime
 
     private static readonly TimeSpan Lease = TimeSpan.FromHours(1);
 
-    private readonly CliRunner _cli = new(server,
-        typeof(JobCommandTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == "TenantRagCli")?.Value
-        ?? throw new InvalidOperationException("the test assembly does not record where tenantrag.dll is (see TenantRag.Postgres.Tests.csproj)"));
+    private readonly CliRunner _cli = TenantRagCli.For(server);
 
     private readonly List<TenantSlug> _tenants = [];
     private TenantRagDatabase _database = null!;

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using TenantRag.Testing;
 
@@ -14,9 +13,7 @@ public sealed class TenantCommandTests(PostgresServer server) : IAsyncLifetime
     /// <summary>The test classes that run the command line on the installation prefix 'tenantrag', one at a time.</summary>
     public const string CommandLineCollection = "tenantrag command line";
 
-    private readonly CliRunner _cli = new(server,
-        typeof(TenantCommandTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == "TenantRagCli")?.Value
-        ?? throw new InvalidOperationException("the test assembly does not record where tenantrag.dll is (see TenantRag.Postgres.Tests.csproj)"));
+    private readonly CliRunner _cli = TenantRagCli.For(server);
 
     public async ValueTask InitializeAsync() => await server.TrackPrefixAsync("tenantrag");
 
