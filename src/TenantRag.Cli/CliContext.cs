@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
+using TenantRag.Hosting;
+using TenantRag.Postgres.Cluster;
 using TenantRag.Postgres;
 using TenantRag.Postgres.Installation;
 
@@ -36,26 +39,65 @@ internal sealed class CliContext
         Json = parse.GetValue(JsonOption);
     }
 
+    private IConfigurationRoot? _configuration;
+    private TenantRagHome? _home;
+    private Dictionary<string, string?>? _overrides;
+
     public ParseResult Parse { get; }
 
     public bool Json { get; }
 
     public CancellationToken CancellationToken { get; }
 
-    public TenantRagHome Home { get; } = TenantRagHome.FromEnvironment();
+    /// <summary>The settings (see <see cref="CliConfiguration"/>), read once per command.</summary>
+    public IConfigurationRoot Configuration => _configuration ??= LoadConfiguration();
+
+    /// <summary>The installation's home: <c>TenantRag:Home</c>, else <c>$TENANTRAG_HOME</c>, else <c>./.tenantrag</c>.</summary>
+    public TenantRagHome Home => _home ??= Configuration[$"{TenantRagSettings.SectionName}:Home"] is { Length: > 0 } root ? new TenantRagHome(root) : TenantRagHome.FromEnvironment();
 
     public static bool IsExternal => Environment.GetEnvironmentVariable("TENANTRAG_DATABASE_URL") is { Length: > 0 };
+
+    /// <summary>
+    /// The command's composition root: a started host with the library's registration and the operator service (see
+    /// <see cref="CliHost"/>). The database is opened (the embedded cluster started if needed) before this returns.
+    /// </summary>
+    public Task<CliHost> StartHostAsync(Action<TenantRagSetup>? configure = null) => CliHost.StartAsync(Configuration, configure, CancellationToken);
 
     /// <summary>Starts the embedded cluster if needed, bootstraps and migrates, and reports what start-up repaired.</summary>
     public async Task<TenantRagDatabase> OpenDatabaseAsync(TenancyOptions? options = null)
     {
-        var database = await TenantRagDatabase.OpenAsync(Home, options, cancellationToken: CancellationToken).ConfigureAwait(false);
+        var settings = TenantRagSettings.Read(Configuration);
+        var database = settings.DatabaseUrl is { } url
+            ? await TenantRagDatabase.OpenAsync(ServerEndpoint.Parse(url), Secrets.LoadOrCreate(Home), options ?? settings.Tenancy, cancellationToken: CancellationToken).ConfigureAwait(false)
+            : await TenantRagDatabase.OpenAsync(Home, options ?? settings.Tenancy, cancellationToken: CancellationToken).ConfigureAwait(false);
         foreach (var notice in database.Notices)
         {
             await Console.Error.WriteLineAsync($"note: {notice}").ConfigureAwait(false);
         }
 
         return database;
+    }
+
+    private IConfigurationRoot LoadConfiguration()
+    {
+        var configuration = CliConfiguration.Build(_overrides);
+        foreach (var misplaced in CliConfiguration.Misplaced(configuration))
+        {
+            Console.Error.WriteLine($"warning: {misplaced}");
+        }
+
+        return configuration;
+    }
+
+    /// <summary>Settings a command sets itself (<c>serve --dev-auth</c>), above every other source. Set before the first use of <see cref="Configuration"/>.</summary>
+    public void Override(string key, string? value)
+    {
+        if (_configuration is not null)
+        {
+            throw new InvalidOperationException("settings are already read");
+        }
+
+        (_overrides ??= [])[key] = value;
     }
 
     /// <summary>

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using TenantRag.Postgres;
+using TenantRag.Documents;
+using TenantRag.Hosting;
+using TenantRag.Retrieval;
 using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Generation;
 using TenantRag.Rag.Ingestion;
@@ -21,9 +23,9 @@ internal static class RagServices
 
     private static readonly int UploadThreads = Math.Clamp(Environment.ProcessorCount, 1, 8);
 
-    public static void AddRag(this IServiceCollection services, TenantRagDatabase database, IEmbeddingGenerator<string, Embedding<float>>? embeddings,
-        ServerOptions settings, IngestionOptions limits)
+    public static void AddRag(this IServiceCollection services, TenantRagSetup setup, ServerOptions settings, IngestionOptions limits)
     {
+        var embeddings = setup.Embeddings;
         if (embeddings is null)
         {
             // One intra-op thread per run: a server's parallelism comes from concurrent searches, and ONNX Runtime runs
@@ -50,7 +52,7 @@ internal static class RagServices
         var foreground = new ForegroundActivity();
         services.AddSingleton(sp =>
         {
-            var uploads = embeddings ?? new MiniLmEmbeddingGenerator(
+            var uploads = embeddings ?? new MiniLmEmbeddingGenerator(setup.ForegroundUploads ? new MiniLmEmbeddingGeneratorOptions() :
                 new MiniLmEmbeddingGeneratorOptions
                 {
                     IntraOpNumThreads = 1, LowPriority = true, BatchSize = UploadBatchSize, BackgroundThreads = UploadThreads, Foreground = foreground,
@@ -62,10 +64,10 @@ internal static class RagServices
             // sharing the query model's made searches wait while uploads were being chunked.
             var tokens = (uploads as MiniLmEmbeddingGenerator)?.Tokenizer ?? sp.GetRequiredService<ITokenCounter>();
             var options = new IngestionPipelineOptions { Extraction = limits, MaxConcurrentExtractions = settings.GlobalIngestConcurrency };
-            return new IngestionPipeline(database.Documents, uploads, tokens, options, sp.GetRequiredService<ILoggerFactory>());
+            return new IngestionPipeline(sp.GetRequiredService<IDocumentRepository>(), uploads, tokens, options, sp.GetRequiredService<ILoggerFactory>());
         });
         services.AddSingleton(sp => new RetrievalIndexCache(logger: sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));
-        services.AddSingleton(sp => new SearchService(database.Search, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+        services.AddSingleton(sp => new SearchService(sp.GetRequiredService<ISearchStore>(), sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
             sp.GetRequiredService<RetrievalIndexCache>(), new SearchServiceOptions { Foreground = foreground }, sp.GetRequiredService<ILogger<SearchService>>()));
         services.AddSingleton(sp =>
         {

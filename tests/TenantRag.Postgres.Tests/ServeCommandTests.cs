@@ -78,7 +78,7 @@ public sealed class ServeCommandTests(PostgresServer server) : IAsyncLifetime
                 ["XDG_DATA_HOME"] = Path.Combine(userHome, ".local", "share"),
                 ["XDG_CONFIG_HOME"] = Path.Combine(userHome, ".config"),
                 ["XDG_CACHE_HOME"] = Path.Combine(userHome, ".cache"),
-                ["Auth__DevelopmentIssuer"] = "true",
+                ["TenantRag__Auth__DevelopmentIssuer"] = "true",
             };
             await using var serve = await _cli.StartAsync(environment, "serve", "--urls", "http://127.0.0.1:0");
             using var http = new HttpClient { BaseAddress = await AddressAsync(serve) };

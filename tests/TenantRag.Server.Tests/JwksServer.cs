@@ -99,9 +99,9 @@ internal sealed class JwksServer : IAsyncDisposable
     }
 
     public string Token(string tenant, string user, string? scope = null, string issuer = Issuer, string audience = Audience,
-        DateTime? expires = null, SecurityKey? signingKey = null, string algorithm = SecurityAlgorithms.RsaSha256)
+        DateTime? expires = null, SecurityKey? signingKey = null, string algorithm = SecurityAlgorithms.RsaSha256, string tenantClaim = "tenant_id")
     {
-        var claims = new List<Claim> { new("sub", user), new("tenant_id", tenant) };
+        var claims = new List<Claim> { new("sub", user), new(tenantClaim, tenant) };
         if (scope is not null)
         {
             claims.Add(new Claim("scope", scope));

@@ -83,12 +83,27 @@ public sealed class ServerSettingsTests(PostgresServer postgres)
     [InlineData("Ingestion:MaxPdfStreamBytes", "0")]
     [InlineData("Embeddings:MinUploadCpuShare", "1.5")]
     [InlineData("Embeddings:MinUploadCpuShare", "-0.25")]
+    [InlineData("Database:SharedMaxPoolSize", "0")]
+    [InlineData("Database:MaxOpenPools", "-1")]
+    [InlineData("Database:IdleTimeout", "00:00:00")]
     public async Task A_limit_no_server_could_run_with_is_a_usage_error_naming_the_key(string key, string value)
     {
         var ex = await Assert.ThrowsAsync<UsageException>(() => TestServer.StartAsync(postgres, "s_prec",
             new Dictionary<string, string?> { [key] = value }));
 
         Assert.Contains($"setting {key} is {value}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Tenant-Rag")]
+    [InlineData("x; DROP DATABASE postgres")]
+    [InlineData("")]
+    public async Task A_prefix_that_is_not_a_name_part_is_a_usage_error_naming_the_key(string prefix)
+    {
+        var ex = await Assert.ThrowsAsync<UsageException>(() => TestServer.StartAsync(postgres, "s_prec",
+            new Dictionary<string, string?> { ["Database:Prefix"] = prefix }));
+
+        Assert.Contains("Database:Prefix", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

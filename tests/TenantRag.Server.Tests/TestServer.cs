@@ -47,6 +47,7 @@ internal sealed class TestServer : IAsyncDisposable
     /// <summary>
     /// The settings, with the development issuer turned on (as <c>serve --dev-auth</c> does) unless they configure an
     /// identity provider or say whether to use the development issuer themselves.
+    /// Tests name settings within the <c>TenantRag</c> section (<c>Limits:Burst</c> for <c>TenantRag:Limits:Burst</c>).
     /// </summary>
     private static Dictionary<string, string?> WithDevelopmentIssuer(IDictionary<string, string?> settings)
     {
@@ -56,7 +57,7 @@ internal sealed class TestServer : IAsyncDisposable
             all.TryAdd("Auth:DevelopmentIssuer", "true");
         }
 
-        return all;
+        return all.ToDictionary(setting => setting.Key.StartsWith("Logging:", StringComparison.Ordinal) ? setting.Key : "TenantRag:" + setting.Key, setting => setting.Value);
     }
 
     /// <summary>

@@ -50,6 +50,9 @@ public sealed class CliRunner : IDisposable
         }
     }
 
+    /// <summary>Where the program runs (its working directory); null for the tests' own.</summary>
+    public string? WorkingDirectory { get; set; }
+
     /// <summary>Environment variables set for every run (after the runner's own), e.g. <c>Ingestion__MaxPagesPerDocument</c>.</summary>
     public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -132,6 +135,11 @@ public sealed class CliRunner : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (WorkingDirectory is not null)
+        {
+            psi.WorkingDirectory = WorkingDirectory;
+        }
+
         psi.ArgumentList.Add(_assembly);
         foreach (var arg in args)
         {

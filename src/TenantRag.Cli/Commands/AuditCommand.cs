@@ -13,7 +13,8 @@ internal static class AuditCommand
         var audit = new Command("audit", "Check that every relation a serving role can reach, in every schema of every TenantRag database, is filtered by the tenant policy, and that no serving role can become a privileged role, connect where it does not belong or plant objects; exit 1 on any finding");
         audit.SetAction(CliContext.Action(async cli =>
         {
-            await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+            await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+            var database = host.Operator;
             var findings = await RunAsync(database, cli.Json, cli.CancellationToken).ConfigureAwait(false);
             return findings.Count == 0 ? 0 : 1;
         }));

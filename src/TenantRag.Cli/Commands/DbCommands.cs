@@ -27,7 +27,8 @@ internal static class DbCommands
 
     private static async Task<int> StartAsync(CliContext cli)
     {
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
         var endpoint = database.Installation.Endpoint;
         if (cli.Json)
         {

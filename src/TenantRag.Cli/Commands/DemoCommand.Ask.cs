@@ -2,7 +2,6 @@ using System.Globalization;
 using Spectre.Console;
 using TenantRag.Documents;
 using TenantRag.Postgres;
-using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Generation;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Rag.Retrieval;
@@ -29,10 +28,9 @@ internal static partial class DemoCommand
 
     // Alice's policy goes through the real ingestion pipeline (chunked and embedded), then bob searches and asks:
     // both see only what acme's users may see (alice's private salary review is never a candidate).
-    private static async Task<object> SearchAndAskAsync(TenantRagDatabase database, TenantSlug acme, Action<string> say, CancellationToken ct)
+    private static async Task<object> SearchAndAskAsync(CliHost host, TenantSlug acme, Action<string> say, CancellationToken ct)
     {
-        using var generator = new MiniLmEmbeddingGenerator();
-        var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer, new IngestionPipelineOptions());
+        var pipeline = host.Get<IngestionPipeline>();
         await pipeline.IngestAsync(new IngestionRequest
         {
             Context = TenantContext.For(acme, UserId.Parse("alice")),
@@ -41,8 +39,7 @@ internal static partial class DemoCommand
         }, cancellationToken: ct).ConfigureAwait(false);
 
         var bob = TenantContext.For(acme, UserId.Parse("bob"));
-        using var cache = new RetrievalIndexCache();
-        var search = new SearchService(database.Search, generator, cache);
+        var search = host.Get<SearchService>();
         var found = await search.SearchAsync(bob, Question, 3, RetrievalOptions.Default, ct).ConfigureAwait(false);
         say($"\n[bold]5. Search and ask[/]: alice adds the Acme travel policy (chunked and embedded), and bob of acme searches for \"{Markup.Escape(Question)}\":");
         foreach (var hit in found.Hits)

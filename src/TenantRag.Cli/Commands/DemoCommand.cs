@@ -29,7 +29,8 @@ internal static partial class DemoCommand
     {
         var ct = cli.CancellationToken;
         var say = cli.Json ? (Action<string>)(_ => { }) : AnsiConsole.MarkupLine;
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync(setup => setup.ForegroundUploads = true).ConfigureAwait(false);
+        var database = host.Operator;
         var endpoint = database.Installation.Endpoint;
         say($"[bold]TenantRag isolation demo[/] on PostgreSQL {Markup.Escape($"{endpoint.Host}:{endpoint.Port}")}");
 
@@ -106,7 +107,7 @@ internal static partial class DemoCommand
         var findings = await new IsolationAuditor(database).AuditAsync(ct).ConfigureAwait(false);
         if (cli.Json)
         {
-            var ask = await SearchAndAskAsync(database, acme.Slug, say, ct).ConfigureAwait(false);
+            var ask = await SearchAndAskAsync(host, acme.Slug, say, ct).ConfigureAwait(false);
             CliContext.WriteJson(new { drills = results, views, audit = new { findings }, passed = failed == 0 && findings.Count == 0, ask, postgres = StillRunning(database) });
         }
         else
@@ -128,7 +129,7 @@ internal static partial class DemoCommand
             AnsiConsole.MarkupLine(failed == 0 && findings.Count == 0
                 ? $"\n[green bold]{results.Count} drills passed and the audit is clean[/]: PostgreSQL kept the tenants, and the users inside them, apart."
                 : $"\n[red bold]{failed} of {results.Count} drills FAILED, {findings.Count} audit finding(s)[/].");
-            await SearchAndAskAsync(database, acme.Slug, say, ct).ConfigureAwait(false);
+            await SearchAndAskAsync(host, acme.Slug, say, ct).ConfigureAwait(false);
             say($"\n{Markup.Escape(StillRunning(database))}");
         }
 

@@ -47,7 +47,8 @@ internal static class DocumentCommands
     private static async Task<int> ListAsync(CliContext cli, string? tenantText, string? userText, DocumentListQuery query, bool all)
     {
         var context = TenantContext.For(TenantSlug.Parse(tenantText), UserId.Parse(userText));
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
         var documents = new List<DocumentSummary>();
         DocumentPage page;
         do
@@ -89,7 +90,8 @@ internal static class DocumentCommands
     {
         var context = TenantContext.For(TenantSlug.Parse(tenantText), UserId.Parse(userText));
         var id = ParseId(idText);
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
         var content = await database.Documents.GetContentAsync(context, id, cli.CancellationToken).ConfigureAwait(false) ?? throw NotVisible(context, id);
         var d = content.Document;
         if (cli.Json)
@@ -119,7 +121,8 @@ internal static class DocumentCommands
         var id = ParseId(idText);
         CliContext.RequireConsent(yes);
 
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
         if (!yes)
         {
             var document = await database.Documents.GetAsync(context, id, cli.CancellationToken).ConfigureAwait(false) ?? throw NotVisible(context, id);

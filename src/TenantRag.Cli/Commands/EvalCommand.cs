@@ -1,11 +1,14 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.AI;
+using TenantRag.Hosting;
 using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Evaluation;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Rag.Retrieval;
 using TenantRag.Rag.Retrieval.Search;
+using TenantRag.Retrieval;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Cli.Commands;
@@ -87,15 +90,14 @@ internal static class EvalCommand
         options.Validate();
 
         var progress = new EvalProgress();
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
-        using var generator = new MiniLmEmbeddingGenerator();
-        using var queryGenerator = queryPrecision == EmbeddingPrecision.Float32 ? null : new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { Precision = queryPrecision });
+        cli.Override($"{TenantRagSettings.SectionName}:Embeddings:QueryPrecision", queryPrecision.ToString());
+        await using var host = await cli.StartHostAsync(setup => setup.ForegroundUploads = true).ConfigureAwait(false);
+        var queries = host.Get<IEmbeddingGenerator<string, Embedding<float>>>();
         using var cache = new RetrievalIndexCache();
-        var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer);
         // No query vector cache: every timed query pays for its own embedding, as the latency target requires.
-        var search = new SearchService(database.Search, queryGenerator ?? generator, cache, new SearchServiceOptions { QueryEmbeddingCacheSize = 0 });
-        var evaluator = new RetrievalEvaluator(database.Catalog, new PipelineEvaluationIngestor(pipeline, progress.Ingestion),
-            new SearchServiceEvaluationRetriever(search, retrieval), generator);
+        var search = new SearchService(host.Get<ISearchStore>(), queries, cache, new SearchServiceOptions { QueryEmbeddingCacheSize = 0 });
+        var evaluator = new RetrievalEvaluator(host.Get<ITenantCatalog>(), new PipelineEvaluationIngestor(host.Get<IngestionPipeline>(), progress.Ingestion),
+            new SearchServiceEvaluationRetriever(search, retrieval), queries);
 
         var report = await evaluator.RunAsync(data, options, progress.Stages, ct).ConfigureAwait(false);
         if (cli.Json)

@@ -1,14 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 using TenantRag.Documents;
-using TenantRag.Rag.Embeddings;
+using TenantRag.Hosting;
 using TenantRag.Rag.Ingestion;
 using TenantRag.Rag.Ingestion.Extraction;
 using TenantRag.Rag.Ingestion.Pipeline;
-using TenantRag.Server;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Cli.Commands;
@@ -45,14 +43,14 @@ internal static class IngestCommand
         var visibility = DocumentVisibilities.Parse(visibilityText);
         var request = IngestionRequest.FromPaths(context, paths, visibility);
 
-        var limits = ReadLimits();
+        var limits = TenantRagSettings.Read(cli.Configuration).Ingestion;
         RequireSupportedFile(request, paths, limits);
 
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        // Nothing else runs in this process: uploads embed at normal priority, not on the server's low-priority threads.
+        await using var host = await cli.StartHostAsync(setup => setup.ForegroundUploads = true).ConfigureAwait(false);
         // Bound to the tenant as it is now: if it is deleted during the run, the rest of the run stores nothing.
-        request = request with { Context = await database.Sessions.BindAsync(context, cli.CancellationToken).ConfigureAwait(false) };
-        using var generator = new MiniLmEmbeddingGenerator();
-        var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer, new IngestionPipelineOptions { Extraction = limits });
+        request = request with { Context = await host.Operator.Sessions.BindAsync(context, cli.CancellationToken).ConfigureAwait(false) };
+        var pipeline = host.Get<IngestionPipeline>();
 
         var interactive = !cli.Json && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
         var summary = interactive
@@ -98,16 +96,6 @@ internal static class IngestCommand
 
     // The Ingestion settings serve reads, from the same places: environment variables (Ingestion__MaxPagesPerDocument=...)
     // and appsettings.json beside the program. A bad value is a usage error naming the key.
-    private static IngestionOptions ReadLimits()
-    {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
-        return IngestionSettings.Read(configuration.GetSection(IngestionSettings.Section));
-    }
-
     private static async Task<IngestionSummary> WithProgressBarAsync(IngestionPipeline pipeline, IngestionRequest request, CancellationToken cancellationToken)
     {
         IngestionSummary? summary = null;

@@ -53,7 +53,8 @@ internal static class JobCommands
             throw new UsageException($"the limit must be from 1 to {IngestJobStore.MaxPageSize}, not {limit}");
         }
 
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
         var jobs = new List<IngestJobInfo>();
         var next = string.IsNullOrEmpty(cursor) ? null : cursor;
         do
@@ -97,7 +98,8 @@ internal static class JobCommands
         var id = Guid.TryParse(idText, out var parsed)
             ? parsed
             : throw new UsageException($"invalid job id '{UsageException.Echo(idText)}': give the id as 'tenantrag jobs list' shows it");
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
 
         // A missing id, another tenant's and a colleague's private one look the same, as over HTTP.
         var j = await database.Jobs.GetAsync(context, id, cli.CancellationToken).ConfigureAwait(false)

@@ -26,7 +26,8 @@ internal static class ReembedCommand
         var slug = TenantSlug.Parse(tenantText);
         UserId? user = userText is null ? null : UserId.Parse(userText);
 
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
         await database.Sessions.ResolveAsync(slug, cli.CancellationToken).ConfigureAwait(false);
         using var generator = new MiniLmEmbeddingGenerator();
         var reembedder = new Reembedder(new PostgresReembedStore(database), generator);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Generation;
 using TenantRag.Rag.Retrieval;
 using TenantRag.Rag.Retrieval.Search;
@@ -55,10 +54,8 @@ internal static class SearchCommands
         SearchLimits.ValidateCount(k);
         var options = RetrievalOptions.Default with { Retriever = RetrieverKinds.Parse(retrieverText) };
 
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
-        using var generator = new MiniLmEmbeddingGenerator();
-        using var cache = new RetrievalIndexCache();
-        var service = new SearchService(database.Search, generator, cache);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var service = host.Get<SearchService>();
         var result = await service.SearchAsync(context, query, k, options, cli.CancellationToken).ConfigureAwait(false);
 
         if (cli.Json)
@@ -126,13 +123,9 @@ internal static class SearchCommands
         var context = TenantContext.For(TenantSlug.Parse(tenantText), UserId.Parse(userText));
         var question = SearchLimits.ValidateQuery(questionText, "question");
         SearchLimits.ValidateCount(k);
-        var endpoint = ChatEndpointOptions.FromEnvironment();
 
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
-        using var generator = new MiniLmEmbeddingGenerator();
-        using var cache = new RetrievalIndexCache();
-        using var chat = endpoint is null ? null : new OpenAICompatibleChatClient(endpoint);
-        var service = new AnswerService(new SearchService(database.Search, generator, cache), chat);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var service = host.Get<AnswerService>();
 
         Answer? answer = null;
         var streamed = false;

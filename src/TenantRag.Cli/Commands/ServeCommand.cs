@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TenantRag.Hosting;
 using TenantRag.Server;
 
 namespace TenantRag.Cli.Commands;
@@ -25,7 +26,7 @@ internal static class ServeCommand
         {
             Description = "Development sign-in: tokens from the local issuer (tenantrag token), and /auth/dev-token for any user of any tenant to direct requests from this machine. Never behind a proxy or in production",
         };
-        var serve = new Command("serve", "The HTTP API and the web page (configure with appsettings.json or Auth__*, Tenancy__*, Limits__*, Embeddings__* variables)") { urls, devAuth };
+        var serve = new Command("serve", "The HTTP API and the web page (settings: the TenantRag section of appsettings.json, or TenantRag__* environment variables)") { urls, devAuth };
         serve.SetAction(CliContext.Action(cli => RunAsync(cli, cli.Parse.GetValue(urls)!, cli.Parse.GetValue(devAuth))));
         return serve;
     }
@@ -40,12 +41,17 @@ internal static class ServeCommand
             }
         }
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseUrls(urls);
         if (devAuth)
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:DevelopmentIssuer"] = "true" });
+            cli.Override($"{TenantRagSettings.SectionName}:Auth:DevelopmentIssuer", "true");
         }
+
+        // The command line's settings (appsettings.json next to the program, in the home and in the working directory, the
+        // environment), not ASP.NET's own default sources.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(cli.Configuration);
+        builder.WebHost.UseUrls(urls);
 
         // A port in use fails the start with "Hosting failed to start" and a stack trace in the log; the exception
         // comes out of StartAsync all the same and is said in one line below. After the start, the host logs as always.
@@ -67,7 +73,7 @@ internal static class ServeCommand
             throw new TenantRagException($"{InUseUrl(urls, ex.Message)} is in use: {inUse.Message.TrimEnd('.')}; stop what listens there, or pick another port with --urls");
         }
 
-        if (builder.Configuration.GetValue<bool>("Auth:DevelopmentIssuer"))
+        if (builder.Configuration.GetValue<bool>($"{TenantRagSettings.SectionName}:Auth:DevelopmentIssuer"))
         {
             await Console.Error.WriteLineAsync("warning: development sign-in is on (--dev-auth): anyone who reaches /auth/dev-token directly on this machine "
                 + "can sign in as any user of any tenant; never expose this server or put it behind a proxy, and configure Auth:Authority for real users")

@@ -48,7 +48,8 @@ internal static class TenantCommands
         // Validate before touching the database: bad input changes nothing.
         var slug = TenantSlug.Parse(slugText);
         var mode = TenancyModes.Parse(modeText);
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
         var tenant = await database.Catalog.CreateAsync(slug, mode, cli.CancellationToken).ConfigureAwait(false);
         if (cli.Json)
         {
@@ -64,7 +65,8 @@ internal static class TenantCommands
 
     private static async Task<int> ListAsync(CliContext cli)
     {
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
         var tenants = await database.Catalog.ListAsync(cli.CancellationToken).ConfigureAwait(false);
         if (cli.Json)
         {
@@ -90,7 +92,8 @@ internal static class TenantCommands
     private static async Task<int> ShowAsync(CliContext cli, string? slugText)
     {
         var slug = TenantSlug.Parse(slugText);
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
         var tenant = await database.Catalog.FindAsync(slug, cli.CancellationToken).ConfigureAwait(false) ?? throw new TenantNotFoundException(slug);
         if (cli.Json)
         {
@@ -114,7 +117,8 @@ internal static class TenantCommands
     {
         var slug = TenantSlug.Parse(slugText);
         CliContext.RequireConsent(yes);
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var database = host.Operator;
         if (!yes)
         {
             var tenant = await database.Catalog.FindAsync(slug, cli.CancellationToken).ConfigureAwait(false) ?? throw new TenantNotFoundException(slug);

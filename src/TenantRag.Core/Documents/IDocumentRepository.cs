@@ -36,6 +36,13 @@ public interface IDocumentRepository
     /// <summary>The documents the caller may see.</summary>
     Task<IReadOnlyList<DocumentSummary>> ListAsync(TenantContext context, CancellationToken cancellationToken = default);
 
+    /// <summary>One page of the documents the caller may see, newest first, filtered by the query.</summary>
+    /// <exception cref="UsageException">The query's cursor is not one this installation made.</exception>
+    Task<DocumentPage> ListPageAsync(TenantContext context, DocumentListQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>One document the caller may see with its extracted text, or null (missing, another tenant's, or another user's private one look the same).</summary>
+    Task<DocumentContent?> GetContentAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default);
+
     /// <summary>One document the caller may see, or null (missing, another tenant's, or another user's private one look the same).</summary>
     Task<DocumentSummary?> GetAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default);
 

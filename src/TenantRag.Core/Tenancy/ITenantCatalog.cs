@@ -12,6 +12,9 @@ public interface ITenantCatalog
     /// <summary>Every tenant, ordered by slug.</summary>
     Task<IReadOnlyList<TenantInfo>> ListAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>How many tenants the catalog holds (of any status).</summary>
+    Task<long> CountAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Deletes a tenant and all its rows (or its database); throws <see cref="TenantNotFoundException"/>.</summary>
     Task<TenantDeletion> DeleteAsync(TenantSlug slug, CancellationToken cancellationToken = default);
 }

@@ -41,15 +41,14 @@ public sealed class PostgresDocumentRepository(TenantConnectionFactory sessions,
         return await DocumentStore.ListAsync(session, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>One page of the documents the caller may see, newest first (see <see cref="DocumentStore.ListPageAsync"/>).</summary>
-    /// <exception cref="UsageException">The query's cursor is not one this installation made.</exception>
+    /// <inheritdoc />
     public async Task<DocumentPage> ListPageAsync(TenantContext context, DocumentListQuery query, CancellationToken cancellationToken = default)
     {
         await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
         return await DocumentStore.ListPageAsync(session, query, cursors, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>One document the caller may see with its extracted text, or null (missing, another tenant's, or another user's private one look the same).</summary>
+    /// <inheritdoc />
     public async Task<DocumentContent?> GetContentAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default)
     {
         await using var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);

@@ -29,4 +29,38 @@ public sealed class TenancyOptions
 
     /// <summary>Most connections a dedicated tenant's login role may open at once, enforced by PostgreSQL.</summary>
     public int DedicatedRoleConnectionLimit { get; set; } = 8;
+
+    /// <summary>Rejects settings no installation could run with, naming the key (<c>Database:...</c>).</summary>
+    /// <exception cref="UsageException">The prefix is not a valid name part, a pool size or limit below 1, or a duration not positive.</exception>
+    public void Validate()
+    {
+        try
+        {
+            _ = new InstallationNames(Prefix);
+        }
+        catch (ConfigurationException ex)
+        {
+            throw new UsageException($"setting Database:Prefix: {ex.Message}");
+        }
+
+        foreach (var (key, value) in new (string, int)[]
+        {
+            ("Database:SharedMaxPoolSize", SharedMaxPoolSize), ("Database:DedicatedMaxPoolSize", DedicatedMaxPoolSize),
+            ("Database:MaxOpenPools", MaxOpenPools), ("Database:DedicatedRoleConnectionLimit", DedicatedRoleConnectionLimit),
+        })
+        {
+            if (value < 1)
+            {
+                throw new UsageException($"setting {key} is {value}: give 1 or more");
+            }
+        }
+
+        foreach (var (key, value) in new[] { ("Database:IdleTimeout", IdleTimeout), ("Database:CatalogCacheTtl", CatalogCacheTtl) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new UsageException(FormattableString.Invariant($"setting {key} is {value}: give a positive hh:mm:ss duration"));
+            }
+        }
+    }
 }

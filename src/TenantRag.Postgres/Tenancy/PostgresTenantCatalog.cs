@@ -129,7 +129,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         return await CatalogReader.ReadAllAsync(cmd, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>How many tenants the catalog holds, whatever their status.</summary>
+    /// <inheritdoc />
     public async Task<long> CountAsync(CancellationToken cancellationToken = default)
     {
         using var catalog = AdminLease(Names.Catalog);

@@ -131,10 +131,10 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
         return tenant.Id == bound ? tenant : throw new TenantNotFoundException(context.Tenant);
     }
 
-    /// <summary>Forgets the cached catalog entry (after a delete in this process).</summary>
+    /// <inheritdoc />
     public void Invalidate(TenantSlug slug) => _cache.TryRemove(slug, out _);
 
-    /// <summary>The active tenant, or <see cref="TenantNotFoundException"/>.</summary>
+    /// <inheritdoc />
     public async Task<TenantInfo> ResolveAsync(TenantSlug slug, CancellationToken cancellationToken = default)
     {
         var now = Environment.TickCount64;
@@ -151,10 +151,8 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
         return cached.Tenant is { Status: "active" } tenant ? tenant : throw new TenantNotFoundException(slug);
     }
 
-    /// <summary>
-    /// Whether the catalog answers the serving role (one <c>SELECT 1</c>): what a server needs before it can resolve any
-    /// tenant. Throws what the connection throws when it does not.
-    /// </summary>
+    /// <inheritdoc />
+    /// <remarks>One <c>SELECT 1</c> on the catalog as the serving role: what a server needs before it can resolve any tenant.</remarks>
     public async Task PingAsync(CancellationToken cancellationToken = default)
     {
         using var lease = CatalogLease();

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using TenantRag.Postgres;
 using TenantRag.Server.Auth;
 using TenantRag.Tenancy;
 
@@ -30,30 +29,30 @@ internal static class AdminApi
     internal static TenantResponse ToResponse(TenantInfo t) =>
         new(t.Slug.Value, t.Mode.ToName(), t.Database, t.Status, t.CreatedAt, t.LastActiveAt);
 
-    private static async Task<Created<TenantResponse>> CreateAsync(CreateTenantRequest request, TenantRagDatabase database, CancellationToken cancellationToken)
+    private static async Task<Created<TenantResponse>> CreateAsync(CreateTenantRequest request, ITenantCatalog catalog, CancellationToken cancellationToken)
     {
         var slug = TenantSlug.Parse(request.Slug);
         var mode = TenancyModes.Parse(request.Mode ?? "shared");
-        var tenant = await database.Catalog.CreateAsync(slug, mode, cancellationToken).ConfigureAwait(false);
+        var tenant = await catalog.CreateAsync(slug, mode, cancellationToken).ConfigureAwait(false);
         return TypedResults.Created($"/admin/v1/tenants/{tenant.Slug}", ToResponse(tenant));
     }
 
-    private static async Task<Ok<TenantResponse[]>> ListAsync(TenantRagDatabase database, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await database.Catalog.ListAsync(cancellationToken).ConfigureAwait(false)).Select(ToResponse).ToArray());
+    private static async Task<Ok<TenantResponse[]>> ListAsync(ITenantCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await catalog.ListAsync(cancellationToken).ConfigureAwait(false)).Select(ToResponse).ToArray());
 
-    private static async Task<Results<Ok<TenantResponse>, NotFound>> GetAsync(string slug, TenantRagDatabase database, CancellationToken cancellationToken) =>
-        TenantSlug.TryParse(slug, out var parsed) && await database.Catalog.FindAsync(parsed, cancellationToken).ConfigureAwait(false) is { } tenant
+    private static async Task<Results<Ok<TenantResponse>, NotFound>> GetAsync(string slug, ITenantCatalog catalog, CancellationToken cancellationToken) =>
+        TenantSlug.TryParse(slug, out var parsed) && await catalog.FindAsync(parsed, cancellationToken).ConfigureAwait(false) is { } tenant
             ? TypedResults.Ok(ToResponse(tenant))
             : TypedResults.NotFound();
 
-    private static async Task<Results<Ok<DeletedTenantResponse>, NotFound>> DeleteAsync(string slug, TenantRagDatabase database, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<DeletedTenantResponse>, NotFound>> DeleteAsync(string slug, ITenantCatalog catalog, CancellationToken cancellationToken)
     {
-        if (!TenantSlug.TryParse(slug, out var parsed) || await database.Catalog.FindAsync(parsed, cancellationToken).ConfigureAwait(false) is null)
+        if (!TenantSlug.TryParse(slug, out var parsed) || await catalog.FindAsync(parsed, cancellationToken).ConfigureAwait(false) is null)
         {
             return TypedResults.NotFound();
         }
 
-        var deletion = await database.Catalog.DeleteAsync(parsed, cancellationToken).ConfigureAwait(false);
+        var deletion = await catalog.DeleteAsync(parsed, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new DeletedTenantResponse(ToResponse(deletion.Tenant), deletion.Documents, deletion.Chunks, deletion.DroppedDatabase, deletion.DroppedRole));
     }
 }

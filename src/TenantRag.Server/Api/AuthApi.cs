@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using TenantRag.Postgres;
 using TenantRag.Server.Auth;
 using TenantRag.Tenancy;
 
@@ -32,7 +31,7 @@ internal static class AuthApi
         }
 
         app.MapGet("/.well-known/jwks.json", () => TypedResults.Ok(developmentIssuer.Jwks())).WithTags("Auth");
-        app.MapPost("/auth/dev-token", async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> (DevTokenRequest request, HttpContext http, TenantRagDatabase database, CancellationToken cancellationToken) =>
+        app.MapPost("/auth/dev-token", async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> (DevTokenRequest request, HttpContext http, ITenantCatalog catalog, CancellationToken cancellationToken) =>
         {
             // Minting tokens is for the developer at this machine only: not for whoever a proxy or a rebound name relays.
             if (DevelopmentSignIn.Refusal(http.Request) is { } refusal)
@@ -43,7 +42,7 @@ internal static class AuthApi
 
             var user = UserId.Parse(request.User);
             var slug = auth.TenantPerUser ? TenantSlug.Parse(Tenancy.TenantResolutionMiddleware.PerUserSlug(user)) : TenantSlug.Parse(request.Tenant);
-            if (!auth.TenantPerUser && await database.Catalog.FindAsync(slug, cancellationToken).ConfigureAwait(false) is not { Status: "active" })
+            if (!auth.TenantPerUser && await catalog.FindAsync(slug, cancellationToken).ConfigureAwait(false) is not { Status: "active" })
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown tenant",
                     detail: $"tenant '{slug}' does not exist: create it with 'tenantrag tenant create {slug}'");

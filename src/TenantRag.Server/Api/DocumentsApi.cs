@@ -7,11 +7,11 @@ using System.Text;
 using TenantRag.Server.Jobs;
 using TenantRag.Rag.Ingestion.Extraction;
 using TenantRag.Jobs;
+using TenantRag.Postgres.Jobs;
 using System.Globalization;
 using TenantRag.Documents;
 using TenantRag.Rag.Ingestion;
 using TenantRag.Rag.Ingestion.Pipeline;
-using TenantRag.Postgres;
 using TenantRag.Server.Uploads;
 using TenantRag.Server.Tenancy;
 
@@ -75,7 +75,7 @@ internal static class DocumentsApi
     /// (see <see cref="IngestResults"/>). A file no extractor reads, an empty one, or one over the size limit is refused
     /// at once, and nothing is stored.
     /// </summary>
-    private static async Task<IResult> AddAsync(HttpContext http, TenantRagDatabase database, IngestionPipeline pipeline, IngestionOptions limits,
+    private static async Task<IResult> AddAsync(HttpContext http, IngestJobStore jobs, IngestionPipeline pipeline, IngestionOptions limits,
         UploadDirectory uploads, JobSignal signal, JobCompletions completions)
     {
         var context = http.Tenant();
@@ -132,14 +132,14 @@ internal static class DocumentsApi
             IngestJobInfo created;
             await using (content.ConfigureAwait(false))
             {
-                created = await database.Jobs.CreateAsync(context, job, content, http.RequestAborted).ConfigureAwait(false);
+                created = await jobs.CreateAsync(context, job, content, http.RequestAborted).ConfigureAwait(false);
             }
 
             signal.Notify();
             if (PreferredWait(http.Request) is { } wait)
             {
                 http.Response.Headers["Preference-Applied"] = string.Create(CultureInfo.InvariantCulture, $"wait={(int)wait.TotalSeconds}");
-                var finished = await JobsApi.WaitAsync(database.Jobs, completions, context, created.Id, wait, http.RequestAborted).ConfigureAwait(false);
+                var finished = await JobsApi.WaitAsync(jobs, completions, context, created.Id, wait, http.RequestAborted).ConfigureAwait(false);
                 if (finished is { } done && done.Status.IsFinished())
                 {
                     return IngestResults.From(done, http.Response);
@@ -206,11 +206,11 @@ internal static class DocumentsApi
         new(d.Id, d.Title, d.OwnerId, d.Visibility.ToName(), d.CreatedAt, d.FileName, d.MediaType, d.ByteSize);
 
     // Parameters bound as text and checked here, so that every bad value is a 400 problem that says what to send.
-    private static async Task<Ok<DocumentListResponse>> ListAsync(HttpContext http, TenantRagDatabase database,
+    private static async Task<Ok<DocumentListResponse>> ListAsync(HttpContext http, IDocumentRepository documents,
         [FromQuery] string? q = null, [FromQuery] string? limit = null, [FromQuery] string? cursor = null)
     {
         var query = DocumentListQuery.Parse(Single(http, nameof(q), q), Single(http, nameof(limit), limit), Single(http, nameof(cursor), cursor));
-        var page = await database.Documents.ListPageAsync(http.Tenant(), query, http.RequestAborted).ConfigureAwait(false);
+        var page = await documents.ListPageAsync(http.Tenant(), query, http.RequestAborted).ConfigureAwait(false);
         return TypedResults.Ok(new DocumentListResponse([.. page.Documents.Select(ToResponse)], page.Next));
     }
 
@@ -219,8 +219,8 @@ internal static class DocumentsApi
         http.Request.Query[name].Count > 1 ? throw new UsageException($"the parameter '{name}' is given more than once: give it once") : value;
 
     // Another tenant's id, another user's private id and a missing id all answer the same 404.
-    private static async Task<Results<Ok<DocumentContentResponse>, NotFound, ProblemHttpResult>> GetContentAsync(Guid id, HttpContext http, TenantRagDatabase database) =>
-        await database.Documents.GetContentAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false) switch
+    private static async Task<Results<Ok<DocumentContentResponse>, NotFound, ProblemHttpResult>> GetContentAsync(Guid id, HttpContext http, IDocumentRepository documents) =>
+        await documents.GetContentAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false) switch
         {
             null => TypedResults.NotFound(),
             { Text: null } => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No text kept",
@@ -229,13 +229,13 @@ internal static class DocumentsApi
         };
 
     // Another tenant's id, another user's private id and a missing id all answer the same 404.
-    private static async Task<Results<Ok<DocumentResponse>, NotFound>> GetAsync(Guid id, HttpContext http, TenantRagDatabase database) =>
-        await database.Documents.GetAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false) is { } document
+    private static async Task<Results<Ok<DocumentResponse>, NotFound>> GetAsync(Guid id, HttpContext http, IDocumentRepository documents) =>
+        await documents.GetAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false) is { } document
             ? TypedResults.Ok(ToResponse(document))
             : TypedResults.NotFound();
 
-    private static async Task<Results<NoContent, NotFound>> DeleteAsync(Guid id, HttpContext http, TenantRagDatabase database) =>
-        await database.Documents.DeleteAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false)
+    private static async Task<Results<NoContent, NotFound>> DeleteAsync(Guid id, HttpContext http, IDocumentRepository documents) =>
+        await documents.DeleteAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false)
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
 }

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
-using TenantRag.Postgres;
+using TenantRag.Tenancy;
 
 namespace TenantRag.Server.Api;
 
@@ -30,13 +30,13 @@ internal static partial class HealthApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> ReadyAsync(HttpContext http, TenantRagDatabase database, ILoggerFactory loggers)
+    private static async Task<IResult> ReadyAsync(HttpContext http, ITenantConnectionFactory sessions, ILoggerFactory loggers)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         timeout.CancelAfter(ReadyTimeout);
         try
         {
-            await database.Sessions.PingAsync(timeout.Token).ConfigureAwait(false);
+            await sessions.PingAsync(timeout.Token).ConfigureAwait(false);
             return TypedResults.Ok(new HealthResponse("ready"));
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is not OutOfMemoryException)

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 using TenantRag.Documents;
 using TenantRag.Jobs;
-using TenantRag.Postgres;
 using TenantRag.Postgres.Jobs;
 using TenantRag.Server.Jobs;
 using TenantRag.Server.Tenancy;
@@ -72,27 +71,27 @@ internal static class JobsApi
         }
     }
 
-    private static async Task<Ok<JobListResponse>> ListAsync(HttpContext http, TenantRagDatabase database, int? limit, string? cursor)
+    private static async Task<Ok<JobListResponse>> ListAsync(HttpContext http, IngestJobStore jobs, int? limit, string? cursor)
     {
-        var (jobs, next) = await database.Jobs.ListAsync(http.Tenant(), limit ?? 20, cursor, http.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Ok(new JobListResponse([.. jobs.Select(ToResponse)], next));
+        var (page, next) = await jobs.ListAsync(http.Tenant(), limit ?? 20, cursor, http.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Ok(new JobListResponse([.. page.Select(ToResponse)], next));
     }
 
-    private static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(Guid id, HttpContext http, TenantRagDatabase database) =>
-        await database.Jobs.GetAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false) is { } job
+    private static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(Guid id, HttpContext http, IngestJobStore jobs) =>
+        await jobs.GetAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false) is { } job
             ? TypedResults.Ok(ToResponse(job))
             : TypedResults.NotFound();
 
-    private static async Task<IResult> EventsAsync(Guid id, HttpContext http, TenantRagDatabase database)
+    private static async Task<IResult> EventsAsync(Guid id, HttpContext http, IngestJobStore jobs)
     {
         var context = http.Tenant();
-        if (await database.Jobs.GetAsync(context, id, http.RequestAborted).ConfigureAwait(false) is not { } first)
+        if (await jobs.GetAsync(context, id, http.RequestAborted).ConfigureAwait(false) is not { } first)
         {
             return TypedResults.NotFound();
         }
 
         http.Response.Headers[HeaderNames.CacheControl] = "no-cache";
-        return TypedResults.ServerSentEvents(StreamAsync(database.Jobs, context, first, http.RequestAborted));
+        return TypedResults.ServerSentEvents(StreamAsync(jobs, context, first, http.RequestAborted));
     }
 
     private static async IAsyncEnumerable<SseItem<JobResponse>> StreamAsync(IngestJobStore jobs, TenantContext context, IngestJobInfo job,

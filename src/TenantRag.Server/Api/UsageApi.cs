@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using TenantRag.Documents;
-using TenantRag.Postgres;
+using TenantRag.Postgres.Documents;
 using TenantRag.Server.Limits;
 using TenantRag.Server.Tenancy;
 
@@ -13,10 +13,10 @@ namespace TenantRag.Server.Api;
 internal static class UsageApi
 {
     public static void MapUsageApi(this RouteGroupBuilder v1) =>
-        v1.MapGet("/usage", async Task<Ok<TenantUsage>> (HttpContext http, TenantRagDatabase database, UsageMeter meter) =>
+        v1.MapGet("/usage", async Task<Ok<TenantUsage>> (HttpContext http, UsageStore usage, UsageMeter meter) =>
         {
             // Counts still in memory are written first, so the caller sees its own latest queries.
             await meter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
-            return TypedResults.Ok(await database.Usage.GetAsync(http.Tenant(), http.RequestAborted).ConfigureAwait(false));
+            return TypedResults.Ok(await usage.GetAsync(http.Tenant(), http.RequestAborted).ConfigureAwait(false));
         }).WithTags("Usage");
 }

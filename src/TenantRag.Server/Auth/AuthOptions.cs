@@ -66,15 +66,9 @@ public sealed class AuthOptions
     public TimeSpan MaxTokenLifetime => TimeSpan.FromMinutes(
         MaxTokenLifetimeMinutes ?? (HasExternalAuthority ? DefaultExternalMaxTokenLifetimeMinutes : MaxTokenLifetimeMinutesLimit));
 
-    /// <summary>Throws <see cref="UsageException"/> (exit code 2) naming the bad key, or the missing choice of issuer.</summary>
+    /// <summary>Throws <see cref="UsageException"/> (exit code 2) naming the bad key, or two issuers chosen at once.</summary>
     public void Validate()
     {
-        if (!HasExternalAuthority && !DevelopmentIssuer)
-        {
-            throw new UsageException("no identity provider: set Auth:Authority (or Auth:JwksUrl) for real users, "
-                + "or start with --dev-auth (Auth:DevelopmentIssuer=true) for development sign-in on this machine");
-        }
-
         if (HasExternalAuthority && DevelopmentIssuer)
         {
             var external = string.IsNullOrWhiteSpace(Authority) ? "Auth:JwksUrl" : "Auth:Authority";
@@ -100,6 +94,17 @@ public sealed class AuthOptions
         CheckRange("Auth:KeyCacheMinSeconds", KeyCacheMinSeconds, 1, 86_400);
         CheckRange("Auth:KeyCacheMaxSeconds", KeyCacheMaxSeconds, KeyCacheMinSeconds, 86_400);
         CheckRange("Auth:KeyWaitSeconds", KeyWaitSeconds, 0, 60);
+    }
+
+    /// <summary>What serving the API needs on top of <see cref="Validate"/>: an identity provider to trust.</summary>
+    /// <exception cref="UsageException">Neither an external authority nor the development issuer is configured.</exception>
+    public void RequireIdentityProvider()
+    {
+        if (!HasExternalAuthority && !DevelopmentIssuer)
+        {
+            throw new UsageException("no identity provider: set Auth:Authority (or Auth:JwksUrl) for real users, "
+                + "or start with --dev-auth (Auth:DevelopmentIssuer=true) for development sign-in on this machine");
+        }
     }
 
     private static void CheckRange(string key, int value, int min, int max)

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using TenantRag.Postgres;
 using TenantRag.Postgres.Jobs;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Server.Api;
@@ -16,12 +15,12 @@ namespace TenantRag.Server.Jobs;
 /// for its content), or queued again after a delay (the server's fault, until the attempts run out). A worker that
 /// loses its lease stops at once; a worker that is shutting down gives the job back.
 /// </summary>
-internal sealed partial class IngestionJobRunner(TenantRagDatabase database, IngestionPipeline pipeline, UploadDirectory uploads, JobOptions options,
+internal sealed partial class IngestionJobRunner(IngestJobQueue queue, IngestionPipeline pipeline, UploadDirectory uploads, JobOptions options,
     JobCompletions completions, ILogger<IngestionJobRunner> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private IngestJobQueue Queue => database.JobQueue;
+    private IngestJobQueue Queue => queue;
 
     /// <summary>Runs <paramref name="job"/> to its end; never throws (every outcome is written to the job, or left to its lease).</summary>
     public async Task RunAsync(IngestJobQueue.ClaimedJob job, CancellationToken stopping)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using TenantRag.Postgres;
 using TenantRag.Postgres.Jobs;
 
 namespace TenantRag.Server.Jobs;
@@ -15,7 +14,7 @@ namespace TenantRag.Server.Jobs;
 /// serving process runs one; they share the work through the claims' row locks. It also clears the flags of tenants with nothing left to do and, every
 /// <see cref="JobOptions.SweepMinutes"/>, deletes what the retention periods let go.
 /// </summary>
-internal sealed partial class IngestionJobWorker(TenantRagDatabase database, IngestionJobRunner runner, JobSignal signal, JobOptions options,
+internal sealed partial class IngestionJobWorker(IngestJobQueue queue, IngestionJobRunner runner, JobSignal signal, JobOptions options,
     ILogger<IngestionJobWorker> logger) : BackgroundService
 {
     // How long a flag must stand before an empty queue may clear it: longer than the moment between an upload's
@@ -28,7 +27,7 @@ internal sealed partial class IngestionJobWorker(TenantRagDatabase database, Ing
     /// <summary>This worker's name in the jobs it claims (<c>lease_owner</c>).</summary>
     public string WorkerId => _workerId;
 
-    private IngestJobQueue Queue => database.JobQueue;
+    private IngestJobQueue Queue => queue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using TenantRag.Postgres;
+using TenantRag.Postgres.Documents;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Server.Limits;
@@ -12,7 +12,7 @@ namespace TenantRag.Server.Limits;
 /// they are usage figures, not billing records. Counts are kept per creation of a tenant (its id), and written only
 /// to that creation: a tenant deleted meanwhile loses them, and one created again under its slug never gets them.
 /// </summary>
-internal sealed partial class UsageMeter(TenantRagDatabase database, ILogger<UsageMeter> logger) : BackgroundService
+internal sealed partial class UsageMeter(UsageStore usage, ILogger<UsageMeter> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
 
@@ -66,7 +66,7 @@ internal sealed partial class UsageMeter(TenantRagDatabase database, ILogger<Usa
 
             try
             {
-                await database.Usage.RecordAsync(context, queries, tokens, cancellationToken).ConfigureAwait(false);
+                await usage.RecordAsync(context, queries, tokens, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TenantRagException)
             {

@@ -1,7 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using TenantRag.Postgres;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Server.Tenancy;
@@ -11,7 +10,7 @@ namespace TenantRag.Server.Tenancy;
 /// catalog's size (<see cref="ServerOptions.AutoProvisionMaxTenants"/>) and a rate (<see cref="ServerOptions.AutoProvisionPerMinute"/>),
 /// so that minting subjects cannot make the server create databases without end.
 /// </summary>
-internal sealed partial class AutoProvisioner(TenantRagDatabase database, ServerOptions server, ILogger<AutoProvisioner> logger) : IDisposable
+internal sealed partial class AutoProvisioner(ITenantCatalog catalog, ITenantConnectionFactory sessions, ServerOptions server, ILogger<AutoProvisioner> logger) : IDisposable
 {
     private readonly TokenBucketRateLimiter _rate = new(new TokenBucketRateLimiterOptions
     {
@@ -28,7 +27,7 @@ internal sealed partial class AutoProvisioner(TenantRagDatabase database, Server
     /// <summary>Creates <paramref name="slug"/> (or takes the one a concurrent first request made) unless a cap says no.</summary>
     public async Task<Outcome> ProvisionAsync(TenantSlug slug, CancellationToken cancellationToken)
     {
-        if (await database.Catalog.CountAsync(cancellationToken).ConfigureAwait(false) >= server.AutoProvisionMaxTenants)
+        if (await catalog.CountAsync(cancellationToken).ConfigureAwait(false) >= server.AutoProvisionMaxTenants)
         {
             Log.CapReached(logger, server.AutoProvisionMaxTenants);
             return new Outcome(null, StatusCodes.Status403Forbidden, "Tenant limit reached",
@@ -45,7 +44,7 @@ internal sealed partial class AutoProvisioner(TenantRagDatabase database, Server
 
         try
         {
-            await database.Catalog.CreateAsync(slug, server.AutoProvisionMode, cancellationToken).ConfigureAwait(false);
+            await catalog.CreateAsync(slug, server.AutoProvisionMode, cancellationToken).ConfigureAwait(false);
             Log.Provisioned(logger, slug.Value, server.AutoProvisionMode.ToName());
         }
         catch (TenantAlreadyExistsException)
@@ -53,8 +52,8 @@ internal sealed partial class AutoProvisioner(TenantRagDatabase database, Server
             // A concurrent first request made it.
         }
 
-        database.Sessions.Invalidate(slug);
-        return new Outcome(await database.Sessions.ResolveAsync(slug, cancellationToken).ConfigureAwait(false));
+        sessions.Invalidate(slug);
+        return new Outcome(await sessions.ResolveAsync(slug, cancellationToken).ConfigureAwait(false));
     }
 
     public void Dispose() => _rate.Dispose();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using TenantRag.Hosting;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Server.Tenancy;
@@ -6,6 +7,5 @@ namespace TenantRag.Server.Tenancy;
 /// <summary>The caller's <see cref="TenantContext"/>, set by <see cref="TenantResolutionMiddleware"/>.</summary>
 internal static class HttpContextTenantExtensions
 {
-    public static TenantContext Tenant(this HttpContext http) =>
-        http.Features.Get<TenantContext>() ?? throw new InvalidOperationException("no tenant was resolved for this request");
+    public static TenantContext Tenant(this HttpContext http) => http.GetTenantContext();
 }

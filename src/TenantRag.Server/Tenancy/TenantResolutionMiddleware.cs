@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using TenantRag.Postgres;
 using TenantRag.Server.Auth;
 using TenantRag.Tenancy;
 
@@ -13,7 +12,7 @@ namespace TenantRag.Server.Tenancy;
 /// <see cref="AuthOptions.TenantPerUser"/>, from its subject), checked against the catalog. Unknown, deleted or
 /// malformed tenants get 403; with auto-provisioning a per-user tenant is created on its first request.
 /// </summary>
-internal sealed class TenantResolutionMiddleware(RequestDelegate next, TenantRagDatabase database, AuthOptions auth, ServerOptions server,
+internal sealed class TenantResolutionMiddleware(RequestDelegate next, ITenantConnectionFactory sessions, AuthOptions auth, ServerOptions server,
     AutoProvisioner provisioner, ILogger<TenantResolutionMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext http)
@@ -51,7 +50,7 @@ internal sealed class TenantResolutionMiddleware(RequestDelegate next, TenantRag
         TenantInfo tenant;
         try
         {
-            tenant = await database.Sessions.ResolveAsync(slug, http.RequestAborted).ConfigureAwait(false);
+            tenant = await sessions.ResolveAsync(slug, http.RequestAborted).ConfigureAwait(false);
         }
         catch (TenantNotFoundException) when (auth.TenantPerUser && server.AutoProvision)
         {

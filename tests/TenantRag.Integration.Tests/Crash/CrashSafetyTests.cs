@@ -207,7 +207,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
     }
 
     /// <summary>Records every document the store acknowledged (StoreAsync returned), with its chunk count.</summary>
-    private sealed class AcknowledgingRepository(IDocumentRepository inner) : IDocumentRepository
+    private sealed class AcknowledgingRepository(IDocumentRepository inner) : DelegatingDocumentRepository(inner)
     {
         private readonly ConcurrentDictionary<string, long> _acknowledged = new(StringComparer.Ordinal);
 
@@ -215,27 +215,12 @@ public sealed class CrashSafetyTests : IAsyncLifetime
 
         public Dictionary<string, long> Snapshot() => new(_acknowledged, StringComparer.Ordinal);
 
-        public async Task<(Guid Id, StoreOutcome Outcome)> StoreAsync(TenantContext context, NewDocument document, IReadOnlyList<NewChunk> chunks, EmbeddingModel? model, CancellationToken cancellationToken = default)
+        public override async Task<(Guid Id, StoreOutcome Outcome)> StoreAsync(TenantContext context, NewDocument document, IReadOnlyList<NewChunk> chunks, EmbeddingModel? model, CancellationToken cancellationToken = default)
         {
-            var result = await inner.StoreAsync(context, document, chunks, model, cancellationToken);
+            var result = await base.StoreAsync(context, document, chunks, model, cancellationToken);
             _acknowledged[document.Source] = chunks.Count;
             return result;
         }
-
-        public Task<string?> FindContentHashAsync(TenantContext context, string source, CancellationToken cancellationToken = default) =>
-            inner.FindContentHashAsync(context, source, cancellationToken);
-
-        public Task<Dictionary<string, string>> FindContentHashesAsync(TenantContext context, IReadOnlyCollection<string> sources, CancellationToken cancellationToken = default) =>
-            inner.FindContentHashesAsync(context, sources, cancellationToken);
-
-        public Task<Dictionary<string, float[]>> FindEmbeddingsAsync(TenantContext context, IReadOnlyCollection<string> chunkHashes, EmbeddingModel model, CancellationToken cancellationToken = default) =>
-            inner.FindEmbeddingsAsync(context, chunkHashes, model, cancellationToken);
-
-        public Task<IReadOnlyList<DocumentSummary>> ListAsync(TenantContext context, CancellationToken cancellationToken = default) => inner.ListAsync(context, cancellationToken);
-
-        public Task<DocumentSummary?> GetAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default) => inner.GetAsync(context, id, cancellationToken);
-
-        public Task<bool> DeleteAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default) => inner.DeleteAsync(context, id, cancellationToken);
     }
 
     /// <summary>The fake model, slowed down so a crash lands in the middle of a run.</summary>

@@ -21,8 +21,8 @@ public sealed class JobCrashTests : IAsyncLifetime
 
     private static readonly Dictionary<string, string> ServeEnvironment = new()
     {
-        ["Jobs__LeaseSeconds"] = "4",
-        ["Jobs__PollMilliseconds"] = "200",
+        ["TenantRag__Jobs__LeaseSeconds"] = "4",
+        ["TenantRag__Jobs__PollMilliseconds"] = "200",
     };
 
     private readonly TenantRagHome _home = new(Path.Combine(Path.GetTempPath(), "tenantrag-jobcrash-" + Slugs.RandomLetters(8)));

@@ -113,9 +113,9 @@ public sealed class IngestCommandTests(PostgresServer server) : IDisposable
         tree.Write("short.md", "# Short\n\nA short note.\n");
         var created = await _cli.RunAsync("tenant", "create", slug, "--mode", "shared");
 
-        _cli.Environment["Ingestion__MaxCharactersPerDocument"] = "200";
+        _cli.Environment["TenantRag__Ingestion__MaxCharactersPerDocument"] = "200";
         var limited = await _cli.RunAsync("ingest", slug, tree.Root, "--json");
-        _cli.Environment["Ingestion__MaxPagesPerDocument"] = "0";
+        _cli.Environment["TenantRag__Ingestion__MaxPagesPerDocument"] = "0";
         var badSetting = await _cli.RunAsync("ingest", slug, tree.Root);
 
         Assert.True(created.ExitCode == 0, created.ToString());

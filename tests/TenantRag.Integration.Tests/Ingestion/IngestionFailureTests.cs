@@ -103,31 +103,16 @@ public sealed class IngestionFailureTests(PostgresServer server)
     }
 
     /// <summary>Passes every call through, and says when the first store begins.</summary>
-    private sealed class StoreSignallingRepository(IDocumentRepository inner) : IDocumentRepository
+    private sealed class StoreSignallingRepository(IDocumentRepository inner) : DelegatingDocumentRepository(inner)
     {
         private readonly TaskCompletionSource _storeStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task StoreStarted => _storeStarted.Task;
 
-        public Task<string?> FindContentHashAsync(TenantContext context, string source, CancellationToken cancellationToken = default) =>
-            inner.FindContentHashAsync(context, source, cancellationToken);
-
-        public Task<Dictionary<string, float[]>> FindEmbeddingsAsync(TenantContext context, IReadOnlyCollection<string> chunkHashes, EmbeddingModel model, CancellationToken cancellationToken = default) =>
-            inner.FindEmbeddingsAsync(context, chunkHashes, model, cancellationToken);
-
-        public Task<(Guid Id, StoreOutcome Outcome)> StoreAsync(TenantContext context, NewDocument document, IReadOnlyList<NewChunk> chunks, EmbeddingModel? model, CancellationToken cancellationToken = default)
+        public override Task<(Guid Id, StoreOutcome Outcome)> StoreAsync(TenantContext context, NewDocument document, IReadOnlyList<NewChunk> chunks, EmbeddingModel? model, CancellationToken cancellationToken = default)
         {
             _storeStarted.TrySetResult();
-            return inner.StoreAsync(context, document, chunks, model, cancellationToken);
+            return base.StoreAsync(context, document, chunks, model, cancellationToken);
         }
-
-        public Task<IReadOnlyList<DocumentSummary>> ListAsync(TenantContext context, CancellationToken cancellationToken = default) =>
-            inner.ListAsync(context, cancellationToken);
-
-        public Task<DocumentSummary?> GetAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default) =>
-            inner.GetAsync(context, id, cancellationToken);
-
-        public Task<bool> DeleteAsync(TenantContext context, Guid id, CancellationToken cancellationToken = default) =>
-            inner.DeleteAsync(context, id, cancellationToken);
     }
 }

@@ -33,6 +33,8 @@ internal sealed class InMemoryTenantCatalog : ITenantCatalog
     public Task<IReadOnlyList<TenantInfo>> ListAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<TenantInfo>>([.. _tenants.Values.OrderBy(t => t.Slug.Value, StringComparer.Ordinal)]);
 
+    public Task<long> CountAsync(CancellationToken cancellationToken = default) => Task.FromResult((long)_tenants.Count);
+
     public Task<TenantDeletion> DeleteAsync(TenantSlug slug, CancellationToken cancellationToken = default)
     {
         var info = _tenants[slug];

@@ -1,0 +1,3 @@
+using TenantRag.Testing;
+
+[assembly: AssemblyFixture(typeof(PostgresServer))]
