@@ -9,53 +9,35 @@ namespace TenantRag.Lab;
 /// arguments, the output format, the installation and the database on demand. The host fills it in; the lab never
 /// opens a database or prints JSON its own way.
 /// </summary>
-public sealed class BenchContext
+/// <param name="parse">The parsed command line.</param>
+/// <param name="json">True when the output is JSON (<c>--json</c>).</param>
+/// <param name="home">The installation's home.</param>
+/// <param name="isExternal">True when the database is an external server, not the embedded cluster.</param>
+/// <param name="openDatabase">Opens the installation (start-up, bootstrap and migrations included).</param>
+/// <param name="writeJson">Prints one value as the host prints JSON.</param>
+/// <param name="cancellationToken">Cancelled when the command is interrupted.</param>
+public sealed class BenchContext(ParseResult parse, bool json, TenantRagHome home, bool isExternal,
+    Func<TenancyOptions?, Task<TenantRagDatabase>> openDatabase, Action<object> writeJson, CancellationToken cancellationToken)
 {
-    private readonly Func<TenancyOptions?, Task<TenantRagDatabase>> _openDatabase;
-    private readonly Action<object> _writeJson;
-
-    /// <param name="parse">The parsed command line.</param>
-    /// <param name="json">True when the output is JSON (<c>--json</c>).</param>
-    /// <param name="home">The installation's home.</param>
-    /// <param name="isExternal">True when the database is an external server, not the embedded cluster.</param>
-    /// <param name="openDatabase">Opens the installation (start-up, bootstrap and migrations included).</param>
-    /// <param name="writeJson">Prints one value as the host prints JSON.</param>
-    /// <param name="cancellationToken">Cancelled when the command is interrupted.</param>
-    public BenchContext(ParseResult parse, bool json, TenantRagHome home, bool isExternal,
-        Func<TenancyOptions?, Task<TenantRagDatabase>> openDatabase, Action<object> writeJson, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(parse);
-        ArgumentNullException.ThrowIfNull(home);
-        ArgumentNullException.ThrowIfNull(openDatabase);
-        ArgumentNullException.ThrowIfNull(writeJson);
-        Parse = parse;
-        Json = json;
-        Home = home;
-        IsExternal = isExternal;
-        _openDatabase = openDatabase;
-        _writeJson = writeJson;
-        CancellationToken = cancellationToken;
-    }
-
     /// <summary>The parsed command line.</summary>
-    public ParseResult Parse { get; }
+    public ParseResult Parse { get; } = parse;
 
     /// <summary>True when the output is JSON (<c>--json</c>): figures go to stdout as one document, progress to stderr.</summary>
-    public bool Json { get; }
+    public bool Json { get; } = json;
 
     /// <summary>The installation's home (its cluster, secrets and development issuer).</summary>
-    public TenantRagHome Home { get; }
+    public TenantRagHome Home { get; } = home;
 
     /// <summary>True when the database is an external server: PostgreSQL's CPU cannot be read then.</summary>
-    public bool IsExternal { get; }
+    public bool IsExternal { get; } = isExternal;
 
     /// <summary>Cancelled when the command is interrupted.</summary>
-    public CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken { get; } = cancellationToken;
 
     /// <summary>Opens the installation (the benchmarks pass their own prefix, <c>tenantrag_bench</c>).</summary>
-    public Task<TenantRagDatabase> OpenDatabaseAsync(TenancyOptions? options = null) => _openDatabase(options);
+    public Task<TenantRagDatabase> OpenDatabaseAsync(TenancyOptions? options = null) => openDatabase(options);
 
     /// <summary>Prints <paramref name="value"/> as the host prints JSON.</summary>
     public void WriteJson<T>(T value)
-        where T : notnull => _writeJson(value);
+        where T : notnull => writeJson(value);
 }
