@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TenantRag.Cli.Commands;
+using TenantRag.Lab;
 
 namespace TenantRag.Cli;
 
@@ -23,7 +24,7 @@ internal static class CommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(TokenCommand.Create());
-        root.Subcommands.Add(BenchCommands.Create());
+        root.Subcommands.Add(BenchCommands.Create(BenchEntry.Action));
 
         // No response files: an argument starting with '@' (a user id, a file name) is itself, never a file to read.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -1,4 +1,4 @@
-using TenantRag.Cli.Commands;
+using TenantRag.Lab;
 
 namespace TenantRag.Integration.Tests.Soak;
 

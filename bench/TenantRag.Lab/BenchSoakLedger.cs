@@ -1,4 +1,4 @@
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// What the soak knows about its documents: every acknowledged write and delete, the titles whose writes were refused

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// Samples this process (server and load generator) once a second: the GC heap and the working set. The baseline is

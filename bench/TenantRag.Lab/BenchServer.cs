@@ -11,7 +11,7 @@ using TenantRag.Postgres;
 using TenantRag.Server;
 using TenantRag.Server.Auth;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// What the HTTP benchmarks (<c>bench api</c>, <c>bench soak</c>) share: the real server in process on a loopback port
@@ -24,21 +24,21 @@ internal static class BenchServer
     /// default tenant claim, and per-tenant request limits far above what a bench sends (the ingestion concurrency
     /// limits stay as configured). Warnings and errors are logged to stderr: stdout carries the figures.
     /// </summary>
-    public static WebApplication Build(CliContext cli, TenantRagDatabase database)
+    public static WebApplication Build(BenchContext cli, TenantRagDatabase database)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Auth:Authority"] = string.Empty,
-            ["Auth:JwksUrl"] = string.Empty,
-            ["Auth:DevelopmentIssuer"] = "true",
-            ["Auth:Issuer"] = DevelopmentTokenIssuer.DefaultIssuer,
-            ["Auth:Audience"] = DevelopmentTokenIssuer.DefaultAudience,
-            ["Auth:TenantClaim"] = "tenant_id",
-            ["Auth:TenantPerUser"] = "false",
-            ["Limits:RequestsPerSecond"] = "1000000",
-            ["Limits:Burst"] = "1000000",
+            ["TenantRag:Auth:Authority"] = string.Empty,
+            ["TenantRag:Auth:JwksUrl"] = string.Empty,
+            ["TenantRag:Auth:DevelopmentIssuer"] = "true",
+            ["TenantRag:Auth:Issuer"] = DevelopmentTokenIssuer.DefaultIssuer,
+            ["TenantRag:Auth:Audience"] = DevelopmentTokenIssuer.DefaultAudience,
+            ["TenantRag:Auth:TenantClaim"] = "tenant_id",
+            ["TenantRag:Auth:TenantPerUser"] = "false",
+            ["TenantRag:Limits:RequestsPerSecond"] = "1000000",
+            ["TenantRag:Limits:Burst"] = "1000000",
         });
 
         builder.Logging.ClearProviders();
@@ -90,7 +90,7 @@ internal static class BenchServer
     }
 
     /// <summary>A progress line: on stdout, or on stderr when stdout carries JSON.</summary>
-    public static void Say(CliContext cli, string line)
+    public static void Say(BenchContext cli, string line)
     {
         if (cli.Json)
         {

@@ -1,4 +1,4 @@
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>Where a soak document stands, as far as acknowledged responses tell.</summary>
 internal enum BenchSoakState

@@ -7,7 +7,7 @@ using UglyToad.PdfPig.Core;
 using UglyToad.PdfPig.Fonts.Standard14Fonts;
 using UglyToad.PdfPig.Writer;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// The PDF files of <c>tenantrag bench ingest</c>: real text (abstracts) set on A4 pages in Helvetica with PdfPig's

@@ -5,7 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// How one upload of <c>tenantrag bench ingest</c> ended: stored (or why not), when, and its chunks; for a job the server

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// Who a soak document belongs to, written into its title and text (<c>SOAKMARK.tenant.owner.visibility.serial</c>), so

@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using TenantRag.Rag.Retrieval.Search;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>The server's query-embedding cache as <c>tenantrag bench api</c> reports it: on or off, and hit counts.</summary>
 internal sealed record BenchApiQueryCache(bool Enabled, int Capacity, long Hits, long Misses, int Count)

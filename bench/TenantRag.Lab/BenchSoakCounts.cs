@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>Every answer of the soak, by operation and status ("timeout" and the like when there was no answer).</summary>
 internal sealed class BenchSoakCounts

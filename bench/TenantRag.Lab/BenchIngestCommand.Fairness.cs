@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>Phase (c): a tenant's single file alone, then behind another tenant's bulk upload.</summary>
 internal static partial class BenchIngestCommand

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>The timed load and the final verification of <c>bench soak</c>.</summary>
 internal static partial class BenchSoakCommand
@@ -12,7 +12,7 @@ internal static partial class BenchSoakCommand
     /// Runs the workers until the time is up (requests in flight finish), takes the memory baseline after warm-up, and
     /// prints a progress line every so often.
     /// </summary>
-    private static async Task<BenchSoakRun> RunWorkersAsync(CliContext cli, BenchSoakWorkload workload, BenchSoakLedger ledger, BenchSoakChecks checks,
+    private static async Task<BenchSoakRun> RunWorkersAsync(BenchContext cli, BenchSoakWorkload workload, BenchSoakLedger ledger, BenchSoakChecks checks,
         BenchSoakCounts counts, BenchSoakMemory memory, List<BenchSoakCaller> callers, Settings settings, CancellationToken ct)
     {
         var duration = TimeSpan.FromSeconds(settings.Seconds);

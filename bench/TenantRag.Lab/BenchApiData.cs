@@ -1,7 +1,7 @@
 using System.Text.Json;
 using TenantRag.Rag.Retrieval.Search;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// The texts of <c>tenantrag bench api</c>: small documents for the tenants' corpora and for the bulk uploader, and

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using TenantRag.Postgres.Installation;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// CPU time used so far by this process (server and load generator) and, for the embedded cluster, by PostgreSQL
@@ -21,10 +21,11 @@ internal sealed class BenchApiCpu
     /// <summary>True when PostgreSQL's CPU can be read (the embedded cluster of this home, on Linux).</summary>
     public bool HasPostgres => _postmaster is not null;
 
-    /// <summary>A meter for this process and, unless the database is external, the embedded cluster of <paramref name="home"/>.</summary>
-    public static BenchApiCpu Create(TenantRagHome home)
+    /// <summary>A meter for this process and, unless the database is external, the embedded cluster of <paramref name="cli"/>'s home.</summary>
+    public static BenchApiCpu Create(BenchContext cli)
     {
-        if (CliContext.IsExternal)
+        var home = cli.Home;
+        if (cli.IsExternal)
         {
             return new BenchApiCpu(null);
         }

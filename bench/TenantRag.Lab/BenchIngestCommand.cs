@@ -10,7 +10,7 @@ using TenantRag.Server;
 using TenantRag.Server.Auth;
 using TenantRag.Tenancy;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// <c>tenantrag bench ingest</c>: uploads through the HTTP API next to searches, in process on loopback, over the separate
@@ -31,7 +31,7 @@ internal static partial class BenchIngestCommand
     private const double TargetFairnessRatio = 2;
     private const double TargetNeighbourRatio = 2;
 
-    public static Command Create()
+    public static Command Create(BenchAction action)
     {
         var tenants = new Option<int>("--tenants") { Description = "Tenants searched in the loaded phases, each with its own small corpus", DefaultValueFactory = _ => 10 };
         var docs = new Option<int>("--docs") { Description = "Documents per searched tenant", DefaultValueFactory = _ => 20 };
@@ -52,7 +52,7 @@ internal static partial class BenchIngestCommand
         {
             tenants, docs, clients, pdfChunks, ratePdfs, bulkFiles, singleRuns, neighbourClients, neighbourSeconds, neighbourRounds, uploaders, uploadDocs, timeout, phases, data,
         };
-        ingest.SetAction(CliContext.Action(cli => RunAsync(cli, new Settings(
+        ingest.SetAction(action(cli => RunAsync(cli, new Settings(
             cli.Parse.GetValue(tenants), cli.Parse.GetValue(docs), cli.Parse.GetValue(clients), cli.Parse.GetValue(pdfChunks), cli.Parse.GetValue(ratePdfs),
             cli.Parse.GetValue(bulkFiles), cli.Parse.GetValue(singleRuns), cli.Parse.GetValue(neighbourClients), cli.Parse.GetValue(neighbourSeconds),
             cli.Parse.GetValue(neighbourRounds), cli.Parse.GetValue(uploaders), cli.Parse.GetValue(uploadDocs), cli.Parse.GetValue(timeout),
@@ -90,7 +90,7 @@ internal static partial class BenchIngestCommand
 
     /// <summary>What every phase works with: the server, its clients and the texts.</summary>
     private sealed record Bench(
-        CliContext Cli, TenantRagDatabase Database, WebApplication App, DevelopmentTokenIssuer Issuer, HttpClient Http, BenchIngestClient Client,
+        BenchContext Cli, TenantRagDatabase Database, WebApplication App, DevelopmentTokenIssuer Issuer, HttpClient Http, BenchIngestClient Client,
         BenchApiCpu Cpu, BenchApiData Data, IngestionPipeline Pipeline, IngestionOptions Limits, Settings Settings, List<BenchApiTarget> Searched,
         List<TenantSlug> Temporary)
     {
@@ -128,7 +128,7 @@ internal static partial class BenchIngestCommand
         }
     }
 
-    private static async Task<int> RunAsync(CliContext cli, Settings settings)
+    private static async Task<int> RunAsync(BenchContext cli, Settings settings)
     {
         settings.Validate();
         var ct = cli.CancellationToken;
@@ -152,7 +152,7 @@ internal static partial class BenchIngestCommand
             var connections = settings.Clients + settings.NeighbourClients + settings.Uploaders + 64;
             using var handler = new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = connections, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
             using var http = new HttpClient(handler) { BaseAddress = BenchServer.LoopbackAddress(app), Timeout = TimeSpan.FromSeconds(settings.Timeout + 30) };
-            var bench = new Bench(cli, database, app, issuer, http, new BenchIngestClient(http, TimeSpan.FromSeconds(settings.Timeout)), BenchApiCpu.Create(cli.Home),
+            var bench = new Bench(cli, database, app, issuer, http, new BenchIngestClient(http, TimeSpan.FromSeconds(settings.Timeout)), BenchApiCpu.Create(cli),
                 data, pipeline, app.Services.GetRequiredService<IngestionOptions>(), settings,
                 [.. slugs.Select(s => new BenchApiTarget(s.Value, issuer.Issue(s, UserId.Parse(BenchUser), TimeSpan.FromHours(2), [])))], temporary);
             var model = pipeline.Generator as MiniLmEmbeddingGenerator;
@@ -183,7 +183,7 @@ internal static partial class BenchIngestCommand
             BenchServer.Say(cli, $"load average after: {loadAfter}");
             if (cli.Json)
             {
-                CliContext.WriteJson(new
+                cli.WriteJson(new
                 {
                     benchmark = "ingest",
                     server = http.BaseAddress?.ToString(),

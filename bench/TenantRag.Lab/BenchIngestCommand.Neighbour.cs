@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// Phase (d): one tenant's search p99 in windows while another tenant bulk-uploads, against the windows in between, as

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// The soak's invariants, checked on every answer against the caller and the <see cref="BenchSoakLedger"/>: no result

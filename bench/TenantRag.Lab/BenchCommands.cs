@@ -4,26 +4,27 @@ using Spectre.Console;
 using TenantRag.Postgres.Installation;
 using TenantRag.Tenancy;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary><c>tenantrag bench ...</c>: measurements that print figures (never timed tests).</summary>
-internal static class BenchCommands
+public static class BenchCommands
 {
-    public static Command Create()
+    /// <summary>The <c>bench</c> command tree, its commands run through <paramref name="action"/> (the host's error handling).</summary>
+    public static Command Create(BenchAction action)
     {
         var bench = new Command("bench", "Benchmarks that print figures");
         var count = new Option<int>("--count") { Description = "Tenants to create per model", DefaultValueFactory = _ => 200 };
         var keep = new Option<bool>("--keep") { Description = "Keep the benchmark tenants instead of deleting them" };
         var tenants = new Command("tenants", "Create tenants of each model (in a separate 'tenantrag_bench' installation) and print p50/p95 create time and disk per tenant") { count, keep };
-        tenants.SetAction(CliContext.Action(cli => TenantsAsync(cli, cli.Parse.GetValue(count), cli.Parse.GetValue(keep))));
+        tenants.SetAction(action(cli => TenantsAsync(cli, cli.Parse.GetValue(count), cli.Parse.GetValue(keep))));
         bench.Subcommands.Add(tenants);
-        bench.Subcommands.Add(BenchApiCommand.Create());
-        bench.Subcommands.Add(BenchSoakCommand.Create());
-        bench.Subcommands.Add(BenchIngestCommand.Create());
+        bench.Subcommands.Add(BenchApiCommand.Create(action));
+        bench.Subcommands.Add(BenchSoakCommand.Create(action));
+        bench.Subcommands.Add(BenchIngestCommand.Create(action));
         return bench;
     }
 
-    private static async Task<int> TenantsAsync(CliContext cli, int count, bool keep)
+    private static async Task<int> TenantsAsync(BenchContext cli, int count, bool keep)
     {
         BenchServer.CheckRange("--count", count, 1, 5000);
 
@@ -95,7 +96,7 @@ internal static class BenchCommands
 
         if (cli.Json)
         {
-            CliContext.WriteJson(new { tenants = results });
+            cli.WriteJson(new { tenants = results });
         }
 
         return 0;
@@ -105,7 +106,7 @@ internal static class BenchCommands
         sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     /// <summary>A progress bar on a terminal; nothing when output is JSON or not a terminal.</summary>
-    internal static async Task AnsiConsoleProgressAsync(CliContext cli, string label, int total, Func<Action, Task> work)
+    internal static async Task AnsiConsoleProgressAsync(BenchContext cli, string label, int total, Func<Action, Task> work)
     {
         if (cli.Json || Console.IsErrorRedirected || Console.IsOutputRedirected)
         {

@@ -6,7 +6,7 @@ using TenantRag.Postgres.Installation;
 using TenantRag.Server.Auth;
 using TenantRag.Tenancy;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// <c>tenantrag bench soak --seconds N</c>: workers mixing ingest, search, ask, list, get and delete through the real
@@ -23,7 +23,7 @@ internal static partial class BenchSoakCommand
     private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan MinJudgedRun = TimeSpan.FromSeconds(60);
 
-    public static Command Create()
+    public static Command Create(BenchAction action)
     {
         var seconds = new Option<int>("--seconds") { Description = "How long the workers run", DefaultValueFactory = _ => 60 };
         var tenants = new Option<int>("--tenants") { Description = "Tenants per model (shared and dedicated), reused when they exist", DefaultValueFactory = _ => 10 };
@@ -35,7 +35,7 @@ internal static partial class BenchSoakCommand
         {
             seconds, tenants, users, workers, ingests, maxDocs,
         };
-        soak.SetAction(CliContext.Action(cli => RunAsync(cli, new Settings(
+        soak.SetAction(action(cli => RunAsync(cli, new Settings(
             cli.Parse.GetValue(seconds), cli.Parse.GetValue(tenants), cli.Parse.GetValue(users), cli.Parse.GetValue(workers),
             cli.Parse.GetValue(ingests), cli.Parse.GetValue(maxDocs)))));
         return soak;
@@ -54,7 +54,7 @@ internal static partial class BenchSoakCommand
         }
     }
 
-    private static async Task<int> RunAsync(CliContext cli, Settings settings)
+    private static async Task<int> RunAsync(BenchContext cli, Settings settings)
     {
         settings.Validate();
         var ct = cli.CancellationToken;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using TenantRag.Documents;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// The operations of <c>tenantrag bench soak</c> through the HTTP API, each checked as its answer arrives: ingest (then

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>An answer: its status (0 when none came) and its body.</summary>
 internal readonly record struct BenchSoakResponse(int Status, string Body)

@@ -11,7 +11,7 @@ using TenantRag.Server;
 using TenantRag.Server.Auth;
 using TenantRag.Tenancy;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>
 /// <c>tenantrag bench api</c>: the HTTP API under load, in process on loopback, over the separate
@@ -37,7 +37,7 @@ internal static class BenchApiCommand
     private static readonly TimeSpan NeighbourWarmUp = TimeSpan.FromSeconds(3);
     private const int WarmUpUploads = 4;
 
-    public static Command Create()
+    public static Command Create(BenchAction action)
     {
         var tenants = new Option<int>("--tenants") { Description = "Tenants (shared model), each with its own small corpus", DefaultValueFactory = _ => 50 };
         var docs = new Option<int>("--docs") { Description = "Documents per tenant", DefaultValueFactory = _ => 20 };
@@ -53,7 +53,7 @@ internal static class BenchApiCommand
         {
             tenants, docs, clients, seconds, data, neighbourClients, neighbourSeconds, neighbourRounds, uploaders, uploadDocs,
         };
-        api.SetAction(CliContext.Action(cli => RunAsync(cli, new Settings(
+        api.SetAction(action(cli => RunAsync(cli, new Settings(
             cli.Parse.GetValue(tenants), cli.Parse.GetValue(docs), cli.Parse.GetValue(clients), cli.Parse.GetValue(seconds), cli.Parse.GetValue(data),
             cli.Parse.GetValue(neighbourClients), cli.Parse.GetValue(neighbourSeconds), cli.Parse.GetValue(neighbourRounds), cli.Parse.GetValue(uploaders), cli.Parse.GetValue(uploadDocs)))));
         return api;
@@ -75,7 +75,7 @@ internal static class BenchApiCommand
         }
     }
 
-    private static async Task<int> RunAsync(CliContext cli, Settings settings)
+    private static async Task<int> RunAsync(BenchContext cli, Settings settings)
     {
         settings.Validate();
         var ct = cli.CancellationToken;
@@ -107,7 +107,7 @@ internal static class BenchApiCommand
             };
             using var http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
             var cacheBefore = BenchApiQueryCache.Read(app.Services);
-            var cpu = BenchApiCpu.Create(cli.Home);
+            var cpu = BenchApiCpu.Create(cli);
             BenchServer.Say(cli, $"server on {baseAddress} (in process); query-embedding cache: {cacheBefore.Describe()}");
 
             // Warm-up: one search per tenant loads its vector index; then a short unmeasured load for the JIT and pools.
@@ -152,7 +152,7 @@ internal static class BenchApiCommand
 
             if (cli.Json)
             {
-                CliContext.WriteJson(new
+                cli.WriteJson(new
                 {
                     benchmark = "api",
                     server = baseAddress.ToString(),
@@ -196,7 +196,7 @@ internal static class BenchApiCommand
 
     internal sealed record SeedFigures(double Seconds, int Created, int Added, int Replaced, int Unchanged, long Chunks);
 
-    internal static async Task<SeedFigures> SeedAsync(CliContext cli, TenantRagDatabase database, IngestionPipeline pipeline, BenchApiData data,
+    internal static async Task<SeedFigures> SeedAsync(BenchContext cli, TenantRagDatabase database, IngestionPipeline pipeline, BenchApiData data,
         List<TenantSlug> slugs, int docs, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
@@ -250,7 +250,7 @@ internal static class BenchApiCommand
         string QuietTenant, string NoisyTenant, int IngestConcurrencyPerTenant, BenchApiLoadFigures Quiet, BenchApiLoadFigures Noisy,
         BenchApiUploadFigures Uploads, double Ratio);
 
-    private static async Task<NeighbourFigures> NoisyNeighbourAsync(CliContext cli, TenantRagDatabase database, DevelopmentTokenIssuer issuer, HttpClient http, BenchApiCpu cpu,
+    private static async Task<NeighbourFigures> NoisyNeighbourAsync(BenchContext cli, TenantRagDatabase database, DevelopmentTokenIssuer issuer, HttpClient http, BenchApiCpu cpu,
         WebApplication app, BenchApiTarget quietTarget, BenchApiData data, Settings settings, CancellationToken ct)
     {
         // The noisy tenant starts empty every run, so everything it uploads is new (nothing is skipped as unchanged).

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>A tenant the load generator may search as, with its token issued up front.</summary>
 internal sealed record BenchApiTarget(string Tenant, string Token);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>The figures and verdict of one <c>bench soak</c> run, printed as text or JSON.</summary>
 internal sealed class BenchSoakReport
@@ -71,11 +71,11 @@ internal sealed class BenchSoakReport
 
     public bool Passed => Failures.Count == 0;
 
-    public void Print(CliContext cli)
+    public void Print(BenchContext cli)
     {
         if (cli.Json)
         {
-            CliContext.WriteJson(ToJson());
+            cli.WriteJson(ToJson());
             return;
         }
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TenantRag.Rag.Embeddings;
 using TenantRag.Server;
 
-namespace TenantRag.Cli.Commands;
+namespace TenantRag.Lab;
 
 /// <summary>Phases (a) and (b): a PDF under full search load (and alone, for reference), and the rate with no searches.</summary>
 internal static partial class BenchIngestCommand
