@@ -70,7 +70,7 @@ internal static class RagServices
         services.AddSingleton(sp =>
         {
             var endpoint = ChatEndpointOptions.FromEnvironment();
-            IChatClient? chat = endpoint is null ? null : new OpenAICompatibleChatClient(endpoint);
+            IChatClient? chat = endpoint is null ? null : ChatEndpointClient.Create(endpoint);
             return new AnswerService(sp.GetRequiredService<SearchService>(), chat, logger: sp.GetRequiredService<ILogger<AnswerService>>());
         });
     }

@@ -131,7 +131,7 @@ internal static class SearchCommands
         await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
         using var generator = new MiniLmEmbeddingGenerator();
         using var cache = new RetrievalIndexCache();
-        using var chat = endpoint is null ? null : new OpenAICompatibleChatClient(endpoint);
+        using var chat = endpoint is null ? null : ChatEndpointClient.Create(endpoint);
         var service = new AnswerService(new SearchService(database.Search, generator, cache), chat);
 
         Answer? answer = null;
