@@ -163,7 +163,7 @@ internal static class BenchApiCommand
                     tenants = settings.Tenants,
                     documentsPerTenant = settings.Docs,
                     seeding,
-                    queryEmbeddingCache = new { enabled = cacheBefore.Enabled, capacity = cacheBefore.Capacity },
+                    queryEmbeddingCache = new { enabled = cacheBefore.Enabled, capacityBytes = cacheBefore.Capacity },
                     repeated = new { figures = repeated, queryTexts = data.Queries.Count, cache = repeatedCache },
                     distinct = new { figures = distinct, cache = distinctCache },
                     neighbour,

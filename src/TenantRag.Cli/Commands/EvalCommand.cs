@@ -93,7 +93,7 @@ internal static class EvalCommand
         using var cache = new RetrievalIndexCache();
         var pipeline = new IngestionPipeline(database.Documents, generator, generator.Tokenizer);
         // No query vector cache: every timed query pays for its own embedding, as the latency target requires.
-        var search = new SearchService(database.Search, queryGenerator ?? generator, cache, new SearchServiceOptions { QueryEmbeddingCacheSize = 0 });
+        var search = new SearchService(database.Search, queryGenerator ?? generator, cache, new SearchServiceOptions { QueryEmbeddingCacheBytes = 0 });
         var evaluator = new RetrievalEvaluator(database.Catalog, new PipelineEvaluationIngestor(pipeline, progress.Ingestion),
             new SearchServiceEvaluationRetriever(search, retrieval), generator);
 
