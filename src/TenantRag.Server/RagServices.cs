@@ -50,17 +50,21 @@ internal static class RagServices
         var foreground = new ForegroundActivity();
         services.AddSingleton(sp =>
         {
-            var uploads = embeddings ?? new MiniLmEmbeddingGenerator(
-                new MiniLmEmbeddingGeneratorOptions
+            var uploads = embeddings ?? new LowPriorityEmbeddingGenerator(
+                new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1 }, sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()),
+                new LowPriorityEmbeddingGeneratorOptions
                 {
-                    IntraOpNumThreads = 1, LowPriority = true, BatchSize = UploadBatchSize, BackgroundThreads = UploadThreads, Foreground = foreground,
-                    IdleCpuGroup = settings.IdleCgroup, MinCpuShare = settings.MinUploadCpuShare,
+                    BatchSize = UploadBatchSize,
+                    Worker = new LowPriorityWorkerOptions
+                    {
+                        Threads = UploadThreads, Foreground = foreground, IdleCpuGroup = settings.IdleCgroup, MinCpuShare = settings.MinUploadCpuShare,
+                    },
                 },
-                sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>());
+                sp.GetRequiredService<ILogger<LowPriorityEmbeddingGenerator>>());
 
             // Chunking counts tokens with the upload model's own tokenizer: a tokenizer serves one caller at a time, and
             // sharing the query model's made searches wait while uploads were being chunked.
-            var tokens = (uploads as MiniLmEmbeddingGenerator)?.Tokenizer ?? sp.GetRequiredService<ITokenCounter>();
+            var tokens = uploads.GetService<MiniLmTokenizer>() ?? sp.GetRequiredService<ITokenCounter>();
             var options = new IngestionPipelineOptions { Extraction = limits, MaxConcurrentExtractions = settings.GlobalIngestConcurrency };
             return new IngestionPipeline(database.Documents, uploads, tokens, options, sp.GetRequiredService<ILoggerFactory>());
         });

@@ -264,7 +264,7 @@ internal static class BenchApiCommand
         database.Sessions.Invalidate(noisySlug);
         var noisy = new BenchApiTarget(NoisySlug, issuer.Issue(noisySlug, UserId.Parse(BenchUser), TimeSpan.FromHours(2), []));
         var ingestConcurrency = app.Services.GetRequiredService<ServerOptions>().IngestConcurrency;
-        var uploadPriority = app.Services.GetRequiredService<IngestionPipeline>().Generator is MiniLmEmbeddingGenerator model
+        var uploadPriority = app.Services.GetRequiredService<IngestionPipeline>().Generator is LowPriorityEmbeddingGenerator model
             ? model.BackgroundPriority ?? "normal priority (the platform refused to lower it)"
             : "the injected model's own";
         var duration = TimeSpan.FromSeconds(settings.NeighbourSeconds);

@@ -23,7 +23,7 @@ public sealed class SearchServiceOptions
 
     /// <summary>
     /// Where searches announce themselves while they run, so background embedding sharing it (see
-    /// <see cref="MiniLmEmbeddingGeneratorOptions.Foreground"/>) steps back; null (the default) announces nothing.
+    /// <see cref="LowPriorityWorkerOptions.Foreground"/>) steps back; null (the default) announces nothing.
     /// </summary>
     public ForegroundActivity? Foreground { get; set; }
 
