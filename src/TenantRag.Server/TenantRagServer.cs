@@ -60,7 +60,7 @@ public static partial class TenantRagServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageMeter>());
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<TenantRagExceptionHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddTenantRagOpenApi();
         builder.Services.AddTenantRagAuthentication(auth, developmentIssuer);
         builder.Services.AddTenantRateLimits(server);
         builder.Services.AddRag(database, embeddings, server, ingestion);
@@ -79,7 +79,7 @@ public static partial class TenantRagServer
         app.UseAuthorization();
         app.UseMiddleware<RequestCharsetMiddleware>();
 
-        app.MapOpenApi();
+        app.MapTenantRagOpenApi();
         app.MapHealthApi();
         app.MapAuthApi(developmentIssuer, auth);
         var v1 = app.MapGroup("/v1").RequireAuthorization();
