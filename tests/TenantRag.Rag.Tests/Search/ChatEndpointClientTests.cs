@@ -104,12 +104,7 @@ public sealed class ChatEndpointClientTests
         endpoint.Timeout = TimeSpan.FromMilliseconds(300);
         using var client = ChatEndpointClient.Create(endpoint, new HttpClient(silent));
 
-        var error = await Assert.ThrowsAsync<TenantRagException>(async () =>
-        {
-            await foreach (var _ in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], cancellationToken: Ct))
-            {
-            }
-        });
+        var error = await Assert.ThrowsAsync<TenantRagException>(() => StreamAsync(client, "Hi", new StringBuilder()));
 
         Assert.Contains("did not answer within", error.Message, StringComparison.Ordinal);
         Assert.True(error.IsTransient);
@@ -120,12 +115,7 @@ public sealed class ChatEndpointClientTests
     {
         using var client = ChatEndpointClient.Create(Endpoint, new HttpClient(new RefusingHandler()));
 
-        var error = await Assert.ThrowsAsync<TenantRagException>(async () =>
-        {
-            await foreach (var _ in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], cancellationToken: Ct))
-            {
-            }
-        });
+        var error = await Assert.ThrowsAsync<TenantRagException>(() => StreamAsync(client, "Hi", new StringBuilder()));
 
         Assert.Contains("could not reach the chat endpoint http://127.0.0.1:11434/v1/chat/completions", error.Message, StringComparison.Ordinal);
         Assert.Contains(ChatEndpointOptions.UrlVariable, error.Message, StringComparison.Ordinal);
@@ -138,12 +128,7 @@ public sealed class ChatEndpointClientTests
         var handler = new ScriptedHandler(HttpStatusCode.NotFound, "application/json", "{\"error\":{\"message\":\"model 'tiny' not found\"}}");
         using var client = ChatEndpointClient.Create(Endpoint, new HttpClient(handler));
 
-        var error = await Assert.ThrowsAsync<TenantRagException>(async () =>
-        {
-            await foreach (var _ in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "a secret prompt")], cancellationToken: Ct))
-            {
-            }
-        });
+        var error = await Assert.ThrowsAsync<TenantRagException>(() => StreamAsync(client, "a secret prompt", new StringBuilder()));
 
         Assert.Contains("answered 404", error.Message, StringComparison.Ordinal);
         Assert.Contains("model 'tiny' not found", error.Message, StringComparison.Ordinal);
@@ -175,13 +160,7 @@ public sealed class ChatEndpointClientTests
         using var client = ChatEndpointClient.Create(Endpoint, new HttpClient(handler));
         var text = new StringBuilder();
 
-        var error = await Assert.ThrowsAsync<TenantRagException>(async () =>
-        {
-            await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], cancellationToken: Ct))
-            {
-                text.Append(update.Text);
-            }
-        });
+        var error = await Assert.ThrowsAsync<TenantRagException>(() => StreamAsync(client, "Hi", text));
 
         Assert.Equal("Hello ", text.ToString());
         Assert.Contains("reported an error while streaming", error.Message, StringComparison.Ordinal);
@@ -198,6 +177,15 @@ public sealed class ChatEndpointClientTests
 
         Assert.Contains("not an OpenAI chat completion", error.Message, StringComparison.Ordinal);
         Assert.Contains(ChatEndpointOptions.UrlVariable, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Streams the answer to <paramref name="prompt"/> into <paramref name="text"/>.</summary>
+    private static async Task StreamAsync(IChatClient client, string prompt, StringBuilder text)
+    {
+        await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, prompt)], cancellationToken: Ct))
+        {
+            text.Append(update.Text);
+        }
     }
 
     private sealed class SilentHandler : HttpMessageHandler
