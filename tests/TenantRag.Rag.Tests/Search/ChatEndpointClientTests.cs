@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
@@ -177,6 +178,54 @@ public sealed class ChatEndpointClientTests
 
         Assert.Contains("not an OpenAI chat completion", error.Message, StringComparison.Ordinal);
         Assert.Contains(ChatEndpointOptions.UrlVariable, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_WithoutAnHttpClient_StreamsFromALoopbackEndpointOverRealHttp()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var served = ServeOnceAsync(listener,
+            "data: {\"id\":\"r5\",\"choices\":[{\"delta\":{\"content\":\"Over \"}}]}\n\n"
+            + "data: {\"id\":\"r5\",\"choices\":[{\"delta\":{\"content\":\"loopback.\"},\"finish_reason\":\"stop\"}]}\n\n"
+            + "data: [DONE]\n\n");
+        var endpoint = new ChatEndpointOptions { Endpoint = new Uri($"http://127.0.0.1:{port}/v1"), Model = "tiny" };
+        using var client = ChatEndpointClient.Create(endpoint);
+        var text = new StringBuilder();
+
+        await StreamAsync(client, "Hi", text);
+        var request = await served;
+
+        Assert.Equal("Over loopback.", text.ToString());
+        Assert.StartsWith("POST /v1/chat/completions HTTP/1.1\r\n", request, StringComparison.Ordinal);
+        Assert.DoesNotContain("authorization:", request, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Answers one HTTP request on <paramref name="listener"/> with <paramref name="events"/>; returns the request's head.</summary>
+    private static async Task<string> ServeOnceAsync(TcpListener listener, string events)
+    {
+        using var connection = await listener.AcceptTcpClientAsync(Ct);
+        var stream = connection.GetStream();
+        var received = new StringBuilder();
+        var buffer = new byte[8192];
+        while (!received.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer, Ct);
+            if (read == 0)
+            {
+                break;
+            }
+
+            received.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+
+        var body = Encoding.UTF8.GetBytes(events);
+        var head = $"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), Ct);
+        await stream.WriteAsync(body, Ct);
+        var text = received.ToString();
+        return text[..text.IndexOf("\r\n\r\n", StringComparison.Ordinal)];
     }
 
     /// <summary>Streams the answer to <paramref name="prompt"/> into <paramref name="text"/>.</summary>
