@@ -163,7 +163,7 @@ internal static class BenchApiCommand
                     tenants = settings.Tenants,
                     documentsPerTenant = settings.Docs,
                     seeding,
-                    queryEmbeddingCache = new { enabled = cacheBefore.Enabled, capacity = cacheBefore.Capacity },
+                    queryEmbeddingCache = new { enabled = cacheBefore.Enabled, capacityBytes = cacheBefore.Capacity },
                     repeated = new { figures = repeated, queryTexts = data.Queries.Count, cache = repeatedCache },
                     distinct = new { figures = distinct, cache = distinctCache },
                     neighbour,
@@ -264,7 +264,7 @@ internal static class BenchApiCommand
         database.Sessions.Invalidate(noisySlug);
         var noisy = new BenchApiTarget(NoisySlug, issuer.Issue(noisySlug, UserId.Parse(BenchUser), TimeSpan.FromHours(2), []));
         var ingestConcurrency = app.Services.GetRequiredService<ServerOptions>().IngestConcurrency;
-        var uploadPriority = app.Services.GetRequiredService<IngestionPipeline>().Generator is MiniLmEmbeddingGenerator model
+        var uploadPriority = app.Services.GetRequiredService<IngestionPipeline>().Generator is LowPriorityEmbeddingGenerator model
             ? model.BackgroundPriority ?? "normal priority (the platform refused to lower it)"
             : "the injected model's own";
         var duration = TimeSpan.FromSeconds(settings.NeighbourSeconds);

@@ -5,7 +5,7 @@ using TenantRag.Rag.Retrieval.Search;
 namespace TenantRag.Lab;
 
 /// <summary>The server's query-embedding cache as <c>tenantrag bench api</c> reports it: on or off, and hit counts.</summary>
-internal sealed record BenchApiQueryCache(bool Enabled, int Capacity, long Hits, long Misses, int Count)
+internal sealed record BenchApiQueryCache(bool Enabled, long Capacity, long Hits, long Misses, int Count)
 {
     /// <summary>The cache of the server's <see cref="SearchService"/> now.</summary>
     public static BenchApiQueryCache Read(IServiceProvider services)
@@ -17,14 +17,14 @@ internal sealed record BenchApiQueryCache(bool Enabled, int Capacity, long Hits,
         }
 
         var (hits, misses, count) = cache.Statistics;
-        return new BenchApiQueryCache(true, cache.Capacity, hits, misses, count);
+        return new BenchApiQueryCache(true, cache.CapacityBytes, hits, misses, count);
     }
 
     /// <summary>Lookups between <paramref name="earlier"/> and this reading.</summary>
     public BenchApiQueryCache Since(BenchApiQueryCache earlier) => this with { Hits = Hits - earlier.Hits, Misses = Misses - earlier.Misses };
 
     public string Describe() => Enabled
-        ? string.Create(CultureInfo.InvariantCulture, $"on (at most {Capacity} query vectors, keyed by model and query text, shared by tenants; results never cached)")
+        ? string.Create(CultureInfo.InvariantCulture, $"on (at most {Capacity} bytes of query vectors, keyed by tenant, model and query text; results never cached)")
         : "off (every query is embedded)";
 
     public string DescribeCounts()

@@ -99,7 +99,7 @@ internal static partial class BenchIngestCommand
         public TimeSpan Timeout => TimeSpan.FromSeconds(Settings.Timeout);
 
         /// <summary>The upload model's threads' CPU time so far (zero for an injected model).</summary>
-        public TimeSpan UploadCpu => (Pipeline.Generator as MiniLmEmbeddingGenerator)?.BackgroundCpuTime ?? TimeSpan.Zero;
+        public TimeSpan UploadCpu => (Pipeline.Generator as LowPriorityEmbeddingGenerator)?.BackgroundCpuTime ?? TimeSpan.Zero;
 
         /// <summary>Where the generated documents start in the corpus: after the searched tenants' ones.</summary>
         public int Offset => Settings.Tenants * Settings.Docs;
@@ -155,7 +155,7 @@ internal static partial class BenchIngestCommand
             var bench = new Bench(cli, database, app, issuer, http, new BenchIngestClient(http, TimeSpan.FromSeconds(settings.Timeout)), BenchApiCpu.Create(cli),
                 data, pipeline, app.Services.GetRequiredService<IngestionOptions>(), settings,
                 [.. slugs.Select(s => new BenchApiTarget(s.Value, issuer.Issue(s, UserId.Parse(BenchUser), TimeSpan.FromHours(2), [])))], temporary);
-            var model = pipeline.Generator as MiniLmEmbeddingGenerator;
+            var model = pipeline.Generator as LowPriorityEmbeddingGenerator;
             var server = app.Services.GetRequiredService<ServerOptions>();
             BenchServer.Say(cli, $"server on {http.BaseAddress} (in process); upload embedding at {model?.BackgroundPriority ?? "the injected model's own priority"}; "
                 + $"minimum share: {model?.BackgroundShare ?? "none"}; ingestion concurrency {server.IngestConcurrency} per tenant");

@@ -52,17 +52,13 @@ internal static class RagServices
         var foreground = new ForegroundActivity();
         services.AddSingleton(sp =>
         {
-            var uploads = embeddings ?? new MiniLmEmbeddingGenerator(setup.ForegroundUploads ? new MiniLmEmbeddingGeneratorOptions() :
-                new MiniLmEmbeddingGeneratorOptions
-                {
-                    IntraOpNumThreads = 1, LowPriority = true, BatchSize = UploadBatchSize, BackgroundThreads = UploadThreads, Foreground = foreground,
-                    IdleCpuGroup = settings.IdleCgroup, MinCpuShare = settings.MinUploadCpuShare,
-                },
-                sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>());
+            var uploads = embeddings ?? (setup.ForegroundUploads
+                ? new MiniLmEmbeddingGenerator(logger: sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>())
+                : LowPriorityUploads(sp, foreground, settings));
 
             // Chunking counts tokens with the upload model's own tokenizer: a tokenizer serves one caller at a time, and
             // sharing the query model's made searches wait while uploads were being chunked.
-            var tokens = (uploads as MiniLmEmbeddingGenerator)?.Tokenizer ?? sp.GetRequiredService<ITokenCounter>();
+            var tokens = uploads.GetService<MiniLmTokenizer>() ?? sp.GetRequiredService<ITokenCounter>();
             var options = new IngestionPipelineOptions { Extraction = limits, MaxConcurrentExtractions = settings.GlobalIngestConcurrency };
             return new IngestionPipeline(sp.GetRequiredService<IDocumentRepository>(), uploads, tokens, options, sp.GetRequiredService<ILoggerFactory>());
         });
@@ -72,8 +68,21 @@ internal static class RagServices
         services.AddSingleton(sp =>
         {
             var endpoint = ChatEndpointOptions.FromEnvironment();
-            IChatClient? chat = endpoint is null ? null : new OpenAICompatibleChatClient(endpoint);
+            IChatClient? chat = endpoint is null ? null : ChatEndpointClient.Create(endpoint);
             return new AnswerService(sp.GetRequiredService<SearchService>(), chat, logger: sp.GetRequiredService<ILogger<AnswerService>>());
         });
     }
+
+    // The server's upload model: one-thread runs of the model on idle-priority threads that step back for searches.
+    private static LowPriorityEmbeddingGenerator LowPriorityUploads(IServiceProvider sp, ForegroundActivity foreground, ServerOptions settings) => new(
+        new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1 }, sp.GetRequiredService<ILogger<MiniLmEmbeddingGenerator>>()),
+        new LowPriorityEmbeddingGeneratorOptions
+        {
+            BatchSize = UploadBatchSize,
+            Worker = new LowPriorityWorkerOptions
+            {
+                Threads = UploadThreads, Foreground = foreground, IdleCpuGroup = settings.IdleCgroup, MinCpuShare = settings.MinUploadCpuShare,
+            },
+        },
+        sp.GetRequiredService<ILogger<LowPriorityEmbeddingGenerator>>());
 }

@@ -114,7 +114,7 @@ public sealed class ServerSettingsTests(PostgresServer postgres)
         await using var server = await TestServer.StartAsync(postgres, "s_prec",
             setting is null ? null : new Dictionary<string, string?> { ["Embeddings:IdleCgroup"] = setting });
 
-        var uploads = Assert.IsType<MiniLmEmbeddingGenerator>(server.App.Services.GetRequiredService<IngestionPipeline>().Generator);
+        var uploads = Assert.IsType<LowPriorityEmbeddingGenerator>(server.App.Services.GetRequiredService<IngestionPipeline>().Generator);
         var priority = uploads.BackgroundPriority;
 
         Assert.NotNull(priority);
@@ -138,7 +138,7 @@ public sealed class ServerSettingsTests(PostgresServer postgres)
         await using var server = await TestServer.StartAsync(postgres, "s_prec",
             setting is null ? null : new Dictionary<string, string?> { ["Embeddings:MinUploadCpuShare"] = setting });
 
-        var uploads = Assert.IsType<MiniLmEmbeddingGenerator>(server.App.Services.GetRequiredService<IngestionPipeline>().Generator);
+        var uploads = Assert.IsType<LowPriorityEmbeddingGenerator>(server.App.Services.GetRequiredService<IngestionPipeline>().Generator);
 
         if (share is null)
         {

@@ -31,11 +31,11 @@ internal sealed class TestServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     public static async Task<TestServer> StartAsync(PostgresServer postgres, string prefix, IDictionary<string, string?>? settings = null,
-        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null, Action<TenancyOptions>? tenancy = null)
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null, Action<TenancyOptions>? tenancy = null, string environment = "Testing")
     {
         var database = await postgres.OpenInstallationAsync(prefix, tenancy);
         var home = new TenantRagHome(Path.Combine(postgres.Home.Root, "server-" + prefix));
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(WithDevelopmentIssuer(settings ?? new Dictionary<string, string?>()));

@@ -95,7 +95,7 @@ internal static class EvalCommand
         var queries = host.Get<IEmbeddingGenerator<string, Embedding<float>>>();
         using var cache = new RetrievalIndexCache();
         // No query vector cache: every timed query pays for its own embedding, as the latency target requires.
-        var search = new SearchService(host.Get<ISearchStore>(), queries, cache, new SearchServiceOptions { QueryEmbeddingCacheSize = 0 });
+        var search = new SearchService(host.Get<ISearchStore>(), queries, cache, new SearchServiceOptions { QueryEmbeddingCacheBytes = 0 });
         var evaluator = new RetrievalEvaluator(host.Get<ITenantCatalog>(), new PipelineEvaluationIngestor(host.Get<IngestionPipeline>(), progress.Ingestion),
             new SearchServiceEvaluationRetriever(search, retrieval), queries);
 

@@ -14,10 +14,11 @@ namespace TenantRag.Rag.Embeddings;
 /// <remarks>
 /// Inputs are lowercased, cut to <see cref="MiniLmEmbeddingGeneratorOptions.MaxSequenceLength"/> tokens, and run in
 /// batches (bounded in inputs and in tokens) padded to their longest input; within one call inputs are grouped by length to reduce padding, and results
-/// come back in input order. The work is CPU-bound and runs on the calling thread, and the returned task is already
-/// complete when the method returns; with <see cref="MiniLmEmbeddingGeneratorOptions.LowPriority"/>, each batch runs on
-/// the model's own low-priority threads instead. Empty or whitespace-only inputs are rejected with <see cref="ArgumentException"/>,
-/// since their vector carries no meaning and would match unrelated queries.
+/// come back in input order. The work is CPU-bound and runs on the calling thread (and, with more than one
+/// <see cref="MiniLmEmbeddingGeneratorOptions.IntraOpNumThreads"/>, ONNX Runtime's own), and the returned task is already
+/// complete when the method returns; <see cref="LowPriorityEmbeddingGenerator"/> runs it on low-priority threads instead.
+/// Empty or whitespace-only inputs are rejected with <see cref="ArgumentException"/>, since their vector carries no
+/// meaning and would match unrelated queries.
 /// </remarks>
 public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>, IEmbeddingModelInfo
 {
@@ -35,7 +36,6 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     private readonly int _maxBatchTokens;
     private readonly ILogger _logger;
     private readonly EmbeddingGeneratorMetadata _metadata;
-    private readonly LowPriorityWorker? _worker;
     private int _disposed;
 
     /// <summary>Loads the bundled model.</summary>
@@ -48,7 +48,6 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IntraOpNumThreads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.BackgroundThreads, 1);
         if (!Enum.IsDefined(options.Precision))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Precision, "Unknown embedding precision.");
@@ -85,17 +84,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
         }
 
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, ModelId, VectorDimensions);
-        _worker = options.LowPriority
-            ? new LowPriorityWorker("embedding (low priority)", new LowPriorityWorkerOptions
-            {
-                IdleCpuGroup = options.IdleCpuGroup, Threads = options.BackgroundThreads, MinCpuShare = options.MinCpuShare, Foreground = options.Foreground,
-            })
-            : null;
         LogModelLoaded(ModelId, VectorDimensions, Tokenizer.MaxSequenceLength, Precision, stopwatch.ElapsedMilliseconds);
-        if (_worker is not null)
-        {
-            LogBackgroundPriority(_worker.Priority ?? "normal", options.BackgroundThreads, _worker.MinimumShare ?? "none");
-        }
     }
 
     /// <summary>Gets the model's tokenizer, for counting and splitting text in model tokens.</summary>
@@ -106,26 +95,6 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     /// same space and are compared with each other.
     /// </summary>
     public EmbeddingPrecision Precision { get; }
-
-    /// <summary>
-    /// Gets how the background thread's priority was lowered with <see cref="MiniLmEmbeddingGeneratorOptions.LowPriority"/>
-    /// (e.g. <c>SCHED_IDLE, nice 19, cgroup tenantrag-background (cpu.idle)</c>); null when the model runs on callers' threads
-    /// or the platform refused.
-    /// </summary>
-    public string? BackgroundPriority => _worker?.Priority;
-
-    /// <summary>
-    /// Gets how a <see cref="MiniLmEmbeddingGeneratorOptions.LowPriority"/> model gets its
-    /// <see cref="MiniLmEmbeddingGeneratorOptions.MinCpuShare"/> (e.g. <c>at least 0.25 of a core: ... raised to cpu.idle 0
-    /// while below it</c>); null without one.
-    /// </summary>
-    public string? BackgroundShare => _worker?.MinimumShare;
-
-    /// <summary>Gets the CPU time a low-priority model's threads have spent embedding, by their own clocks (zero otherwise).</summary>
-    public TimeSpan BackgroundCpuTime => _worker?.CpuTime ?? TimeSpan.Zero;
-
-    /// <summary>Gets a low-priority model's threads, for tests.</summary>
-    internal LowPriorityWorker? Worker => _worker;
 
     /// <inheritdoc />
     public string ModelName => ModelId;
@@ -156,9 +125,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
 
         cancellationToken.ThrowIfCancellationRequested();
         var inputs = values as IReadOnlyList<string> ?? values.ToList();
-        return _worker is { } worker
-            ? GenerateInBackgroundAsync(worker, inputs, cancellationToken)
-            : Task.FromResult(Generate(inputs, cancellationToken));
+        return Task.FromResult(Generate(inputs, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -193,7 +160,6 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _worker?.Dispose();
             _session.Dispose();
         }
     }
@@ -209,23 +175,6 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
             RunBatch(order.AsSpan(start, size), vectors);
         }
 
-        return Result(vectors, totalTokens, stopwatch);
-    }
-
-    // Each batch is a piece of work of its own on the low-priority threads: the worker raises, lowers and pauses them between
-    // batches, and runs several batches at once on idle cores.
-    private async Task<GeneratedEmbeddings<Embedding<float>>> GenerateInBackgroundAsync(LowPriorityWorker worker, IReadOnlyList<string> inputs,
-        CancellationToken cancellationToken)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        var (order, totalTokens) = Tokenize(inputs);
-        var vectors = new float[inputs.Count][];
-        var batches = Batches(order).Select(batch => worker.RunAsync(() =>
-        {
-            RunBatch(order.AsSpan(batch.Start, batch.Size), vectors);
-            return batch.Size;
-        }, cancellationToken)).ToList();
-        await Task.WhenAll(batches).ConfigureAwait(false);
         return Result(vectors, totalTokens, stopwatch);
     }
 
@@ -348,9 +297,6 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Loaded embedding model {Model} ({Dimensions} dims, max {MaxTokens} tokens, {Precision}) in {ElapsedMs} ms")]
     private partial void LogModelLoaded(string model, int dimensions, int maxTokens, EmbeddingPrecision precision, long elapsedMs);
-
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Embedding runs on {Threads} background threads at {Priority} priority; minimum CPU share: {Share}")]
-    private partial void LogBackgroundPriority(string priority, int threads, string share);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Embedded {Count} inputs ({Tokens} tokens) in {ElapsedMs} ms")]
     private partial void LogBatchEmbedded(int count, long tokens, long elapsedMs);

@@ -21,13 +21,28 @@ public sealed class ChatEndpointOptions
     /// <summary>The API key, or null when the endpoint needs none. Never logged.</summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>How long one request may take, streaming included (default 2 minutes).</summary>
+    /// <summary>
+    /// How long the endpoint may take to answer a request, and then to send each next piece of a streamed answer
+    /// (default 2 minutes).
+    /// </summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>The URL requests are posted to.</summary>
-    public Uri CompletionsUri => Endpoint.AbsolutePath.TrimEnd('/').EndsWith("/chat/completions", StringComparison.OrdinalIgnoreCase)
+    public Uri CompletionsUri => EndsWithCompletions
         ? Endpoint
         : new Uri(Endpoint.AbsoluteUri.TrimEnd('/') + "/chat/completions");
+
+    /// <summary>The API's base URL (<see cref="Endpoint"/> without a trailing <c>chat/completions</c> or slash), as the OpenAI client takes it.</summary>
+    public Uri BaseUri
+    {
+        get
+        {
+            var url = Endpoint.AbsoluteUri.TrimEnd('/');
+            return new Uri(EndsWithCompletions ? url[..^"/chat/completions".Length] : url);
+        }
+    }
+
+    private bool EndsWithCompletions => Endpoint.AbsolutePath.TrimEnd('/').EndsWith("/chat/completions", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The endpoint the environment configures (<see cref="UrlVariable"/>, <see cref="ModelVariable"/>,

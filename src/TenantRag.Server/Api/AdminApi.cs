@@ -19,10 +19,10 @@ internal static class AdminApi
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/admin/v1/tenants").RequireAuthorization(AuthenticationSetup.AdminPolicy).WithTags("Admin");
-        group.MapPost("/", CreateAsync);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{slug}", GetAsync);
-        group.MapDelete("/{slug}", DeleteAsync);
+        group.MapPost("/", CreateAsync).WithSummary("Create a tenant (shared or dedicated)").ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/", ListAsync).WithSummary("All tenants");
+        group.MapGet("/{slug}", GetAsync).WithSummary("One tenant");
+        group.MapDelete("/{slug}", DeleteAsync).WithSummary("Delete a tenant and all its data");
         return group;
     }
 

@@ -24,13 +24,14 @@ internal static class AuthApi
     public static void MapAuthApi(this IEndpointRouteBuilder app, DevelopmentTokenIssuer? developmentIssuer, AuthOptions auth)
     {
         app.MapGet("/auth/config", () => TypedResults.Ok(new { developmentIssuer = developmentIssuer is not null, tenantPerUser = auth.TenantPerUser }))
-            .WithTags("Auth");
+            .WithTags("Auth").WithSummary("How sign-in works here: whether the development issuer is on, and whether each user has a tenant of their own");
         if (developmentIssuer is null)
         {
             return;
         }
 
-        app.MapGet("/.well-known/jwks.json", () => TypedResults.Ok(developmentIssuer.Jwks())).WithTags("Auth");
+        app.MapGet("/.well-known/jwks.json", () => TypedResults.Ok(developmentIssuer.Jwks())).WithTags("Auth")
+            .WithSummary("The development issuer's public signing keys");
         app.MapPost("/auth/dev-token", async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> (DevTokenRequest request, HttpContext http, ITenantCatalog catalog, CancellationToken cancellationToken) =>
         {
             // Minting tokens is for the developer at this machine only: not for whoever a proxy or a rebound name relays.
@@ -49,7 +50,8 @@ internal static class AuthApi
             }
 
             return TypedResults.Ok(new TokenResponse(developmentIssuer.Issue(slug, user, Min(SignInLifetime, auth.MaxTokenLifetime), [])));
-        }).WithTags("Auth");
+        }).WithTags("Auth").WithSummary("A development token for a user of a tenant (direct requests from this machine only)")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

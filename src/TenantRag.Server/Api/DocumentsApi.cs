@@ -60,11 +60,11 @@ internal static class DocumentsApi
                 $"Newest first (the id breaking ties), through the caller's row-level security. q: text the title or file name contains, without regard to case (at most {DocumentListQuery.MaxFilterLength} characters, no control characters). " +
                 $"limit: documents per page, 1-{DocumentListQuery.MaxLimit} (default {DocumentListQuery.DefaultLimit}). cursor: the previous page's 'next', exactly as given (an opaque, sealed position; anything else is 400). " +
                 "An empty parameter is the same as none.");
-        group.MapGet("/{id:guid}", GetAsync);
+        group.MapGet("/{id:guid}", GetAsync).WithSummary("One document's details");
         group.MapGet("/{id:guid}/content", GetContentAsync)
             .WithSummary("A document's extracted text")
             .WithDescription("JSON {id, title, text}: the text extraction made of the document, its sections a blank line apart with each heading on a line of its own. 404 like GET /v1/documents/{id}; 409 for a document stored before its text was kept (ingest its file again).");
-        group.MapDelete("/{id:guid}", DeleteAsync);
+        group.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete a document and its chunks");
         return group;
     }
 

@@ -35,8 +35,8 @@ internal static class SearchApi
 
     public static void MapSearchApi(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/search", SearchAsync).WithTags("Search");
-        v1.MapPost("/ask", AskAsync).WithTags("Search")
+        v1.MapPost("/search", SearchAsync).WithTags("Search").WithSummary("The chunks that best match a query, among those the caller may see");
+        v1.MapPost("/ask", AskAsync).WithTags("Search").WithSummary("An answer to a question with numbered citations, as JSON or streamed as server-sent events")
             .Produces<AnswerResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream");
     }
 

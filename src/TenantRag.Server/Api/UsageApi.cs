@@ -18,5 +18,5 @@ internal static class UsageApi
             // Counts still in memory are written first, so the caller sees its own latest queries.
             await meter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
             return TypedResults.Ok(await usage.GetAsync(http.Tenant(), http.RequestAborted).ConfigureAwait(false));
-        }).WithTags("Usage");
+        }).WithTags("Usage").WithSummary("The caller's tenant's documents, chunks, bytes, queries and tokens");
 }

@@ -59,7 +59,7 @@ public static partial class TenantRagApiExtensions
         services.AddSingleton<AutoProvisioner>();
         services.AddProblemDetails();
         services.AddExceptionHandler<TenantRagExceptionHandler>();
-        services.AddOpenApi();
+        services.AddTenantRagOpenApi();
         services.AddTenantRagAuthentication(auth, developmentIssuer);
         services.AddTenantRateLimits(server);
         return services;
@@ -89,7 +89,7 @@ public static partial class TenantRagApiExtensions
         app.UseAuthorization();
         app.UseMiddleware<RequestCharsetMiddleware>();
 
-        app.MapOpenApi();
+        app.MapTenantRagOpenApi();
         app.MapHealthApi();
         app.MapAuthApi(state.DevelopmentIssuer, app.Services.GetRequiredService<AuthOptions>());
         var v1 = app.MapGroup("/v1").RequireAuthorization();

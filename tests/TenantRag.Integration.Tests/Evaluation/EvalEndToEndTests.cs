@@ -95,7 +95,7 @@ public sealed class EvalEndToEndTests(PostgresServer server) : IAsyncLifetime
     private RetrievalEvaluator Evaluator(RetrieverKind retriever)
     {
         var pipeline = new IngestionPipeline(Database.Documents, _embeddings, MiniLmTokenizer.LoadBundled());
-        var search = new SearchService(Database.Search, _embeddings, _cache, new SearchServiceOptions { QueryEmbeddingCacheSize = 0 });
+        var search = new SearchService(Database.Search, _embeddings, _cache, new SearchServiceOptions { QueryEmbeddingCacheBytes = 0 });
         return new RetrievalEvaluator(Database.Catalog, new PipelineEvaluationIngestor(pipeline),
             new SearchServiceEvaluationRetriever(search, RetrievalOptions.Default with { Retriever = retriever }), _embeddings);
     }

@@ -27,7 +27,7 @@ public sealed class QueryEmbeddingCacheTests(PostgresServer server)
         }
 
         using var cache = new RetrievalIndexCache();
-        var search = new SearchService(database.Search, embeddings, cache, new SearchServiceOptions { QueryEmbeddingCacheSize = 100 });
+        var search = new SearchService(database.Search, embeddings, cache, new SearchServiceOptions { QueryEmbeddingCacheBytes = 1024 * 1024 });
         const string question = "where do visitors park during the merger talks";
         var before = embeddings.Calls.Count;
 

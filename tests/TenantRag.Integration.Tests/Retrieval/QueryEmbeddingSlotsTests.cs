@@ -26,7 +26,7 @@ public sealed class QueryEmbeddingSlotsTests(PostgresServer server)
         using var slow = new SlowGenerator(inner);
         using var cache = new RetrievalIndexCache();
         var search = new SearchService(database.Search, slow, cache,
-            new SearchServiceOptions { MaxConcurrentQueryEmbeddings = slots, QueryEmbeddingCacheSize = 0 });
+            new SearchServiceOptions { MaxConcurrentQueryEmbeddings = slots, QueryEmbeddingCacheBytes = 0 });
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => search.SearchAsync(alice, $"where do visitors park {i}", 3, cancellationToken: ct)));
 

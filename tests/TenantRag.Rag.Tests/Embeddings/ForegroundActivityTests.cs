@@ -39,14 +39,11 @@ public sealed class LowPriorityModelForegroundTests
     public async Task Batches_pause_while_searches_run_and_give_the_same_vectors()
     {
         var foreground = new ForegroundActivity();
-        using var model = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions
-        {
-            IntraOpNumThreads = 1, LowPriority = true, BatchSize = 1, Foreground = foreground,
-        });
+        using var model = LowPriorityModel(foreground);
         await model.GenerateAsync(Inputs, cancellationToken: Ct);
 
         var withoutSearches = await model.GenerateAsync(Inputs, cancellationToken: Ct);
-        var pausesWithoutSearches = model.Worker!.Pauses;
+        var pausesWithoutSearches = model.Worker.Pauses;
         float[][] withSearches;
         using (foreground.Begin())
         {
@@ -67,10 +64,7 @@ public sealed class LowPriorityModelForegroundTests
     public async Task Cancelling_a_call_that_steps_back_stops_it()
     {
         var foreground = new ForegroundActivity();
-        using var model = new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions
-        {
-            IntraOpNumThreads = 1, LowPriority = true, BatchSize = 1, Foreground = foreground,
-        });
+        using var model = LowPriorityModel(foreground);
         using var search = foreground.Begin();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var many = Enumerable.Range(0, 400).Select(i => $"long running background sentence {i} about contracts and renewals").ToArray();
@@ -81,4 +75,8 @@ public sealed class LowPriorityModelForegroundTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
     }
+
+    private static LowPriorityEmbeddingGenerator LowPriorityModel(ForegroundActivity foreground) => new(
+        new MiniLmEmbeddingGenerator(new MiniLmEmbeddingGeneratorOptions { IntraOpNumThreads = 1 }),
+        new LowPriorityEmbeddingGeneratorOptions { BatchSize = 1, Worker = new LowPriorityWorkerOptions { Foreground = foreground } });
 }

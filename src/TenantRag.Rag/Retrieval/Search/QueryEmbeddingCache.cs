@@ -1,87 +1,83 @@
+using Microsoft.Extensions.Caching.Memory;
 using TenantRag.Documents;
 
 namespace TenantRag.Rag.Retrieval.Search;
 
 /// <summary>
-/// A bounded least-recently-used cache of query vectors, keyed by (tenant id, model name, dimensions, exact query
-/// text), so a tenant's repeated query skips the embedding model. Thread-safe.
+/// A cache of query vectors bounded in bytes, keyed by (tenant id, model name, dimensions, exact query text), so a
+/// tenant's repeated query skips the embedding model. A <see cref="MemoryCache"/> with a size limit: each entry counts
+/// its vector, its key's text and a fixed overhead. Thread-safe.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Entries are per tenant even though a vector depends only on the text and the model: a shared entry would let a
 /// tenant learn, from how fast its own search answers (a few milliseconds against tens), that another tenant recently
 /// asked the same question. The capacity is shared by all tenants.
+/// </para>
+/// <para>
+/// A vector that would take the cache over its capacity is not kept, and the least recently used entries are
+/// compacted away in the background (to 95% of the capacity), so the cache never holds more than its capacity.
+/// </para>
 /// </remarks>
-public sealed class QueryEmbeddingCache
+public sealed class QueryEmbeddingCache : IDisposable
 {
-    private readonly Dictionary<(string Tenant, string Model, int Dimensions, string Query), LinkedListNode<Entry>> _entries;
-    private readonly LinkedList<Entry> _recency = new();
-    private readonly Lock _lock = new();
-    private long _hits;
-    private long _misses;
+    /// <summary>What an entry costs beyond its vector and its key's characters: the cache entry, the boxed key, the array header.</summary>
+    internal const int EntryOverheadBytes = 256;
 
-    /// <summary>Creates a cache of at most <paramref name="capacity"/> query vectors.</summary>
-    public QueryEmbeddingCache(int capacity)
+    private readonly MemoryCache _cache;
+
+    /// <summary>Creates a cache of at most <paramref name="capacityBytes"/> bytes of entries.</summary>
+    /// <param name="capacityBytes">The capacity, at least one entry's worth (<see cref="EntryOverheadBytes"/>).</param>
+    public QueryEmbeddingCache(long capacityBytes)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        Capacity = capacity;
-        _entries = new Dictionary<(string, string, int, string), LinkedListNode<Entry>>(Math.Min(capacity, 1024));
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, EntryOverheadBytes);
+        CapacityBytes = capacityBytes;
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = capacityBytes, TrackStatistics = true });
     }
 
-    /// <summary>The most vectors kept; the least recently used goes first.</summary>
-    public int Capacity { get; }
+    /// <summary>The most bytes the entries may take together; the least recently used go first.</summary>
+    public long CapacityBytes { get; }
 
     /// <summary>Counts so far: lookups that found a vector, lookups that did not, and vectors held.</summary>
     public (long Hits, long Misses, int Count) Statistics
     {
         get
         {
-            lock (_lock)
-            {
-                return (_hits, _misses, _entries.Count);
-            }
+            var statistics = _cache.GetCurrentStatistics()!;
+            return (statistics.TotalHits, statistics.TotalMisses, (int)statistics.CurrentEntryCount);
         }
     }
+
+    /// <summary>The bytes the entries take now, by their sizes as counted against <see cref="CapacityBytes"/>.</summary>
+    public long SizeBytes => _cache.GetCurrentStatistics()!.CurrentEstimatedSize ?? 0;
+
+    /// <summary>The size an entry of <paramref name="query"/>'s <paramref name="vector"/> counts for.</summary>
+    internal static long EntryBytes(string tenant, EmbeddingModel model, string query, float[] vector) =>
+        EntryOverheadBytes + ((long)vector.Length * sizeof(float)) + (sizeof(char) * ((long)tenant.Length + model.Name.Length + query.Length));
 
     /// <summary>The cached vector of <paramref name="tenant"/>'s <paramref name="query"/> under <paramref name="model"/>; callers must not change it.</summary>
     internal bool TryGet(string tenant, EmbeddingModel model, string query, out float[] vector)
     {
-        lock (_lock)
+        if (_cache.TryGetValue(new Key(tenant, model.Name, model.Dimensions, query), out float[]? found) && found is not null)
         {
-            if (_entries.TryGetValue((tenant, model.Name, model.Dimensions, query), out var node))
-            {
-                _recency.Remove(node);
-                _recency.AddFirst(node);
-                _hits++;
-                vector = node.Value.Vector;
-                return true;
-            }
-
-            _misses++;
-            vector = [];
-            return false;
+            vector = found;
+            return true;
         }
+
+        vector = [];
+        return false;
     }
 
-    /// <summary>Keeps <paramref name="vector"/> (not copied: nobody may change it afterwards).</summary>
+    /// <summary>Keeps <paramref name="vector"/> (not copied: nobody may change it afterwards), if it fits.</summary>
     internal void Add(string tenant, EmbeddingModel model, string query, float[] vector)
     {
-        var key = (tenant, model.Name, model.Dimensions, query);
-        lock (_lock)
-        {
-            if (_entries.ContainsKey(key))
-            {
-                return;
-            }
-
-            if (_entries.Count >= Capacity && _recency.Last is { } oldest)
-            {
-                _recency.RemoveLast();
-                _entries.Remove(oldest.Value.Key);
-            }
-
-            _entries[key] = _recency.AddFirst(new Entry(key, vector));
-        }
+        using var entry = _cache.CreateEntry(new Key(tenant, model.Name, model.Dimensions, query));
+        entry.Value = vector;
+        entry.Size = EntryBytes(tenant, model, query, vector);
     }
 
-    private sealed record Entry((string Tenant, string Model, int Dimensions, string Query) Key, float[] Vector);
+    /// <inheritdoc />
+    public void Dispose() => _cache.Dispose();
+
+    private readonly record struct Key(string Tenant, string Model, int Dimensions, string Query);
 }

@@ -59,7 +59,8 @@ public sealed partial class SearchService
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Defaults = options.Retrieval;
         QueryModel = ModelOf(embeddings);
-        QueryCache = options.QueryEmbeddingCacheSize > 0 ? new QueryEmbeddingCache(options.QueryEmbeddingCacheSize) : null;
+        ArgumentOutOfRangeException.ThrowIfNegative(options.QueryEmbeddingCacheBytes);
+        QueryCache = options.QueryEmbeddingCacheBytes > 0 ? new QueryEmbeddingCache(options.QueryEmbeddingCacheBytes) : null;
         _foreground = options.Foreground;
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxConcurrentQueryEmbeddings);
         _embeddingSlots = options.MaxConcurrentQueryEmbeddings > 0 ? new SemaphoreSlim(options.MaxConcurrentQueryEmbeddings) : null;

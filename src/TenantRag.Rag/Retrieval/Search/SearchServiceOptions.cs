@@ -15,14 +15,15 @@ public sealed class SearchServiceOptions
     public string? CacheScope { get; set; }
 
     /// <summary>
-    /// How many query vectors to keep, keyed by model and exact query text, so a repeated query is not embedded again
-    /// (about 1.5 KB each with 384 dimensions); 0 turns the cache off.
+    /// How many bytes of query vectors to keep, per tenant, model and exact query text, so a repeated query is not embedded
+    /// again; 0 turns the cache off. An entry counts its vector (1.5 KB with 384 dimensions), its key's text and
+    /// <see cref="QueryEmbeddingCache.EntryOverheadBytes"/>: the default 20 MiB holds about 10,000 queries of a few words.
     /// </summary>
-    public int QueryEmbeddingCacheSize { get; set; } = 10_000;
+    public long QueryEmbeddingCacheBytes { get; set; } = 20 * 1024 * 1024;
 
     /// <summary>
     /// Where searches announce themselves while they run, so background embedding sharing it (see
-    /// <see cref="MiniLmEmbeddingGeneratorOptions.Foreground"/>) steps back; null (the default) announces nothing.
+    /// <see cref="LowPriorityWorkerOptions.Foreground"/>) steps back; null (the default) announces nothing.
     /// </summary>
     public ForegroundActivity? Foreground { get; set; }
 
