@@ -75,7 +75,7 @@ internal static class EvalCommand
 
         if (string.IsNullOrWhiteSpace(arguments.Data))
         {
-            throw new UsageException("--data is empty: point it at a BEIR-format directory, e.g. --data ../shared/eval/scifact");
+            throw new UsageException("--data is empty: point it at a BEIR-format directory, e.g. --data ~/datasets/scifact (BEIR format: corpus.jsonl, queries.jsonl, qrels/)");
         }
 
         var data = await BeirDatasetLoader.LoadAsync(arguments.Data, split, arguments.PerTenant, ct).ConfigureAwait(false);

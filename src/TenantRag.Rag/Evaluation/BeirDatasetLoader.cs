@@ -15,7 +15,7 @@ public static partial class BeirDatasetLoader
         if (!System.IO.Directory.Exists(directory))
         {
             throw new EvaluationDataException(
-                $"--data directory '{directory}' does not exist: point it at a BEIR-format directory (corpus.jsonl, queries.jsonl, qrels.tsv), e.g. ../shared/eval/scifact");
+                $"--data directory '{directory}' does not exist: point it at a BEIR-format directory (corpus.jsonl, queries.jsonl, qrels.tsv), e.g. SciFact as BEIR publishes it");
         }
 
         var corpusPath = RequireFile(directory, BeirSplits.CorpusFile, split);
