@@ -64,6 +64,7 @@ public static partial class TenantRagServer
         builder.Services.AddTenantRagAuthentication(auth, developmentIssuer);
         builder.Services.AddTenantRateLimits(server);
         builder.Services.AddRag(database, embeddings, server, ingestion);
+        builder.Services.AddTenantRagTelemetry(builder.Configuration.GetSection("Telemetry"));
 
         var app = builder.Build();
         if (developmentIssuer is not null)
@@ -93,11 +94,15 @@ public static partial class TenantRagServer
     }
 
     /// <summary>
-    /// Checks the <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c>, <c>Embeddings</c>, <c>Ingestion</c> and <c>Jobs</c> settings without
+    /// Checks the <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c>, <c>Embeddings</c>, <c>Ingestion</c>, <c>Jobs</c> and <c>Telemetry</c> settings without
     /// building anything, so that a host can refuse to start before it opens the database.
     /// </summary>
     /// <exception cref="UsageException">A setting is of the wrong type or out of range, or no identity provider is chosen.</exception>
-    public static void ValidateSettings(IConfiguration configuration) => ReadSettings(configuration);
+    public static void ValidateSettings(IConfiguration configuration)
+    {
+        ReadSettings(configuration);
+        Observability.TelemetryOptions.Read(configuration.GetSection("Telemetry"));
+    }
 
     /// <summary>
     /// The <c>Auth</c>, <c>Tenancy</c>, <c>Limits</c>, <c>Embeddings</c>, <c>Ingestion</c> and <c>Jobs</c> sections; a value of the wrong
