@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using TenantRag.Postgres.Cluster;
 using TenantRag.Postgres.Documents;
 using TenantRag.Postgres.Installation;
@@ -13,11 +14,11 @@ namespace TenantRag.Postgres;
 /// </summary>
 public sealed class TenantRagDatabase : IAsyncDisposable
 {
-    private TenantRagDatabase(Installation.Installation installation, IReadOnlyList<string> notices)
+    private TenantRagDatabase(Installation.Installation installation, IReadOnlyList<string> notices, ILoggerFactory? loggerFactory)
     {
         Installation = installation;
         Notices = notices;
-        Registry = new DataSourceRegistry(installation.Options.IdleTimeout, installation.Options.MaxOpenPools);
+        Registry = new DataSourceRegistry(installation.Options.IdleTimeout, installation.Options.MaxOpenPools, loggerFactory);
         Sessions = new TenantConnectionFactory(installation, Registry);
         Catalog = new PostgresTenantCatalog(installation, Registry, Sessions);
         Documents = new PostgresDocumentRepository(Sessions, DocumentCursor.For(installation.Secrets));
@@ -61,8 +62,13 @@ public sealed class TenantRagDatabase : IAsyncDisposable
     /// Opens the installation this environment names: <c>TENANTRAG_DATABASE_URL</c> if set, else the embedded cluster
     /// under <paramref name="home"/> (started on demand). Bootstraps and migrates as needed.
     /// </summary>
+    /// <param name="home">The installation's home (secrets, the embedded cluster).</param>
+    /// <param name="options">Tenancy settings; null for the defaults.</param>
+    /// <param name="clusterOptions">Settings of the embedded cluster; null for the defaults.</param>
+    /// <param name="loggerFactory">The host's logging, for Npgsql's logs of the pools; null for none.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
     public static async Task<TenantRagDatabase> OpenAsync(TenantRagHome home, TenancyOptions? options = null,
-        EmbeddedClusterOptions? clusterOptions = null, CancellationToken cancellationToken = default)
+        EmbeddedClusterOptions? clusterOptions = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         var secrets = Secrets.LoadOrCreate(home);
         IReadOnlyList<string> notices = [];
@@ -78,16 +84,22 @@ public sealed class TenantRagDatabase : IAsyncDisposable
             notices = cluster.Notices;
         }
 
-        return await OpenAsync(endpoint, secrets, options, notices, cancellationToken).ConfigureAwait(false);
+        return await OpenAsync(endpoint, secrets, options, notices, loggerFactory, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Opens an installation on a known server, bootstrapping and migrating it as needed.</summary>
+    /// <param name="endpoint">The server.</param>
+    /// <param name="secrets">The installation's passwords and keys.</param>
+    /// <param name="options">Tenancy settings; null for the defaults.</param>
+    /// <param name="notices">What start-up repaired, passed on to <see cref="Notices"/>.</param>
+    /// <param name="loggerFactory">The host's logging, for Npgsql's logs of the pools; null for none.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
     public static async Task<TenantRagDatabase> OpenAsync(ServerEndpoint endpoint, Secrets secrets, TenancyOptions? options = null,
-        IReadOnlyList<string>? notices = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<string>? notices = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         var installation = new Installation.Installation(endpoint, secrets, options);
         await new Installer(installation).EnsureAsync(cancellationToken).ConfigureAwait(false);
-        return new TenantRagDatabase(installation, notices ?? []);
+        return new TenantRagDatabase(installation, notices ?? [], loggerFactory);
     }
 
     /// <summary>Bytes on disk of <paramref name="database"/> (<c>pg_database_size</c>).</summary>

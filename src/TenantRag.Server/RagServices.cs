@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -64,7 +65,7 @@ internal static class RagServices
         });
         services.AddSingleton(sp => new RetrievalIndexCache(logger: sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));
         services.AddSingleton(sp => new SearchService(sp.GetRequiredService<ISearchStore>(), sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            sp.GetRequiredService<RetrievalIndexCache>(), new SearchServiceOptions { Foreground = foreground }, sp.GetRequiredService<ILogger<SearchService>>()));
+            sp.GetRequiredService<RetrievalIndexCache>(), new SearchServiceOptions { Foreground = foreground, MeterFactory = sp.GetService<IMeterFactory>() }, sp.GetRequiredService<ILogger<SearchService>>()));
         services.AddSingleton(sp =>
         {
             var endpoint = ChatEndpointOptions.FromEnvironment();

@@ -60,8 +60,8 @@ internal static class ServeCommand
 
         // Bad settings (no identity provider above all) are refused before the database is started.
         TenantRagServer.ValidateSettings(builder.Configuration);
-        await using var database = await cli.OpenDatabaseAsync().ConfigureAwait(false);
-        await using var app = TenantRagServer.Build(builder, database, cli.Home);
+        // The database opens as the app starts, with the app's logging for its pools.
+        await using var app = TenantRagServer.Build(builder, cli.Home, setup => setup.OnNotice = notice => Console.Error.WriteLine($"note: {notice}"));
         try
         {
             await app.StartAsync(cli.CancellationToken).ConfigureAwait(false);

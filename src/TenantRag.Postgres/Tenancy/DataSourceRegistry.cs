@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Npgsql;
+using TenantRag.Postgres.Installation;
 
 namespace TenantRag.Postgres.Tenancy;
 
@@ -13,14 +15,22 @@ public sealed class DataSourceRegistry : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Timer _sweeper;
     private readonly Lock _gate = new();
+    private readonly ILoggerFactory? _loggerFactory;
     private bool _disposed;
 
     /// <summary>
     /// Creates a registry that closes data sources idle longer than <paramref name="idleTimeout"/>, and keeps at most
     /// <paramref name="maxDataSources"/> open: past that, the least recently used unborrowed one is closed first.
     /// </summary>
-    public DataSourceRegistry(TimeSpan idleTimeout, int maxDataSources = int.MaxValue)
+    /// <param name="idleTimeout">How long an unused data source lives.</param>
+    /// <param name="maxDataSources">Most data sources kept open at once.</param>
+    /// <param name="loggerFactory">
+    /// Receives Npgsql's own logs of every data source (the host's logging); null logs nothing, as Npgsql does without
+    /// one. Statements are logged at Debug, an admin pool's not at all, and parameter values never (see <see cref="PoolLoggerFactory"/>).
+    /// </param>
+    public DataSourceRegistry(TimeSpan idleTimeout, int maxDataSources = int.MaxValue, ILoggerFactory? loggerFactory = null)
     {
+        _loggerFactory = loggerFactory;
         IdleTimeout = idleTimeout;
         MaxDataSources = Math.Max(1, maxDataSources);
         var period = TimeSpan.FromMilliseconds(Math.Clamp(idleTimeout.TotalMilliseconds / 2, 200, 30_000));
@@ -45,7 +55,7 @@ public sealed class DataSourceRegistry : IAsyncDisposable
             if (!_entries.TryGetValue(key, out var entry))
             {
                 EvictLeastRecentlyUsed(_entries.Count + 1 - MaxDataSources);
-                entry = new Entry(NpgsqlDataSource.Create(connectionString()));
+                entry = new Entry(Build(key, connectionString()));
                 _entries[key] = entry;
             }
 
@@ -53,6 +63,26 @@ public sealed class DataSourceRegistry : IAsyncDisposable
             entry.LastUsed = Environment.TickCount64;
             return new Lease(this, key, entry);
         }
+    }
+
+    // Named after its key, not its connection string (Npgsql's default name), since the name goes into traces and metrics.
+    // An admin pool's statements can carry a generated password: they are neither logged nor traced.
+    private NpgsqlDataSource Build(string key, string connectionString)
+    {
+        var admin = Pools.IsAdmin(key);
+        var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = key };
+        if (_loggerFactory is not null)
+        {
+            builder.UseLoggerFactory(new PoolLoggerFactory(_loggerFactory, statements: !admin));
+        }
+
+        if (admin)
+        {
+            builder.ConfigureTracing(tracing => tracing.ConfigureCommandFilter(command => !SecretStatements.Carries(command.CommandText))
+                .ConfigureBatchFilter(batch => !batch.BatchCommands.Any<NpgsqlBatchCommand>(command => SecretStatements.Carries(command.CommandText))));
+        }
+
+        return builder.Build();
     }
 
     // Called under the gate: closes up to `count` unborrowed data sources, least recently used first. Disposal runs in

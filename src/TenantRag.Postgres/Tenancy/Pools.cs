@@ -3,9 +3,11 @@ namespace TenantRag.Postgres.Tenancy;
 /// <summary>The registry keys and connection strings of the three kinds of pool, in one place.</summary>
 internal static class Pools
 {
+    private const string AdminPrefix = "admin|";
+
     /// <summary>The admin role's pool on <paramref name="database"/> (provisioning, audits, drills).</summary>
     public static DataSourceRegistry.Lease Admin(this DataSourceRegistry registry, Installation.Installation installation, string database) =>
-        registry.Acquire($"admin|{database}", () => installation.AdminConnectionString(database));
+        registry.Acquire(AdminKey(database), () => installation.AdminConnectionString(database));
 
     /// <summary>The serving role's pool on <paramref name="database"/> (shared database, catalog).</summary>
     public static DataSourceRegistry.Lease App(this DataSourceRegistry registry, Installation.Installation installation, string database, int maxPoolSize) =>
@@ -18,5 +20,8 @@ internal static class Pools
     public static string DedicatedKey(Installation.Installation installation, TenantRag.Tenancy.TenantSlug slug) =>
         $"tenant|{installation.Names.DedicatedDatabase(slug)}";
 
-    public static string AdminKey(string database) => $"admin|{database}";
+    public static string AdminKey(string database) => AdminPrefix + database;
+
+    /// <summary>Whether <paramref name="key"/> names an admin pool (whose statements may carry passwords).</summary>
+    public static bool IsAdmin(string key) => key.StartsWith(AdminPrefix, StringComparison.Ordinal);
 }

@@ -14,6 +14,7 @@ using TenantRag.Rag.Ingestion;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Server.Uploads;
 using TenantRag.Server.Tenancy;
+using TenantRag.Server.Observability;
 
 namespace TenantRag.Server.Api;
 
@@ -76,7 +77,7 @@ internal static class DocumentsApi
     /// at once, and nothing is stored.
     /// </summary>
     private static async Task<IResult> AddAsync(HttpContext http, IngestJobStore jobs, IngestionPipeline pipeline, IngestionOptions limits,
-        UploadDirectory uploads, JobSignal signal, JobCompletions completions)
+        UploadDirectory uploads, JobSignal signal, JobCompletions completions, ServerTelemetry telemetry)
     {
         var context = http.Tenant();
         UploadedFile? upload = null;
@@ -135,6 +136,7 @@ internal static class DocumentsApi
                 created = await jobs.CreateAsync(context, job, content, http.RequestAborted).ConfigureAwait(false);
             }
 
+            telemetry.JobQueued(created.Id);
             signal.Notify();
             if (PreferredWait(http.Request) is { } wait)
             {

@@ -8,11 +8,12 @@ namespace TenantRag.Hosting;
 
 /// <summary>
 /// Opens the installation as the host starts (before any hosted service's <c>StartAsync</c>, so before the first request):
-/// starts the embedded cluster if no server is configured, bootstraps and migrates. Closes every pool when the host's
+/// starts the embedded cluster if no server is configured, bootstraps and migrates; its pools log through the host's
+/// logging (statements at Debug, an admin pool's never, parameter values never). Closes every pool when the host's
 /// services are disposed. The one holder of <see cref="TenantRagDatabase"/> in a host: the composition root hands its
 /// parts to the services that need them, and serving code never sees the whole.
 /// </summary>
-internal sealed partial class TenantRagRuntime(TenantRagSettings settings, TenantRagSetup setup, ILogger<TenantRagRuntime> logger)
+internal sealed partial class TenantRagRuntime(TenantRagSettings settings, TenantRagSetup setup, ILoggerFactory loggers, ILogger<TenantRagRuntime> logger)
     : IHostedLifecycleService, IAsyncDisposable
 {
     private TenantRagDatabase? _database = setup.Database;
@@ -31,8 +32,8 @@ internal sealed partial class TenantRagRuntime(TenantRagSettings settings, Tenan
 
         _database = settings.DatabaseUrl is { } url
             ? await TenantRagDatabase.OpenAsync(ServerEndpoint.Parse(url), Secrets.LoadOrCreate(settings.Home), settings.Tenancy,
-                cancellationToken: cancellationToken).ConfigureAwait(false)
-            : await TenantRagDatabase.OpenAsync(settings.Home, settings.Tenancy, cancellationToken: cancellationToken).ConfigureAwait(false);
+                loggerFactory: loggers, cancellationToken: cancellationToken).ConfigureAwait(false)
+            : await TenantRagDatabase.OpenAsync(settings.Home, settings.Tenancy, loggerFactory: loggers, cancellationToken: cancellationToken).ConfigureAwait(false);
         foreach (var notice in _database.Notices)
         {
             setup.OnNotice?.Invoke(notice);

@@ -18,7 +18,9 @@ public static class TenantRagServiceCollectionExtensions
     /// Binds and validates the <c>TenantRag</c> configuration section (<see cref="TenantRagSettings"/>) and registers what
     /// serves tenants: tenant sessions (<see cref="ITenantConnectionFactory"/>, the only way to tenant rows), the tenant
     /// catalog's port (<see cref="ITenantCatalog"/>), documents (<see cref="IDocumentRepository"/>), search, ask and
-    /// ingestion (<c>SearchService</c>, <c>AnswerService</c>, <c>IngestionPipeline</c>). The database is opened (and the
+    /// ingestion (<c>SearchService</c>, <c>AnswerService</c>, <c>IngestionPipeline</c>), and the <c>TenantRag</c> meter and
+    /// activity source (exported over OTLP when <c>TenantRag:Telemetry:OtlpEndpoint</c> or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>
+    /// names a collector). The database is opened (and the
     /// embedded cluster started, if no server is configured) as the host starts; resolve these after that.
     /// Nothing registered here reaches the admin role, the raw pools or the operator functions: those are
     /// <see cref="AddTenantRagOperator"/>'s, for operator tools only.
@@ -57,6 +59,7 @@ public static class TenantRagServiceCollectionExtensions
         services.AddSingleton(sp => Database(sp).Jobs);
         services.AddSingleton(sp => Database(sp).JobQueue);
         services.AddRag(setup, settings.Server, settings.Ingestion);
+        services.AddTenantRagTelemetry(configuration.GetSection($"{TenantRagSettings.SectionName}:Telemetry"));
         return services;
     }
 

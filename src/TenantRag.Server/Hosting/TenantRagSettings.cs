@@ -4,6 +4,7 @@ using TenantRag.Rag.Ingestion;
 using TenantRag.Server;
 using TenantRag.Server.Auth;
 using TenantRag.Server.Jobs;
+using TenantRag.Server.Observability;
 
 namespace TenantRag.Hosting;
 
@@ -17,8 +18,9 @@ public sealed class TenantRagSettings
     public const string SectionName = "TenantRag";
 
     private TenantRagSettings(TenantRagHome home, string? databaseUrl, TenancyOptions tenancy, AuthOptions auth, ServerOptions server,
-        IngestionOptions ingestion, JobOptions jobs)
+        IngestionOptions ingestion, JobOptions jobs, TelemetryOptions telemetry)
     {
+        Telemetry = telemetry;
         Home = home;
         DatabaseUrl = databaseUrl;
         Tenancy = tenancy;
@@ -55,6 +57,9 @@ public sealed class TenantRagSettings
     /// <summary>Upload jobs: workers, leases, retries, retention (<c>TenantRag:Jobs</c>).</summary>
     public JobOptions Jobs { get; }
 
+    /// <summary>Export of traces and metrics (<c>TenantRag:Telemetry</c>).</summary>
+    public TelemetryOptions Telemetry { get; }
+
     /// <summary>Binds and validates the <c>TenantRag</c> section of <paramref name="configuration"/>.</summary>
     /// <exception cref="UsageException">A setting is of the wrong type or out of range (the message names it).</exception>
     public static TenantRagSettings Read(IConfiguration configuration)
@@ -79,7 +84,8 @@ public sealed class TenantRagSettings
             auth.Validate();
             server.Validate();
             jobs.Validate();
-            return new TenantRagSettings(home, url, tenancy, auth, server, IngestionSettings.Read(section.GetSection(IngestionSettings.Section)), jobs);
+            return new TenantRagSettings(home, url, tenancy, auth, server, IngestionSettings.Read(section.GetSection(IngestionSettings.Section)), jobs,
+                TelemetryOptions.Read(section.GetSection("Telemetry")));
         }
         catch (InvalidOperationException ex) when (ex.InnerException is FormatException or ArgumentException or OverflowException)
         {

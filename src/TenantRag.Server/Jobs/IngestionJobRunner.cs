@@ -4,6 +4,7 @@ using Npgsql;
 using TenantRag.Postgres.Jobs;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Server.Api;
+using TenantRag.Server.Observability;
 using TenantRag.Server.Uploads;
 
 namespace TenantRag.Server.Jobs;
@@ -16,7 +17,7 @@ namespace TenantRag.Server.Jobs;
 /// loses its lease stops at once; a worker that is shutting down gives the job back.
 /// </summary>
 internal sealed partial class IngestionJobRunner(IngestJobQueue queue, IngestionPipeline pipeline, UploadDirectory uploads, JobOptions options,
-    JobCompletions completions, ILogger<IngestionJobRunner> logger)
+    JobCompletions completions, ILogger<IngestionJobRunner> logger, ServerTelemetry telemetry)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -25,9 +26,10 @@ internal sealed partial class IngestionJobRunner(IngestJobQueue queue, Ingestion
     /// <summary>Runs <paramref name="job"/> to its end; never throws (every outcome is written to the job, or left to its lease).</summary>
     public async Task RunAsync(IngestJobQueue.ClaimedJob job, CancellationToken stopping)
     {
+        using var run = telemetry.StartJob(job);
         if (job.Attempt > options.MaxAttempts)
         {
-            await FinishAsync(() => Queue.FailAsync(job, "Interrupted",
+            await FinishAsync(run, JobOutcome.Failed, "Interrupted", () => Queue.FailAsync(job, "Interrupted",
                 $"the job was taken up {job.Attempt - 1} times and never finished (its worker stopped, or lost the database); upload the file again",
                 null, [], CancellationToken.None)).ConfigureAwait(false);
             return;
@@ -52,24 +54,26 @@ internal sealed partial class IngestionJobRunner(IngestJobQueue queue, Ingestion
             progress.Finish();
             await lost.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
-            await FinishAsync(job, summary, progress.Current.ChunksTotal).ConfigureAwait(false);
+            await FinishAsync(run, job, summary, progress.Current.ChunksTotal).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Shutting down: give the job back for the next worker (here after a restart, or another process).
             await StopHeartbeatAsync(lost, heartbeat).ConfigureAwait(false);
-            await FinishAsync(() => Queue.ReleaseAsync(job, CancellationToken.None)).ConfigureAwait(false);
+            await FinishAsync(run, JobOutcome.Released, null, () => Queue.ReleaseAsync(job, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested)
         {
             // The lease was lost (another worker holds the job now): nothing more of it is this worker's.
             await StopHeartbeatAsync(lost, heartbeat).ConfigureAwait(false);
+            run.End(JobOutcome.Lost);
             Log.Lost(logger, job.Id, job.Attempt);
         }
         catch (TenantNotFoundException)
         {
             // The tenant was deleted meanwhile: its jobs went with it, and nothing of this one was stored.
             await StopHeartbeatAsync(lost, heartbeat).ConfigureAwait(false);
+            run.End(JobOutcome.TenantDeleted);
         }
         catch (Exception ex) when (IsDatabaseAway(ex))
         {
@@ -81,7 +85,7 @@ internal sealed partial class IngestionJobRunner(IngestJobQueue queue, Ingestion
         {
             await StopHeartbeatAsync(lost, heartbeat).ConfigureAwait(false);
             Log.Crashed(logger, ex, job.Id);
-            await FinishAsync(() => Queue.FailAsync(job, IngestionRejection.StepFailed,
+            await FinishAsync(run, JobOutcome.Failed, IngestionRejection.StepFailed, () => Queue.FailAsync(job, IngestionRejection.StepFailed,
                 $"ingestion failed on the server ({ex.GetType().Name}); upload the file again, and report it if it keeps failing", null, [], CancellationToken.None)).ConfigureAwait(false);
         }
         finally
@@ -91,6 +95,8 @@ internal sealed partial class IngestionJobRunner(IngestJobQueue queue, Ingestion
                 File.Delete(path);
             }
 
+            // Counted before anyone waiting for the job hears that it ended.
+            run.Dispose();
             completions.Notify(job.Id);
         }
     }
@@ -106,11 +112,18 @@ internal sealed partial class IngestionJobRunner(IngestJobQueue queue, Ingestion
     }
 
     // Writes the outcome; a worker that cannot (the database away, the lease lost) leaves the job to its lease.
-    private async Task FinishAsync(Func<Task<bool>> write)
+    private async Task FinishAsync(JobRun run, string outcome, string? reason, Func<Task<bool>> write)
     {
         try
         {
-            await write().ConfigureAwait(false);
+            if (await write().ConfigureAwait(false))
+            {
+                run.End(outcome, reason);
+            }
+            else
+            {
+                run.End(JobOutcome.Lost);
+            }
         }
         catch (Exception ex) when (IsDatabaseAway(ex) || ex is NpgsqlException)
         {
@@ -118,7 +131,7 @@ internal sealed partial class IngestionJobRunner(IngestJobQueue queue, Ingestion
         }
     }
 
-    private async Task FinishAsync(IngestJobQueue.ClaimedJob job, IngestionSummary summary, int chunks)
+    private async Task FinishAsync(JobRun run, IngestJobQueue.ClaimedJob job, IngestionSummary summary, int chunks)
     {
         var ids = await Queue.DocumentIdsAsync(job, CancellationToken.None).ConfigureAwait(false);
         var rejected = summary.Rejected.Select(r => new DocumentsApi.RejectionResponse(r.Source, r.Reason, r.Message)).ToArray();
@@ -133,24 +146,24 @@ internal sealed partial class IngestionJobRunner(IngestJobQueue queue, Ingestion
             if (job.Attempt < options.MaxAttempts)
             {
                 Log.Retrying(logger, job.Id, failed.Reason, options.RetryDelaySeconds);
-                await FinishAsync(() => Queue.RetryAsync(job, TimeSpan.FromSeconds(options.RetryDelaySeconds), failed.Reason, failed.Message, CancellationToken.None))
+                await FinishAsync(run, JobOutcome.Retried, failed.Reason, () => Queue.RetryAsync(job, TimeSpan.FromSeconds(options.RetryDelaySeconds), failed.Reason, failed.Message, CancellationToken.None))
                     .ConfigureAwait(false);
                 return;
             }
 
-            await FinishAsync(() => Queue.FailAsync(job, failed.Reason, $"{failed.Message} (after {job.Attempt} attempts)", result, ids, CancellationToken.None))
+            await FinishAsync(run, JobOutcome.Failed, failed.Reason, () => Queue.FailAsync(job, failed.Reason, $"{failed.Message} (after {job.Attempt} attempts)", result, ids, CancellationToken.None))
                 .ConfigureAwait(false);
             return;
         }
 
         if (rejected.Length > 0 && summary.Added + summary.Replaced + summary.Unchanged == 0)
         {
-            await FinishAsync(() => Queue.FailAsync(job, rejected[0].Reason, string.Join("; ", rejected.Select(r => r.Message)), result, ids, CancellationToken.None))
+            await FinishAsync(run, JobOutcome.Failed, rejected[0].Reason, () => Queue.FailAsync(job, rejected[0].Reason, string.Join("; ", rejected.Select(r => r.Message)), result, ids, CancellationToken.None))
                 .ConfigureAwait(false);
             return;
         }
 
-        await FinishAsync(() => Queue.CompleteAsync(job, ids, result, chunks, CancellationToken.None)).ConfigureAwait(false);
+        await FinishAsync(run, JobOutcome.Succeeded, null, () => Queue.CompleteAsync(job, ids, result, chunks, CancellationToken.None)).ConfigureAwait(false);
     }
 
     // Renews the lease with the latest progress: every third of the lease, and soon after the progress changes (at most

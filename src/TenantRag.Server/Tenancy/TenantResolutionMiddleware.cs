@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using TenantRag.Server.Auth;
+using TenantRag.Server.Observability;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Server.Tenancy;
@@ -13,7 +14,7 @@ namespace TenantRag.Server.Tenancy;
 /// malformed tenants get 403; with auto-provisioning a per-user tenant is created on its first request.
 /// </summary>
 internal sealed class TenantResolutionMiddleware(RequestDelegate next, ITenantConnectionFactory sessions, AuthOptions auth, ServerOptions server,
-    AutoProvisioner provisioner, ILogger<TenantResolutionMiddleware> logger)
+    AutoProvisioner provisioner, ILogger<TenantResolutionMiddleware> logger, ServerTelemetry telemetry)
 {
     public async Task InvokeAsync(HttpContext http)
     {
@@ -78,6 +79,7 @@ internal sealed class TenantResolutionMiddleware(RequestDelegate next, ITenantCo
         // the request's later sessions find nothing rather than the new tenant.
         var context = new TenantContext { Tenant = slug, User = user, Scopes = Scopes.Of(http.User), TenantId = tenant.Id };
         http.Features.Set(context);
+        telemetry.TenantResolved(slug);
         using (logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = slug.Value }))
         {
             await next(http).ConfigureAwait(false);

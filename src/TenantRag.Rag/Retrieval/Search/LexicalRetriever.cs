@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TenantRag.Retrieval;
 
 namespace TenantRag.Rag.Retrieval.Search;
@@ -32,17 +33,24 @@ public sealed class LexicalRetriever
     /// <param name="k">How many hits at most.</param>
     /// <param name="cancellationToken">Cancels the search.</param>
     /// <returns>Chunk ids with BM25 scores, best first.</returns>
-    public async Task<IReadOnlyList<(long ChunkId, float Score)>> SearchAsync(ISearchSession session, long dataVersion, IReadOnlyList<string> terms, int k, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(long ChunkId, float Score)>> SearchAsync(ISearchSession session, long dataVersion, IReadOnlyList<string> terms, int k, CancellationToken cancellationToken = default) =>
+        (await SearchTimedAsync(session, dataVersion, terms, k, cancellationToken).ConfigureAwait(false)).Hits;
+
+    /// <summary>As <see cref="SearchAsync"/>, with the milliseconds it took to get the index (from the cache, or loaded).</summary>
+    internal async Task<(IReadOnlyList<(long ChunkId, float Score)> Hits, double IndexMs)> SearchTimedAsync(ISearchSession session, long dataVersion,
+        IReadOnlyList<string> terms, int k, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(terms);
         if (terms.Count == 0)
         {
-            return [];
+            return ([], 0);
         }
 
+        var started = Stopwatch.GetTimestamp();
         var (shared, own) = await _partitions.GetAsync(session, Kind, dataVersion, (partition, ct) => LoadAsync(session, partition, ct), cancellationToken).ConfigureAwait(false);
-        return LexicalIndex.Search(own.Count == 0 ? [shared] : [shared, own], terms, k, session.Context.User.Value);
+        var indexMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return (LexicalIndex.Search(own.Count == 0 ? [shared] : [shared, own], terms, k, session.Context.User.Value), indexMs);
     }
 
     private static async Task<LexicalIndex> LoadAsync(ISearchSession session, IndexPartition partition, CancellationToken cancellationToken)

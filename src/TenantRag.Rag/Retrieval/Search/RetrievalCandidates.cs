@@ -12,4 +12,10 @@ internal sealed record RetrievalCandidates
     public double LexicalMs { get; init; }
 
     public double VectorMs { get; init; }
+
+    /// <summary>The part of <see cref="LexicalMs"/> spent getting the full-text index (from the cache, or loaded).</summary>
+    public double LexicalIndexMs { get; init; }
+
+    /// <summary>The part of <see cref="VectorMs"/> spent getting the vector index (from the cache, or loaded).</summary>
+    public double VectorIndexMs { get; init; }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TenantRag.Documents;
 using TenantRag.Rag.Embeddings;
+using TenantRag.Rag.Observability;
 using TenantRag.Retrieval;
 using TenantRag.Tenancy;
 
@@ -34,6 +35,7 @@ public sealed partial class SearchService
     private readonly ILogger _logger;
     private readonly ForegroundActivity? _foreground;
     private readonly SemaphoreSlim? _embeddingSlots;
+    private readonly SearchMetrics _metrics;
     private readonly ConcurrentDictionary<(TenantSlug, UserId), (long Version, IReadOnlyList<(EmbeddingModel Model, long Chunks)> Models)> _models = new();
 
     /// <summary>Creates the service.</summary>
@@ -64,6 +66,7 @@ public sealed partial class SearchService
         _foreground = options.Foreground;
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxConcurrentQueryEmbeddings);
         _embeddingSlots = options.MaxConcurrentQueryEmbeddings > 0 ? new SemaphoreSlim(options.MaxConcurrentQueryEmbeddings) : null;
+        _metrics = new SearchMetrics(TenantRagTelemetry.Meter(options.MeterFactory));
     }
 
     /// <summary>Vectors of recent query texts, per tenant (only texts and vectors, never results); null when off.</summary>
@@ -92,17 +95,39 @@ public sealed partial class SearchService
     /// <exception cref="EmbeddingModelMismatchException">The tenant's vectors were made with another model (vector and hybrid search).</exception>
     public async Task<SearchResult> SearchAsync(TenantContext context, string query, int k, RetrievalOptions? options = null, CancellationToken cancellationToken = default)
     {
+        // A span of the tenant, the retriever and the counts: never the query.
+        using var activity = TenantRagTelemetry.ActivitySource.StartActivity("tenantrag.search");
+        try
+        {
+            var result = await SearchCoreAsync(context, query, k, options, activity, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("tenantrag.search.hits", result.Hits.Count);
+            return result;
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            TenantRagTelemetry.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<SearchResult> SearchCoreAsync(TenantContext context, string query, int k, RetrievalOptions? options, Activity? activity, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         (query, options, var depth) = Validate(context, query, k, options);
+        activity?.SetTag(TenantRagTelemetry.TenantTag, context.Tenant.Value)
+            .SetTag(SearchMetrics.RetrieverTag, options.Retriever.ToName())
+            .SetTag("tenantrag.search.k", k);
         using var foreground = _foreground?.Begin() ?? default;
         await using var session = await _store.OpenAsync(context, cancellationToken).ConfigureAwait(false);
         var candidates = await RetrieveAsync(session, query, depth, options.Retriever, cancellationToken).ConfigureAwait(false);
 
+        var fusionStarted = Stopwatch.GetTimestamp();
         var vectorRanks = RankMap(candidates.Vector.Select(h => (h.ChunkId, h.Score)));
         var lexicalRanks = RankMap(candidates.Lexical);
         var ranked = Rank(options, candidates.Vector.Select(h => (h.ChunkId, h.Score)).ToList(), candidates.Lexical)
             .Take(k)
             .ToList();
+        var fusionMs = Stopwatch.GetElapsedTime(fusionStarted).TotalMilliseconds;
 
         var fetchStarted = Stopwatch.GetTimestamp();
         var chunks = await session.GetChunksAsync([.. ranked.Select(r => r.Key)], cancellationToken).ConfigureAwait(false);
@@ -134,6 +159,7 @@ public sealed partial class SearchService
 
         var timings = new SearchTimings(Stopwatch.GetElapsedTime(started).TotalMilliseconds, candidates.EmbeddingMs, candidates.LexicalMs, candidates.VectorMs, fetchMs);
         LogSearched(context.Tenant.Value, options.Retriever.ToName(), hits.Count, timings.TotalMs, timings.EmbeddingMs, timings.LexicalMs, timings.VectorMs);
+        _metrics.Record(options.Retriever, candidates, fusionMs, fetchMs, timings.TotalMs);
         return new SearchResult
         {
             Query = query,
@@ -172,15 +198,17 @@ public sealed partial class SearchService
 
             IReadOnlyList<(long ChunkId, float Score)> lexical = [];
             var lexicalMs = 0.0;
+            var lexicalIndexMs = 0.0;
             if (useLexical)
             {
                 var lexicalStarted = Stopwatch.GetTimestamp();
-                lexical = await _lexical.SearchAsync(session, version, terms ?? [], depth, cancellationToken).ConfigureAwait(false);
+                (lexical, lexicalIndexMs) = await _lexical.SearchTimedAsync(session, version, terms ?? [], depth, cancellationToken).ConfigureAwait(false);
                 lexicalMs = Stopwatch.GetElapsedTime(lexicalStarted).TotalMilliseconds;
             }
 
             IReadOnlyList<VectorIndexHit> vector = [];
             var vectorMs = 0.0;
+            var vectorIndexMs = 0.0;
             var embeddingMs = 0.0;
             if (embedding is not null)
             {
@@ -188,7 +216,7 @@ public sealed partial class SearchService
                 if (hasVectors)
                 {
                     var vectorStarted = Stopwatch.GetTimestamp();
-                    vector = await _vectors.SearchAsync(session, version, QueryModel, queryVector, depth, cancellationToken).ConfigureAwait(false);
+                    (vector, vectorIndexMs) = await _vectors.SearchTimedAsync(session, version, QueryModel, queryVector, depth, cancellationToken).ConfigureAwait(false);
                     vectorMs = Stopwatch.GetElapsedTime(vectorStarted).TotalMilliseconds;
                 }
             }
@@ -200,6 +228,8 @@ public sealed partial class SearchService
                 EmbeddingMs = embeddingMs,
                 LexicalMs = lexicalMs,
                 VectorMs = vectorMs,
+                LexicalIndexMs = lexicalIndexMs,
+                VectorIndexMs = vectorIndexMs,
             };
         }
         catch when (embedding is not null)

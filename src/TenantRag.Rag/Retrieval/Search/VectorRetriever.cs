@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TenantRag.Documents;
 using TenantRag.Retrieval;
 
@@ -39,23 +40,30 @@ public sealed class VectorRetriever
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>Hits, best first.</returns>
     public async Task<IReadOnlyList<VectorIndexHit>> SearchAsync(ISearchSession session, long dataVersion, EmbeddingModel model,
-        ReadOnlyMemory<float> query, int k, CancellationToken cancellationToken = default)
+        ReadOnlyMemory<float> query, int k, CancellationToken cancellationToken = default) =>
+        (await SearchTimedAsync(session, dataVersion, model, query, k, cancellationToken).ConfigureAwait(false)).Hits;
+
+    /// <summary>As <see cref="SearchAsync"/>, with the milliseconds it took to get the index (from the cache, or loaded).</summary>
+    internal async Task<(IReadOnlyList<VectorIndexHit> Hits, double IndexMs)> SearchTimedAsync(ISearchSession session, long dataVersion, EmbeddingModel model,
+        ReadOnlyMemory<float> query, int k, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         var user = session.Context.User.Value;
         string[] kind = ["vector", model.Name, model.Dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        var started = Stopwatch.GetTimestamp();
         var (shared, own) = await _partitions.GetAsync(session, kind, dataVersion, (partition, ct) => LoadAsync(session, partition, model, ct), cancellationToken).ConfigureAwait(false);
+        var indexMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var sharedHits = shared.Search(query.Span, k, user);
         if (own.Count == 0)
         {
-            return sharedHits;
+            return (sharedHits, indexMs);
         }
 
         var ownHits = own.Search(query.Span, k, user);
-        return [.. sharedHits.Concat(ownHits)
+        return ([.. sharedHits.Concat(ownHits)
             .OrderByDescending(h => h.Score)
             .ThenBy(h => h.ChunkId)
-            .Take(k)];
+            .Take(k)], indexMs);
     }
 
     private static async Task<VectorIndex> LoadAsync(ISearchSession session, IndexPartition partition, EmbeddingModel model, CancellationToken cancellationToken)
