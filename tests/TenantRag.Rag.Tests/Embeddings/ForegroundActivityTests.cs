@@ -51,9 +51,11 @@ public sealed class LowPriorityModelForegroundTests
         }
 
         // Each batch is a piece of work of its own, after which the thread pauses while a search runs (the last pause may
-        // still be starting when the call has its result). How long the pauses are is LowPriorityWorkerTests' business.
+        // still be starting when the call has its result). The worker decides whether to pause after a piece has handed
+        // back its result, so on a busy machine the last piece of the call before may only get there once the search
+        // has begun, and pause too: one more. How long the pauses are is LowPriorityWorkerTests' business.
         Assert.Equal(0, pausesWithoutSearches);
-        Assert.InRange(model.Worker.Pauses, Inputs.Length - 1, Inputs.Length);
+        Assert.InRange(model.Worker.Pauses, Inputs.Length - 1, Inputs.Length + 1);
         for (var i = 0; i < Inputs.Length; i++)
         {
             Assert.Equal(withoutSearches[i].Vector.ToArray(), withSearches[i]);
