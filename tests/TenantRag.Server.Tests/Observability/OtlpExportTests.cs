@@ -118,8 +118,8 @@ public sealed class OtlpExportTests(PostgresServer postgres)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Auth:DevelopmentIssuer"] = "true",
-            [key] = value,
+            ["TenantRag:Auth:DevelopmentIssuer"] = "true",
+            ["TenantRag:" + key] = value,
         }).Build();
 
         var error = Assert.Throws<UsageException>(() => TenantRagServer.ValidateSettings(configuration));
