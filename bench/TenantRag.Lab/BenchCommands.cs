@@ -21,6 +21,7 @@ public static class BenchCommands
         bench.Subcommands.Add(BenchApiCommand.Create(action));
         bench.Subcommands.Add(BenchSoakCommand.Create(action));
         bench.Subcommands.Add(BenchIngestCommand.Create(action));
+        bench.Subcommands.Add(BenchPoolerCommand.Create(action));
         return bench;
     }
 

@@ -3,6 +3,7 @@ using TenantRag.Postgres.Cluster;
 using TenantRag.Postgres.Documents;
 using TenantRag.Postgres.Installation;
 using TenantRag.Postgres.Jobs;
+using TenantRag.Postgres.Pooler;
 using TenantRag.Postgres.Tenancy;
 
 
@@ -82,6 +83,12 @@ public sealed class TenantRagDatabase : IAsyncDisposable
             var cluster = await EmbeddedCluster.OpenAsync(home, secrets, clusterOptions, cancellationToken).ConfigureAwait(false);
             endpoint = await cluster.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
             notices = cluster.Notices;
+            if (options?.PoolerUrl is null && EmbeddedPooler.IsRecorded(home))
+            {
+                // 'db start --pooler' asked for one: it comes back with the cluster, and serving goes through it.
+                options ??= new TenancyOptions();
+                options.PoolerUrl = (await EmbeddedPooler.EnsureStartedAsync(home, endpoint, secrets, options, cancellationToken).ConfigureAwait(false)).Address;
+            }
         }
 
         return await OpenAsync(endpoint, secrets, options, notices, loggerFactory, cancellationToken).ConfigureAwait(false);

@@ -67,7 +67,7 @@ public sealed class LeakDrillTests(PostgresServer server)
     }
 
     /// <summary>Two users in a tenant of <paramref name="mode"/>, a foreign tenant with rows, and in the dedicated model a planted foreign row.</summary>
-    private static async Task<DrillSubject> SeedAsync(TenantRagDatabase database, TenancyMode mode)
+    internal static async Task<DrillSubject> SeedAsync(TenantRagDatabase database, TenancyMode mode)
     {
         var ct = TestContext.Current.CancellationToken;
         var tenant = await database.Catalog.CreateAsync(Slugs.Unique("drill"), mode, ct);

@@ -11,8 +11,9 @@ internal static class DbCommands
     {
         var db = new Command("db", "The embedded PostgreSQL under $TENANTRAG_HOME (or the server of TENANTRAG_DATABASE_URL)");
 
-        var start = new Command("start", "Initialise (first time), start, bootstrap and migrate");
-        start.SetAction(CliContext.Action(StartAsync));
+        var pooler = new Option<bool>("--pooler") { Description = "Also start a PgBouncer in transaction mode in front of it ($TENANTRAG_HOME/pgbouncer/); later commands serve shared tenants through it" };
+        var start = new Command("start", "Initialise (first time), start, bootstrap and migrate") { pooler };
+        start.SetAction(CliContext.Action(cli => StartAsync(cli, cli.Parse.GetValue(pooler))));
         db.Subcommands.Add(start);
 
         var stop = new Command("stop", "Stop the embedded PostgreSQL (fast shutdown)");
@@ -25,20 +26,29 @@ internal static class DbCommands
         return db;
     }
 
-    private static async Task<int> StartAsync(CliContext cli)
+    private static async Task<int> StartAsync(CliContext cli, bool pooler)
     {
+        if (pooler)
+        {
+            await DbPooler.StartAsync(cli).ConfigureAwait(false);
+        }
+
         await using var host = await cli.StartHostAsync().ConfigureAwait(false);
         var database = host.Operator;
         var endpoint = database.Installation.Endpoint;
         if (cli.Json)
         {
-            CliContext.WriteJson(new { running = true, host = endpoint.Host, port = endpoint.Port, external = !endpoint.IsEmbedded, notices = database.Notices });
+            CliContext.WriteJson(new { running = true, host = endpoint.Host, port = endpoint.Port, external = !endpoint.IsEmbedded, pooler = database.Installation.Options.PoolerUrl, notices = database.Notices });
         }
         else
         {
             Console.WriteLine(endpoint.IsEmbedded
                 ? $"PostgreSQL is running on {endpoint.Host}:{endpoint.Port} (data: {cli.Home.DataDirectory}); schema is current"
                 : $"using the external server {endpoint.Host}:{endpoint.Port} (TENANTRAG_DATABASE_URL); schema is current");
+            if (database.Installation.Options.PoolerUrl is { } poolerUrl)
+            {
+                Console.WriteLine($"shared tenants are served through the PgBouncer on {poolerUrl} (transaction mode)");
+            }
         }
 
         return 0;
@@ -52,14 +62,19 @@ internal static class DbCommands
         }
 
         var cluster = await EmbeddedCluster.OpenAsync(cli.Home, Secrets.LoadOrCreate(cli.Home), cancellationToken: cli.CancellationToken).ConfigureAwait(false);
+        var poolerStopped = await DbPooler.StopAsync(cli).ConfigureAwait(false);
         var stopped = await cluster.StopAsync(cancellationToken: cli.CancellationToken).ConfigureAwait(false);
         if (cli.Json)
         {
-            CliContext.WriteJson(new { stopped, running = false });
+            CliContext.WriteJson(new { stopped, poolerStopped, running = false });
         }
         else
         {
             Console.WriteLine(stopped ? "PostgreSQL stopped" : "PostgreSQL was not running");
+            if (poolerStopped)
+            {
+                Console.WriteLine("PgBouncer stopped");
+            }
         }
 
         return 0;
@@ -86,6 +101,7 @@ internal static class DbCommands
         var cluster = await EmbeddedCluster.OpenAsync(cli.Home, secrets, cancellationToken: cli.CancellationToken).ConfigureAwait(false);
         var status = await cluster.GetStatusAsync(cli.CancellationToken).ConfigureAwait(false);
         var admin = status.Initialized ? cluster.Endpoint(status.Port).BootstrapConnectionString().ConnectionString : null;
+        var pooler = DbPooler.Status(cli);
         if (cli.Json)
         {
             CliContext.WriteJson(new
@@ -99,6 +115,7 @@ internal static class DbCommands
                 pid = status.Pid,
                 postgresVersion = status.MajorVersion,
                 adminConnectionString = admin,
+                pooler = pooler is null ? null : new { running = pooler.Running, host = pooler.Host, port = pooler.Port, pid = pooler.Pid },
             });
         }
         else if (!status.Initialized)
@@ -110,6 +127,10 @@ internal static class DbCommands
             Console.WriteLine(status.Running
                 ? $"running: PostgreSQL {status.MajorVersion} on {status.Host}:{status.Port}, pid {status.Pid}, data {status.DataDirectory}"
                 : $"stopped: PostgreSQL {status.MajorVersion}, port {status.Port}, data {status.DataDirectory} ('tenantrag db start' starts it)");
+            if (pooler is not null)
+            {
+                Console.WriteLine(pooler.Running ? $"PgBouncer (transaction mode) on {pooler.Address}, pid {pooler.Pid}" : $"PgBouncer stopped, port {pooler.Port} (the next command starts it)");
+            }
         }
 
         return 0;

@@ -272,7 +272,7 @@ public sealed class EmbeddedCluster
         _notices.Add("found a stale postmaster.pid from a server that is no longer running (a crash?); removed it and started PostgreSQL, which recovers from its WAL");
     }
 
-    private static bool IsPortFree(int port)
+    internal static bool IsPortFree(int port)
     {
         try
         {
@@ -287,7 +287,7 @@ public sealed class EmbeddedCluster
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

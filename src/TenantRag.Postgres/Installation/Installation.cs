@@ -38,9 +38,25 @@ public sealed class Installation
     public string AdminConnectionString(string database, int maxPoolSize = 4) => Tuned(
         Endpoint.ConnectionString(Names.AdminRole, Secrets.AdminPassword, database), maxPoolSize, TimeSpan.FromMinutes(1));
 
-    /// <summary>The serving role on <paramref name="database"/> (the shared database or the catalog).</summary>
-    public string AppConnectionString(string database, int maxPoolSize) => Tuned(
-        Endpoint.ConnectionString(Names.AppRole, Secrets.AppPassword, database), maxPoolSize, Options.IdleTimeout);
+    /// <summary>
+    /// The serving role on <paramref name="database"/> (the shared database or the catalog). The shared database is
+    /// reached through the pooler of <see cref="TenancyOptions.PoolerUrl"/> when one is set.
+    /// </summary>
+    public string AppConnectionString(string database, int maxPoolSize)
+    {
+        var builder = Endpoint.ConnectionString(Names.AppRole, Secrets.AppPassword, database);
+        if (database == Names.Shared && Options.PoolerAddress() is var (host, port))
+        {
+            // A transaction pooler hands each transaction any server connection: nothing may rely on session state.
+            // Tenant context is transaction-local, and statements are not prepared (Npgsql's automatic preparation is
+            // off, and stays off here so a setting elsewhere cannot turn it on).
+            builder.Host = host;
+            builder.Port = port;
+            builder.MaxAutoPrepare = 0;
+        }
+
+        return Tuned(builder, maxPoolSize, Options.IdleTimeout);
+    }
 
     /// <summary>A dedicated tenant's own login role on its own database.</summary>
     public string DedicatedConnectionString(TenantSlug slug, int? maxPoolSize = null)

@@ -30,6 +30,13 @@ public sealed class TenancyOptions
     /// <summary>Most connections a dedicated tenant's login role may open at once, enforced by PostgreSQL.</summary>
     public int DedicatedRoleConnectionLimit { get; set; } = 8;
 
+    /// <summary>
+    /// <c>host:port</c> of a PgBouncer in transaction mode in front of the server (<c>Database:PoolerUrl</c>); when set,
+    /// the serving role's connections to the shared database go through it. The catalog, dedicated databases and every
+    /// admin connection stay direct. Null: no pooler.
+    /// </summary>
+    public string? PoolerUrl { get; set; }
+
     /// <summary>Rejects settings no installation could run with, naming the key (<c>Database:...</c>).</summary>
     /// <exception cref="UsageException">The prefix is not a valid name part, a pool size or limit below 1, or a duration not positive.</exception>
     public void Validate()
@@ -55,6 +62,7 @@ public sealed class TenancyOptions
             }
         }
 
+        _ = PoolerAddress();
         foreach (var (key, value) in new[] { ("Database:IdleTimeout", IdleTimeout), ("Database:CatalogCacheTtl", CatalogCacheTtl) })
         {
             if (value <= TimeSpan.Zero)
@@ -62,5 +70,25 @@ public sealed class TenancyOptions
                 throw new UsageException(FormattableString.Invariant($"setting {key} is {value}: give a positive hh:mm:ss duration"));
             }
         }
+    }
+
+    /// <summary>The host and port of <see cref="PoolerUrl"/>, or null when none is set.</summary>
+    /// <exception cref="UsageException">It is not <c>host:port</c> with a port from 1 to 65535.</exception>
+    public (string Host, int Port)? PoolerAddress()
+    {
+        if (string.IsNullOrWhiteSpace(PoolerUrl))
+        {
+            return null;
+        }
+
+        var text = PoolerUrl.Trim();
+        var colon = text.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is >= 1 and <= 65535 && Uri.CheckHostName(text[..colon].Trim('[', ']')) != UriHostNameType.Unknown)
+        {
+            return (text[..colon].Trim('[', ']'), port);
+        }
+
+        throw new UsageException("setting Database:PoolerUrl: give host:port of a PgBouncer in transaction mode (e.g. 127.0.0.1:6432)");
     }
 }
