@@ -11,12 +11,20 @@ internal static class DbCommands
     {
         var db = new Command("db", "The embedded PostgreSQL under $TENANTRAG_HOME (or the server of TENANTRAG_DATABASE_URL)");
 
+        // --name: another embedded cluster under $TENANTRAG_HOME/clusters/<n>/, for a fleet on one machine (NamedClusterCommands).
+        var name = new Option<string?>("--name") { Description = "A named embedded cluster (another server for 'tenantrag server add'), not the default one" };
+        var showPassword = new Option<bool>("--show-password") { Description = "With --name: print the URL with its password" };
         var start = new Command("start", "Initialise (first time), start, bootstrap and migrate");
-        start.SetAction(CliContext.Action(StartAsync));
+        start.Options.Add(name);
+        start.Options.Add(showPassword);
+        start.SetAction(CliContext.Action(cli => cli.Parse.GetValue(name) is { } n
+            ? NamedClusterCommands.StartAsync(cli, n, cli.Parse.GetValue(showPassword))
+            : cli.Parse.GetValue(showPassword) ? throw new UsageException("--show-password goes with --name") : StartAsync(cli)));
         db.Subcommands.Add(start);
 
         var stop = new Command("stop", "Stop the embedded PostgreSQL (fast shutdown)");
-        stop.SetAction(CliContext.Action(StopAsync));
+        stop.Options.Add(name);
+        stop.SetAction(CliContext.Action(cli => cli.Parse.GetValue(name) is { } n ? NamedClusterCommands.StopAsync(cli, n) : StopAsync(cli)));
         db.Subcommands.Add(stop);
 
         var status = new Command("status", "Is it running, and where");
@@ -72,11 +80,12 @@ internal static class DbCommands
             var endpoint = ServerEndpoint.Parse(Environment.GetEnvironmentVariable("TENANTRAG_DATABASE_URL")!);
             if (cli.Json)
             {
-                CliContext.WriteJson(new { running = (bool?)null, external = true, host = endpoint.Host, port = endpoint.Port, dataDirectory = (string?)null });
+                CliContext.WriteJson(new { running = (bool?)null, external = true, host = endpoint.Host, port = endpoint.Port, dataDirectory = (string?)null, clusters = await NamedClusterCommands.DescribeAllAsync(cli).ConfigureAwait(false) });
             }
             else
             {
                 Console.WriteLine($"external server {endpoint.Host}:{endpoint.Port} (TENANTRAG_DATABASE_URL); not managed by tenantrag");
+                await WriteNamedAsync(cli).ConfigureAwait(false);
             }
 
             return 0;
@@ -99,7 +108,10 @@ internal static class DbCommands
                 pid = status.Pid,
                 postgresVersion = status.MajorVersion,
                 adminConnectionString = admin,
+                clusters = (object[])[NamedClusterCommands.Describe("default", status), .. await NamedClusterCommands.DescribeAllAsync(cli).ConfigureAwait(false)],
             });
+
+            return 0;
         }
         else if (!status.Initialized)
         {
@@ -112,6 +124,15 @@ internal static class DbCommands
                 : $"stopped: PostgreSQL {status.MajorVersion}, port {status.Port}, data {status.DataDirectory} ('tenantrag db start' starts it)");
         }
 
+        await WriteNamedAsync(cli).ConfigureAwait(false);
         return 0;
+    }
+
+    private static async Task WriteNamedAsync(CliContext cli)
+    {
+        foreach (var (name, status) in await NamedClusterCommands.ListAsync(cli).ConfigureAwait(false))
+        {
+            Console.WriteLine($"cluster '{name}': {(status.Running ? "running" : "stopped")}, port {status.Port}, data {status.DataDirectory}");
+        }
     }
 }
