@@ -13,6 +13,7 @@ internal static class CommandLine
         root.Options.Add(CliContext.JsonOption);
         root.Subcommands.Add(DbCommands.Create());
         root.Subcommands.Add(TenantCommands.Create());
+        root.Subcommands.Add(ServerCommands.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(DocumentCommands.Create());
         root.Subcommands.Add(JobCommands.Create());

@@ -12,12 +12,18 @@ internal static class DbCommands
         var db = new Command("db", "The embedded PostgreSQL under $TENANTRAG_HOME (or the server of TENANTRAG_DATABASE_URL)");
 
         var pooler = new Option<bool>("--pooler") { Description = "Also start a PgBouncer in transaction mode in front of it ($TENANTRAG_HOME/pgbouncer/); later commands serve shared tenants through it" };
-        var start = new Command("start", "Initialise (first time), start, bootstrap and migrate") { pooler };
-        start.SetAction(CliContext.Action(cli => StartAsync(cli, cli.Parse.GetValue(pooler))));
+        // --name: another embedded cluster under $TENANTRAG_HOME/clusters/<n>/, for a fleet on one machine (NamedClusterCommands).
+        var name = new Option<string?>("--name") { Description = "A named embedded cluster (another server for 'tenantrag server add'), not the default one" };
+        var showPassword = new Option<bool>("--show-password") { Description = "With --name: print the URL with its password" };
+        var start = new Command("start", "Initialise (first time), start, bootstrap and migrate") { pooler, name, showPassword };
+        start.SetAction(CliContext.Action(cli => cli.Parse.GetValue(name) is { } n
+            ? cli.Parse.GetValue(pooler) ? throw new UsageException("--pooler goes with the default cluster, not --name") : NamedClusterCommands.StartAsync(cli, n, cli.Parse.GetValue(showPassword))
+            : cli.Parse.GetValue(showPassword) ? throw new UsageException("--show-password goes with --name") : StartAsync(cli, cli.Parse.GetValue(pooler))));
         db.Subcommands.Add(start);
 
         var stop = new Command("stop", "Stop the embedded PostgreSQL (fast shutdown)");
-        stop.SetAction(CliContext.Action(StopAsync));
+        stop.Options.Add(name);
+        stop.SetAction(CliContext.Action(cli => cli.Parse.GetValue(name) is { } n ? NamedClusterCommands.StopAsync(cli, n) : StopAsync(cli)));
         db.Subcommands.Add(stop);
 
         var status = new Command("status", "Is it running, and where");
@@ -87,11 +93,12 @@ internal static class DbCommands
             var endpoint = ServerEndpoint.Parse(Environment.GetEnvironmentVariable("TENANTRAG_DATABASE_URL")!);
             if (cli.Json)
             {
-                CliContext.WriteJson(new { running = (bool?)null, external = true, host = endpoint.Host, port = endpoint.Port, dataDirectory = (string?)null });
+                CliContext.WriteJson(new { running = (bool?)null, external = true, host = endpoint.Host, port = endpoint.Port, dataDirectory = (string?)null, clusters = await NamedClusterCommands.DescribeAllAsync(cli).ConfigureAwait(false) });
             }
             else
             {
                 Console.WriteLine($"external server {endpoint.Host}:{endpoint.Port} (TENANTRAG_DATABASE_URL); not managed by tenantrag");
+                await WriteNamedAsync(cli).ConfigureAwait(false);
             }
 
             return 0;
@@ -116,7 +123,10 @@ internal static class DbCommands
                 postgresVersion = status.MajorVersion,
                 adminConnectionString = admin,
                 pooler = pooler is null ? null : new { running = pooler.Running, host = pooler.Host, port = pooler.Port, pid = pooler.Pid },
+                clusters = (object[])[NamedClusterCommands.Describe("default", status), .. await NamedClusterCommands.DescribeAllAsync(cli).ConfigureAwait(false)],
             });
+
+            return 0;
         }
         else if (!status.Initialized)
         {
@@ -133,6 +143,15 @@ internal static class DbCommands
             }
         }
 
+        await WriteNamedAsync(cli).ConfigureAwait(false);
         return 0;
+    }
+
+    private static async Task WriteNamedAsync(CliContext cli)
+    {
+        foreach (var (name, status) in await NamedClusterCommands.ListAsync(cli).ConfigureAwait(false))
+        {
+            Console.WriteLine($"cluster '{name}': {(status.Running ? "running" : "stopped")}, port {status.Port}, data {status.DataDirectory}");
+        }
     }
 }

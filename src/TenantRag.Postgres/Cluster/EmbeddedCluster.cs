@@ -203,6 +203,7 @@ public sealed class EmbeddedCluster
     private void WriteConfig(int port)
     {
         var durable = _options.Durable ? string.Empty : "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
+        var logical = _options.LogicalReplication ? "wal_level = logical\n" : string.Empty;
         File.WriteAllText(Path.Combine(DataDirectory, ConfigFile), $"""
             # Written by tenantrag: loopback only, no Unix socket, scram passwords.
             listen_addresses = '{Host}'
@@ -215,7 +216,7 @@ public sealed class EmbeddedCluster
             # A failing statement is not copied into the log: its text can hold a tenant's data (a search query,
             # a document title). Errors are still logged, without the statement.
             log_min_error_statement = panic
-            {durable}
+            {durable}{logical}
             """);
     }
 

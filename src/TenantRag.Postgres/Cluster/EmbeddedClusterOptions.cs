@@ -14,4 +14,10 @@ public sealed class EmbeddedClusterOptions
 
     /// <summary>Seconds <c>pg_ctl</c> waits for the server to start or stop.</summary>
     public int StartTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Write <c>wal_level = logical</c> into the cluster's configuration, so tenants can later be moved off or onto it
+    /// with logical replication. Named clusters (<c>tenantrag db start --name</c>) set it; takes effect at the next start.
+    /// </summary>
+    public bool LogicalReplication { get; set; }
 }

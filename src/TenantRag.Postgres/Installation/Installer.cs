@@ -34,18 +34,38 @@ public sealed class Installer(Installation installation)
             return;
         }
 
+        await BootstrapAsync([Names.Catalog, Names.Template, Names.Shared], MigrateAllAsync, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes a server of the fleet that is not the primary ready for tenants (<c>tenantrag server add</c>): the same
+    /// roles with the same passwords, the template and the shared database, migrated. No catalog: the primary's is the
+    /// only one. Idempotent, under the same lock as <see cref="EnsureAsync"/>.
+    /// </summary>
+    public Task EnsureMemberAsync(CancellationToken cancellationToken = default) =>
+        BootstrapAsync([Names.Template, Names.Shared], async ct =>
+        {
+            foreach (var database in new[] { Names.Template, Names.Shared })
+            {
+                await Migrator.MigrateAsync(installation.AdminConnectionString(database), TenantMigrations, Placeholders, ct).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+
+    // Roles and databases as the bootstrap role, under a session advisory lock on the maintenance database, then migrate.
+    private async Task BootstrapAsync(string[] databases, Func<CancellationToken, Task> migrate, CancellationToken cancellationToken)
+    {
         await using var bootstrap = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(installation.Endpoint.BootstrapConnectionString().ConnectionString) { Pooling = false }.ConnectionString);
         await using var connection = await bootstrap.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, $"SELECT pg_advisory_lock({BootstrapLockKey})", cancellationToken).ConfigureAwait(false);
         try
         {
             await EnsureRolesAsync(connection, cancellationToken).ConfigureAwait(false);
-            foreach (var database in new[] { Names.Catalog, Names.Template, Names.Shared })
+            foreach (var database in databases)
             {
                 await EnsureDatabaseAsync(connection, database, cancellationToken).ConfigureAwait(false);
             }
 
-            await MigrateAllAsync(cancellationToken).ConfigureAwait(false);
+            await migrate(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
