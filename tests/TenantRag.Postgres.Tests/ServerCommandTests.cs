@@ -78,6 +78,9 @@ public sealed class ServerCommandTests(ServerCommandTests.Fleet fleet, PostgresS
         var role = "fleet_weak_" + Slugs.RandomLetters(6);
         const string password = "weak-password-4f9c2a71";
         await server.ExecuteAsync("postgres", $"CREATE ROLE {role} LOGIN CREATEROLE PASSWORD '{password}'");
+
+        // An installation on this server closes its maintenance databases to PUBLIC: the role may connect by grant.
+        await server.ExecuteAsync("postgres", $"GRANT CONNECT ON DATABASE postgres TO {role}");
         try
         {
             var url = $"postgres://{role}:{password}@{server.Endpoint.Host}:{server.Endpoint.Port}/postgres";
@@ -108,6 +111,7 @@ public sealed class ServerCommandTests(ServerCommandTests.Fleet fleet, PostgresS
         }
         finally
         {
+            await server.ExecuteAsync("postgres", $"REVOKE CONNECT ON DATABASE postgres FROM {role}");
             await server.ExecuteAsync("postgres", $"DROP ROLE {role}");
         }
     }
