@@ -192,6 +192,11 @@ public sealed class ServerCommandTests(ServerCommandTests.Fleet fleet, PostgresS
         Assert.Equal("env:FLEET_SECOND_PW", await fleet.ScalarAsync<string>(fleet.MainUrl, "SELECT credentials FROM tenantrag.servers WHERE id = 'second'", "tenantrag_catalog"));
         Assert.False(File.Exists(Path.Combine(fleet.Cli.Home, "servers", "second.json")));
         fleet.AssertNoPassword(refused, listed, removed, afterRemove, primary, drain, readded);
+
+        // Back to the class's usual fleet (second added with its password in a file), whichever test runs next.
+        var restored = await fleet.Cli.RunAsync("server", "remove", "second");
+        Assert.True(restored.ExitCode == 0, restored.ToString());
+        await fleet.EnsureSecondAddedAsync();
     }
 
     /// <summary>Two named clusters started through the command line: <c>main</c> (the primary of <see cref="Cli"/>) and <c>second</c>.</summary>
