@@ -50,6 +50,38 @@ public sealed class AuditTests(PostgresServer server)
         Assert.Empty(findings);
     }
 
+    [Fact]
+    public async Task AuditAsync_ServingRoleReadsMoreOfServersThanTheirAddress_IsCaught()
+    {
+        // The serving role reads where each server is (Catalog/005_server_routing.sql), and no more: a grant of the
+        // bootstrap role's name or where its password is kept is a finding.
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await server.OpenInstallationAsync(Prefix);
+        var names = database.Installation.Names;
+        var auditor = new IsolationAuditor(database);
+        static bool OnServers(AuditFinding f) => f.Object.EndsWith(".tenantrag.servers", StringComparison.Ordinal);
+
+        var before = await auditor.AuditAsync(ct);
+        await server.ExecuteAsync(names.Catalog, $"GRANT SELECT (username, credentials) ON tenantrag.servers TO {names.AppRole}");
+        IReadOnlyList<AuditFinding> broken;
+        try
+        {
+            broken = await auditor.AuditAsync(ct);
+        }
+        finally
+        {
+            await server.ExecuteAsync(names.Catalog, $"REVOKE SELECT (username, credentials) ON tenantrag.servers FROM {names.AppRole}");
+        }
+
+        var restored = await auditor.AuditAsync(ct);
+
+        Assert.DoesNotContain(before, OnServers);
+        var finding = Assert.Single(broken, OnServers);
+        Assert.Equal(AuditRules.RelationUnfiltered, finding.Rule);
+        Assert.Contains("credentials", finding.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(restored, OnServers);
+    }
+
     [Theory]
     [MemberData(nameof(DatabaseRules))]
     public async Task AuditDatabaseAsync_RuleBroken_IsCaughtAndPassesWhenRestored(string rule, string breakSql, string restoreSql)

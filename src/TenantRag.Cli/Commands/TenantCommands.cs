@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TenantRag.Postgres.Fleet;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Cli.Commands;
@@ -12,8 +13,9 @@ internal static class TenantCommands
         var slug = new Argument<string>("slug") { Description = "3-40 characters of a-z, 0-9 and '-', starting with a letter" };
         var mode = new Option<string>("--mode") { Description = "shared (row-level security in one database) or dedicated (a database of its own)", DefaultValueFactory = _ => "shared" };
 
-        var create = new Command("create", "Create a tenant") { slug, mode };
-        create.SetAction(CliContext.Action(cli => CreateAsync(cli, cli.Parse.GetValue(slug), cli.Parse.GetValue(mode))));
+        var server = new Option<string?>("--server") { Description = "The server of the fleet to create it on (default: the active server with the most free capacity; 'tenantrag server list')" };
+        var create = new Command("create", "Create a tenant") { slug, mode, server };
+        create.SetAction(CliContext.Action(cli => CreateAsync(cli, cli.Parse.GetValue(slug), cli.Parse.GetValue(mode), cli.Parse.GetValue(server))));
         tenant.Subcommands.Add(create);
 
         var list = new Command("list", "List tenants");
@@ -43,21 +45,22 @@ internal static class TenantCommands
         lastActiveAt = t.LastActiveAt,
     };
 
-    private static async Task<int> CreateAsync(CliContext cli, string? slugText, string? modeText)
+    private static async Task<int> CreateAsync(CliContext cli, string? slugText, string? modeText, string? serverText)
     {
         // Validate before touching the database: bad input changes nothing.
         var slug = TenantSlug.Parse(slugText);
         var mode = TenancyModes.Parse(modeText);
+        var server = serverText is null ? null : ServerName.Parse(serverText, "server");
         await using var host = await cli.StartHostAsync().ConfigureAwait(false);
         var database = host.Operator;
-        var tenant = await database.Catalog.CreateAsync(slug, mode, cli.CancellationToken).ConfigureAwait(false);
+        var tenant = await database.Catalog.CreateAsync(slug, mode, server, cli.CancellationToken).ConfigureAwait(false);
         if (cli.Json)
         {
             CliContext.WriteJson(ToJson(tenant));
         }
         else
         {
-            Console.WriteLine($"created tenant {tenant.Slug} ({tenant.Mode.ToName()}, database {tenant.Database})");
+            Console.WriteLine($"created tenant {tenant.Slug} ({tenant.Mode.ToName()}, database {tenant.Database} on server {tenant.Server})");
         }
 
         return 0;
@@ -80,10 +83,10 @@ internal static class TenantCommands
             return 0;
         }
 
-        Console.WriteLine($"{"SLUG",-40} {"MODE",-10} {"STATUS",-12} {"DATABASE",-40} CREATED");
+        Console.WriteLine($"{"SLUG",-40} {"MODE",-10} {"STATUS",-12} {"SERVER",-12} {"DATABASE",-40} CREATED");
         foreach (var t in tenants)
         {
-            Console.WriteLine($"{t.Slug.Value,-40} {t.Mode.ToName(),-10} {t.Status,-12} {t.Database,-40} {t.CreatedAt:u}");
+            Console.WriteLine($"{t.Slug.Value,-40} {t.Mode.ToName(),-10} {t.Status,-12} {t.Server,-12} {t.Database,-40} {t.CreatedAt:u}");
         }
 
         return 0;
@@ -105,6 +108,7 @@ internal static class TenantCommands
             Console.WriteLine($"id:          {tenant.Id}");
             Console.WriteLine($"mode:        {tenant.Mode.ToName()}");
             Console.WriteLine($"database:    {tenant.Database}");
+            Console.WriteLine($"server:      {tenant.Server}");
             Console.WriteLine($"status:      {tenant.Status}");
             Console.WriteLine($"created:     {tenant.CreatedAt:u}");
             Console.WriteLine($"last active: {(tenant.LastActiveAt is { } at ? at.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "never")}");

@@ -14,9 +14,15 @@ internal sealed partial class DatabaseAudit
     // Catalog/003_ingest_requests.sql UPDATE of ingest_requested_at (flagging a tenant whose uploads wait).
     private static readonly string[] ColumnsTheServingRoleUpdates = ["last_active_at", "ingest_requested_at"];
 
+    // Likewise where each server of the fleet is (Catalog/005_server_routing.sql): a tenant's sessions go to the server
+    // its row names. Those columns only, never the bootstrap role nor where its password is kept.
+    private static readonly string[] ServerColumnsTheServingRoleReads = ["id", "host", "port", "ssl_mode", "status"];
+
     private bool IsGrantedByDesign(RelationInfo relation, Access access) =>
-        _database == _names.Catalog && relation is { Schema: "tenantrag", Name: "tenants" } && access.Acting == _graph.App?.Oid
-        && (access.Privilege == "SELECT" || (access.Privilege == "UPDATE" && ColumnsTheServingRoleUpdates.Contains(access.Column, StringComparer.Ordinal)));
+        _database == _names.Catalog && access.Acting == _graph.App?.Oid && relation.Schema == "tenantrag"
+        && (relation.Name == "tenants"
+                ? access.Privilege == "SELECT" || (access.Privilege == "UPDATE" && ColumnsTheServingRoleUpdates.Contains(access.Column, StringComparer.Ordinal))
+                : relation.Name == "servers" && access.Privilege == "SELECT" && ServerColumnsTheServingRoleReads.Contains(access.Column, StringComparer.Ordinal));
 
     private IEnumerable<AuditFinding> OwnershipFindings()
     {

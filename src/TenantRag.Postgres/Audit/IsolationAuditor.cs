@@ -25,7 +25,8 @@ public sealed partial class IsolationAuditor(TenantRagDatabase database)
     public async Task<IReadOnlyList<AuditFinding>> AuditAsync(CancellationToken cancellationToken = default)
     {
         var tenants = await database.Catalog.ListAsync(cancellationToken).ConfigureAwait(false);
-        var dedicated = tenants.Where(t => t.Mode == TenantRag.Tenancy.TenancyMode.Dedicated).Select(t => t.Database);
+        // The primary's databases only: the fleet's other servers are not audited yet (issue 14 item 2).
+        var dedicated = tenants.Where(t => t.Mode == TenantRag.Tenancy.TenancyMode.Dedicated && t.Server == Installation.ServerId).Select(t => t.Database);
         var findings = new List<AuditFinding>(UnfinishedDeletes(tenants));
         RoleGraph graph = null!;
         IReadOnlyList<string> existing = [];

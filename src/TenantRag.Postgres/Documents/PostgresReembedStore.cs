@@ -17,7 +17,7 @@ public sealed class PostgresReembedStore(TenantRagDatabase database) : IReembedS
     {
         ArgumentNullException.ThrowIfNull(database);
         var info = await database.Sessions.ResolveAsync(tenant, cancellationToken).ConfigureAwait(false);
-        using var admin = database.Registry.Admin(database.Installation, info.Database);
+        using var admin = database.Registry.Admin(await database.Sessions.Servers.ForAsync(info, cancellationToken).ConfigureAwait(false), info.Database);
         var owners = await ChunkStore.OwnersToReembedAsync(admin.DataSource, info.Id, model, cancellationToken).ConfigureAwait(false);
         return [.. owners.Select(UserId.Parse)];
     }

@@ -31,8 +31,22 @@ public sealed class Installation
     /// <summary>Database and role names.</summary>
     public InstallationNames Names { get; }
 
-    /// <summary>The catalog's id for this server.</summary>
-    public string ServerId => "primary";
+    /// <summary>The catalog's id for this server: <c>primary</c> for the one holding the catalog.</summary>
+    public string ServerId { get; private init; } = "primary";
+
+    /// <summary>
+    /// The database the admin role runs CREATE/DROP DATABASE and ROLE from on this server: the catalog on the primary,
+    /// the shared database on any other (which has no catalog).
+    /// </summary>
+    public string MaintenanceDatabase => ServerId == "primary" ? Names.Catalog : Names.Shared;
+
+    /// <summary>
+    /// The same installation on another server of the fleet (<c>tenantrag.servers</c>): the same names, secrets and
+    /// settings (every server runs the same roles with the same passwords), reached at <paramref name="endpoint"/>,
+    /// and without the primary's pooler (<see cref="TenancyOptions.PoolerUrl"/> is the primary's).
+    /// </summary>
+    public Installation OnServer(string serverId, ServerEndpoint endpoint) =>
+        new(endpoint, Secrets, Options.WithoutPooler()) { ServerId = serverId };
 
     /// <summary>The admin role on <paramref name="database"/>: migrations, provisioning, audits. Never serves a tenant.</summary>
     public string AdminConnectionString(string database, int maxPoolSize = 4) => Tuned(

@@ -104,7 +104,9 @@ public sealed class Installer(Installation installation)
         await MigrateTenantDatabaseAsync(Names.Shared, "shared", cancellationToken).ConfigureAwait(false);
 
         var live = new List<(string Database, string Mode, string Id, TenantSlug Slug)>();
-        await using (var cmd = catalog.CreateCommand("SELECT database_name, mode, id, slug FROM tenantrag.tenants WHERE status = 'active' ORDER BY slug"))
+        // The primary's tenants only: databases on the fleet's other servers are not migrated from here yet (issue 14
+        // item 2, 'tenantrag migrate' across servers); they were made from their server's template, migrated by 'server add'.
+        await using (var cmd = catalog.CreateCommand("SELECT database_name, mode, id, slug FROM tenantrag.tenants WHERE status = 'active' AND server_id = 'primary' ORDER BY slug"))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -157,7 +159,7 @@ public sealed class Installer(Installation installation)
                   AND NOT EXISTS (
                       SELECT 1 FROM tenantrag.tenants t
                       LEFT JOIN tenantrag.schema_versions v ON v.database_name = t.database_name
-                      WHERE t.mode = 'dedicated' AND t.status = 'active' AND coalesce(v.version, 0) <> $5)
+                      WHERE t.mode = 'dedicated' AND t.status = 'active' AND t.server_id = 'primary' AND coalesce(v.version, 0) <> $5)
                   AND pg_has_role(current_user, 'pg_signal_backend', 'MEMBER')
                 """);
             cmd.Parameters.Add(new() { Value = Names.Catalog });

@@ -37,6 +37,14 @@ public sealed class TenancyOptions
     /// </summary>
     public string? PoolerUrl { get; set; }
 
+    /// <summary>A copy of these settings without <see cref="PoolerUrl"/> (for another server of the fleet).</summary>
+    internal TenancyOptions WithoutPooler()
+    {
+        var copy = (TenancyOptions)MemberwiseClone();
+        copy.PoolerUrl = null;
+        return copy;
+    }
+
     /// <summary>Rejects settings no installation could run with, naming the key (<c>Database:...</c>).</summary>
     /// <exception cref="UsageException">The prefix is not a valid name part, a pool size or limit below 1, or a duration not positive.</exception>
     public void Validate()

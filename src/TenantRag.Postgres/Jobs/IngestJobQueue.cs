@@ -79,7 +79,7 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
     public async Task<ClaimedJob?> TryClaimAsync(TenantInfo tenant, string worker, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        using var admin = Admin(tenant);
+        using var admin = await AdminAsync(tenant, cancellationToken).ConfigureAwait(false);
         await using var cmd = admin.DataSource.CreateCommand("""
             UPDATE public.ingest_jobs j
             SET status = 'running', stage = 'starting', attempt = j.attempt + 1, lease_owner = $2,
@@ -117,7 +117,7 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
     public async Task<bool> HasUnfinishedAsync(TenantInfo tenant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        using var admin = Admin(tenant);
+        using var admin = await AdminAsync(tenant, cancellationToken).ConfigureAwait(false);
         await using var cmd = admin.DataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM public.ingest_jobs WHERE tenant_id = $1 AND status IN ('queued', 'running'))");
         cmd.Parameters.Add(new() { Value = tenant.Id });
         return (bool)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
@@ -156,7 +156,7 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
     public async Task<bool> CompleteAsync(ClaimedJob job, IReadOnlyList<Guid> documentIds, string resultJson, int chunks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        using var admin = Admin(job.Tenant);
+        using var admin = await AdminAsync(job.Tenant, cancellationToken).ConfigureAwait(false);
         await using var connection = await admin.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var done = new NpgsqlCommand("""
@@ -273,19 +273,22 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
     public async Task<(long Uploads, long Jobs)> SweepAsync(TimeSpan failedUploads, TimeSpan finishedJobs, CancellationToken cancellationToken = default)
     {
         var window = failedUploads > finishedJobs ? failedUploads : finishedJobs;
-        var databases = new List<string> { Installation.Names.Shared };
+        // (server, database): the primary's shared database, the shared database of every server holding shared tenants.
+        var databases = new HashSet<(string Server, string Database)> { (Installation.ServerId, Installation.Names.Shared) };
         foreach (var tenant in await database.Catalog.ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (tenant is { Mode: TenancyMode.Dedicated, Status: "active" } && tenant.LastActiveAt is { } active && active > DateTimeOffset.UtcNow - window - TimeSpan.FromDays(1))
+            if (tenant.Mode == TenancyMode.Shared
+                || (tenant is { Status: "active" } && tenant.LastActiveAt is { } active && active > DateTimeOffset.UtcNow - window - TimeSpan.FromDays(1)))
             {
-                databases.Add(tenant.Database);
+                databases.Add((tenant.Server, tenant.Database));
             }
         }
 
         long uploads = 0, jobs = 0;
-        foreach (var name in databases)
+        foreach (var (server, name) in databases)
         {
-            using var admin = database.Registry.Admin(Installation, name);
+            var on = await database.Sessions.Servers.GetAsync(server, cancellationToken).ConfigureAwait(false);
+            using var admin = database.Registry.Admin(on, name);
             await using var batch = admin.DataSource.CreateBatch();
             batch.BatchCommands.Add(new NpgsqlBatchCommand("""
                 DELETE FROM public.ingest_job_parts p USING public.ingest_jobs j
@@ -303,12 +306,14 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
         return (uploads, jobs);
     }
 
-    private DataSourceRegistry.Lease Admin(TenantInfo tenant) => database.Registry.Admin(Installation, tenant.Database);
+    // The admin role's pool on the tenant's database, on the server the catalog maps it to.
+    private async Task<DataSourceRegistry.Lease> AdminAsync(TenantInfo tenant, CancellationToken cancellationToken) =>
+        database.Registry.Admin(await database.Sessions.Servers.ForAsync(tenant, cancellationToken).ConfigureAwait(false), tenant.Database);
 
     private async Task<bool> UpdateAsync(ClaimedJob job, string sql, object[] values, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        using var admin = Admin(job.Tenant);
+        using var admin = await AdminAsync(job.Tenant, cancellationToken).ConfigureAwait(false);
         await using var cmd = admin.DataSource.CreateCommand(sql);
         cmd.Parameters.Add(new() { Value = job.Id });
         cmd.Parameters.Add(new() { Value = job.Attempt });

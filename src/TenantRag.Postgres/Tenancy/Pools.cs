@@ -1,27 +1,34 @@
 namespace TenantRag.Postgres.Tenancy;
 
-/// <summary>The registry keys and connection strings of the three kinds of pool, in one place.</summary>
+/// <summary>
+/// The registry keys and connection strings of the three kinds of pool, in one place. A key names the server as well
+/// as the database (the same database names exist on every server of the fleet): the primary's keys are the database
+/// alone, another server's add <c>@server/host:port</c>, so a server added again at another address gets new pools.
+/// </summary>
 internal static class Pools
 {
     private const string AdminPrefix = "admin|";
 
     /// <summary>The admin role's pool on <paramref name="database"/> (provisioning, audits, drills).</summary>
     public static DataSourceRegistry.Lease Admin(this DataSourceRegistry registry, Installation.Installation installation, string database) =>
-        registry.Acquire(AdminKey(database), () => installation.AdminConnectionString(database));
+        registry.Acquire(AdminKey(installation, database), () => installation.AdminConnectionString(database));
 
     /// <summary>The serving role's pool on <paramref name="database"/> (shared database, catalog).</summary>
     public static DataSourceRegistry.Lease App(this DataSourceRegistry registry, Installation.Installation installation, string database, int maxPoolSize) =>
-        registry.Acquire($"app|{database}", () => installation.AppConnectionString(database, maxPoolSize));
+        registry.Acquire("app|" + Scope(installation, database), () => installation.AppConnectionString(database, maxPoolSize));
 
     /// <summary>A dedicated tenant's own pool on its database.</summary>
     public static DataSourceRegistry.Lease Dedicated(this DataSourceRegistry registry, Installation.Installation installation, TenantRag.Tenancy.TenantSlug slug) =>
         registry.Acquire(DedicatedKey(installation, slug), () => installation.DedicatedConnectionString(slug));
 
     public static string DedicatedKey(Installation.Installation installation, TenantRag.Tenancy.TenantSlug slug) =>
-        $"tenant|{installation.Names.DedicatedDatabase(slug)}";
+        "tenant|" + Scope(installation, installation.Names.DedicatedDatabase(slug));
 
-    public static string AdminKey(string database) => AdminPrefix + database;
+    public static string AdminKey(Installation.Installation installation, string database) => AdminPrefix + Scope(installation, database);
 
     /// <summary>Whether <paramref name="key"/> names an admin pool (whose statements may carry passwords).</summary>
     public static bool IsAdmin(string key) => key.StartsWith(AdminPrefix, StringComparison.Ordinal);
+
+    private static string Scope(Installation.Installation installation, string database) =>
+        installation.ServerId == Fleet.ServerName.Primary ? database : $"{database}@{installation.ServerId}/{installation.Endpoint.Host}:{installation.Endpoint.Port}";
 }

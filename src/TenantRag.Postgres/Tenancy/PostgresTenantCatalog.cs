@@ -22,30 +22,41 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         _installation = installation;
         _registry = registry;
         _sessions = sessions;
+        Placement = new TenantPlacement(installation, registry);
     }
+
+    /// <summary>Which server a new tenant goes to.</summary>
+    public TenantPlacement Placement { get; }
 
     private InstallationNames Names => _installation.Names;
 
     /// <inheritdoc />
-    public async Task<TenantInfo> CreateAsync(TenantSlug slug, TenancyMode mode, CancellationToken cancellationToken = default)
+    public Task<TenantInfo> CreateAsync(TenantSlug slug, TenancyMode mode, CancellationToken cancellationToken = default) =>
+        CreateAsync(slug, mode, server: null, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<TenantInfo> CreateAsync(TenantSlug slug, TenancyMode mode, string? server, CancellationToken cancellationToken = default)
     {
         if (slug.Value is null)
         {
             throw new InvalidSlugException(null);
         }
 
+        var serverId = await Placement.ChooseAsync(server, cancellationToken).ConfigureAwait(false);
+        var on = await _sessions.Servers.GetAsync(serverId, cancellationToken).ConfigureAwait(false);
+
         // This creation's own id: the rows, caches and counters of the tenant are keyed by it, never by the slug.
         var id = Guid.NewGuid().ToString();
         if (mode == TenancyMode.Shared)
         {
-            // Registered in the shared database first, so the tenant can write the moment its catalog row exists. A
-            // failed insert (the slug is taken) takes the entry back; a crash in between leaves an entry with no rows,
-            // which 'tenantrag audit' reports.
-            using var shared = AdminLease(Names.Shared);
+            // Registered in the server's shared database first, so the tenant can write the moment its catalog row
+            // exists. A failed insert (the slug is taken, the server filled up) takes the entry back; a crash in
+            // between leaves an entry with no rows, which 'tenantrag audit' reports.
+            using var shared = _registry.Admin(on, Names.Shared);
             await TenantRegistry.RegisterAsync(shared.DataSource, id, slug, cancellationToken).ConfigureAwait(false);
             try
             {
-                var tenant = await InsertCatalogRowAsync(slug, id, mode, Names.Shared, "active", cancellationToken).ConfigureAwait(false);
+                var tenant = await InsertCatalogRowAsync(slug, id, mode, serverId, Names.Shared, "active", cancellationToken).ConfigureAwait(false);
                 _sessions.Invalidate(slug);
                 return tenant;
             }
@@ -56,20 +67,20 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
             }
         }
 
-        var created = await InsertCatalogRowAsync(slug, id, mode, Names.DedicatedDatabase(slug), "provisioning", cancellationToken).ConfigureAwait(false);
+        var created = await InsertCatalogRowAsync(slug, id, mode, serverId, Names.DedicatedDatabase(slug), "provisioning", cancellationToken).ConfigureAwait(false);
         _sessions.Invalidate(slug);
         try
         {
-            await ProvisionDedicatedAsync(slug, cancellationToken).ConfigureAwait(false);
+            await ProvisionDedicatedAsync(on, slug, cancellationToken).ConfigureAwait(false);
 
             // One connection, not a pool: a pool would hold it open on the new database until it idles out.
-            await using var database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_installation.AdminConnectionString(created.Database)) { Pooling = false }.ConnectionString);
+            await using var database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(on.AdminConnectionString(created.Database)) { Pooling = false }.ConnectionString);
             await TenantRegistry.RegisterAsync(database, id, slug, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // Leave nothing behind: no database, no role, no catalog row.
-            await DropDedicatedAsync(slug, CancellationToken.None).ConfigureAwait(false);
+            await DropDedicatedAsync(on, slug, CancellationToken.None).ConfigureAwait(false);
             await DeleteCatalogRowAsync(created, "tenant.create.rollback", new { }, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
@@ -85,25 +96,32 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         return created with { Status = "active" };
     }
 
-    private async Task<TenantInfo> InsertCatalogRowAsync(TenantSlug slug, string id, TenancyMode mode, string database, string status, CancellationToken cancellationToken)
+    // The catalog row, in one transaction that first locks the server's row: placements on one server take turns, so
+    // its capacity holds, and 'server remove' (which locks the row too) cannot remove it under a new tenant.
+    private async Task<TenantInfo> InsertCatalogRowAsync(TenantSlug slug, string id, TenancyMode mode, string serverId, string database, string status, CancellationToken cancellationToken)
     {
         using var catalog = AdminLease(Names.Catalog);
         try
         {
-            await using var cmd = catalog.DataSource.CreateCommand($"""
+            await using var connection = await catalog.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await TenantPlacement.ReserveAsync(connection, tx, serverId, cancellationToken).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand($"""
                 WITH t AS (
                     INSERT INTO tenantrag.tenants (slug, id, mode, server_id, database_name, status) VALUES ($1, $2, $3, $4, $5, $6)
                     RETURNING {CatalogReader.Columns}),
-                a AS (INSERT INTO tenantrag.audit_log (action, tenant, tenant_id, details) VALUES ('tenant.create', $1, $2, jsonb_build_object('mode', $3::text)))
+                a AS (INSERT INTO tenantrag.audit_log (action, tenant, tenant_id, details) VALUES ('tenant.create', $1, $2, jsonb_build_object('mode', $3::text, 'server', $4::text)))
                 SELECT * FROM t
-                """);
+                """, connection, tx);
             cmd.Parameters.Add(new() { Value = slug.Value });
             cmd.Parameters.Add(new() { Value = id });
             cmd.Parameters.Add(new() { Value = mode.ToName() });
-            cmd.Parameters.Add(new() { Value = _installation.ServerId });
+            cmd.Parameters.Add(new() { Value = serverId });
             cmd.Parameters.Add(new() { Value = database });
             cmd.Parameters.Add(new() { Value = status });
-            return (await CatalogReader.ReadAllAsync(cmd, cancellationToken).ConfigureAwait(false)).Single();
+            var tenant = (await CatalogReader.ReadAllAsync(cmd, cancellationToken).ConfigureAwait(false)).Single();
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return tenant;
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -152,19 +170,20 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         }
 
         _sessions.Invalidate(slug);
+        var on = await _sessions.Servers.ForAsync(tenant, cancellationToken).ConfigureAwait(false);
         TenantDeletion deletion;
         if (tenant.Mode == TenancyMode.Shared)
         {
             // Fenced: waits for the tenant's writes in flight in any process, deletes them too, and refuses later ones.
-            using var shared = AdminLease(tenant.Database);
+            using var shared = _registry.Admin(on, tenant.Database);
             var (documents, chunks) = await TenantRegistry.DeleteTenantRowsAsync(shared.DataSource, tenant.Id, cancellationToken).ConfigureAwait(false);
             deletion = new TenantDeletion { Tenant = tenant, Documents = documents, Chunks = chunks };
         }
         else
         {
             // Dropping the database ends the tenant's sessions in every process (WITH (FORCE)): nothing can be left.
-            var (documents, chunks) = await CountDedicatedRowsAsync(tenant, cancellationToken).ConfigureAwait(false);
-            await DropDedicatedAsync(slug, cancellationToken).ConfigureAwait(false);
+            var (documents, chunks) = await CountDedicatedRowsAsync(on, tenant, cancellationToken).ConfigureAwait(false);
+            await DropDedicatedAsync(on, slug, cancellationToken).ConfigureAwait(false);
             deletion = new TenantDeletion
             {
                 Tenant = tenant,
@@ -180,10 +199,11 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         return deletion;
     }
 
-    private async Task ProvisionDedicatedAsync(TenantSlug slug, CancellationToken cancellationToken)
+    // The role and the database on server `on`; the schema version in the primary's catalog.
+    private async Task ProvisionDedicatedAsync(Installation.Installation on, TenantSlug slug, CancellationToken cancellationToken)
     {
         var role = Names.DedicatedRole(slug);
-        using var lease = AdminLease(Names.Catalog);
+        using var lease = _registry.Admin(on, on.MaintenanceDatabase);
         await ExecuteAsync(lease.DataSource, $"""
             CREATE ROLE {Sql.Identifier(role)} LOGIN NOINHERIT NOBYPASSRLS NOCREATEDB NOCREATEROLE
                 CONNECTION LIMIT {_installation.Options.DedicatedRoleConnectionLimit}
@@ -205,12 +225,12 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DropDedicatedAsync(TenantSlug slug, CancellationToken cancellationToken)
+    private async Task DropDedicatedAsync(Installation.Installation on, TenantSlug slug, CancellationToken cancellationToken)
     {
         var databaseName = Names.DedicatedDatabase(slug);
-        await _registry.EvictAsync(Pools.DedicatedKey(_installation, slug)).ConfigureAwait(false);
-        await _registry.EvictAsync(Pools.AdminKey(databaseName)).ConfigureAwait(false);
-        using var lease = AdminLease(Names.Catalog);
+        await _registry.EvictAsync(Pools.DedicatedKey(on, slug)).ConfigureAwait(false);
+        await _registry.EvictAsync(Pools.AdminKey(on, databaseName)).ConfigureAwait(false);
+        using var lease = _registry.Admin(on, on.MaintenanceDatabase);
 
         await TemplateCopies.DropAsync(lease.DataSource, databaseName, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(lease.DataSource, $"DROP ROLE IF EXISTS {Sql.Identifier(Names.DedicatedRole(slug))}", cancellationToken).ConfigureAwait(false);
@@ -220,11 +240,11 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<(long Documents, long Chunks)> CountDedicatedRowsAsync(TenantInfo tenant, CancellationToken cancellationToken)
+    private async Task<(long Documents, long Chunks)> CountDedicatedRowsAsync(Installation.Installation on, TenantInfo tenant, CancellationToken cancellationToken)
     {
         try
         {
-            using var lease = AdminLease(tenant.Database);
+            using var lease = _registry.Admin(on, tenant.Database);
             await using var cmd = lease.DataSource.CreateCommand("SELECT (SELECT count(*) FROM public.documents), (SELECT count(*) FROM public.chunks)");
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);

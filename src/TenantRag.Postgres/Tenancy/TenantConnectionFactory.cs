@@ -7,7 +7,8 @@ namespace TenantRag.Postgres.Tenancy;
 /// <summary>
 /// Opens tenant sessions for both models: shared tenants through the serving role's pool on the shared database,
 /// dedicated tenants through their own login role's small pool on their own database. The tenant is looked up in
-/// the catalog (briefly cached) and must be active.
+/// the catalog (briefly cached) and must be active. Each session goes to the server the tenant's catalog row names
+/// (<see cref="ServerDirectory"/>), with pools kept per server.
 /// </summary>
 public sealed class TenantConnectionFactory : ITenantConnectionFactory
 {
@@ -21,7 +22,11 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
     {
         _installation = installation;
         _registry = registry;
+        Servers = new ServerDirectory(installation, registry);
     }
+
+    /// <summary>Where each server of the fleet is: the tenant catalog and the job queue route by it too.</summary>
+    public ServerDirectory Servers { get; }
 
     /// <inheritdoc />
     public async Task<ITenantSession> OpenAsync(TenantContext context, CancellationToken cancellationToken = default) =>
@@ -42,7 +47,7 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
             try
             {
                 tenant = await ResolveAsync(context, cancellationToken).ConfigureAwait(false);
-                session = await TenantSession.OpenAsync(context, tenant, LeaseFor(tenant), cancellationToken).ConfigureAwait(false);
+                session = await TenantSession.OpenAsync(context, tenant, await LeaseForAsync(tenant, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 await TouchAsync(tenant.Slug, cancellationToken).ConfigureAwait(false);
                 return session;
             }
@@ -65,7 +70,8 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
                     // created it again) since its catalog entry was cached here. Look again: a deleted tenant is then
                     // not found, a re-created one is opened afresh (if the context is not bound to the old one).
                     Invalidate(tenant.Slug);
-                    await _registry.EvictAsync(Pools.DedicatedKey(_installation, tenant.Slug)).ConfigureAwait(false);
+                    var server = await Servers.ForAsync(tenant, cancellationToken).ConfigureAwait(false);
+                    await _registry.EvictAsync(Pools.DedicatedKey(server, tenant.Slug)).ConfigureAwait(false);
                     continue;
                 }
 
@@ -172,12 +178,16 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private DataSourceRegistry.Lease LeaseFor(TenantInfo tenant) => tenant.Mode switch
+    private async Task<DataSourceRegistry.Lease> LeaseForAsync(TenantInfo tenant, CancellationToken cancellationToken)
     {
-        TenancyMode.Shared => _registry.App(_installation, tenant.Database, _installation.Options.SharedMaxPoolSize),
-        TenancyMode.Dedicated => _registry.Dedicated(_installation, tenant.Slug),
-        _ => throw new InvalidOperationException($"unknown mode {tenant.Mode}"),
-    };
+        var server = await Servers.ForAsync(tenant, cancellationToken).ConfigureAwait(false);
+        return tenant.Mode switch
+        {
+            TenancyMode.Shared => _registry.App(server, tenant.Database, server.Options.SharedMaxPoolSize),
+            TenancyMode.Dedicated => _registry.Dedicated(server, tenant.Slug),
+            _ => throw new InvalidOperationException($"unknown mode {tenant.Mode}"),
+        };
+    }
 
     private DataSourceRegistry.Lease CatalogLease() => _registry.App(_installation, _installation.Names.Catalog, 4);
 

@@ -10,9 +10,10 @@ namespace TenantRag.Server.Api;
 /// <summary><c>/admin/v1/tenants</c>: tenant lifecycle, for tokens with the <c>tenantrag:admin</c> scope.</summary>
 internal static class AdminApi
 {
-    public sealed record CreateTenantRequest(string? Slug, string? Mode);
+    /// <summary>A new tenant: its slug, model (default shared) and the server of the fleet to create it on (null: the active one with the most free capacity).</summary>
+    public sealed record CreateTenantRequest(string? Slug, string? Mode, string? Server = null);
 
-    public sealed record TenantResponse(string Slug, string Mode, string Database, string Status, DateTimeOffset CreatedAt, DateTimeOffset? LastActiveAt);
+    public sealed record TenantResponse(string Slug, string Mode, string Database, string Server, string Status, DateTimeOffset CreatedAt, DateTimeOffset? LastActiveAt);
 
     public sealed record DeletedTenantResponse(TenantResponse Deleted, long Documents, long Chunks, string? DroppedDatabase, string? DroppedRole);
 
@@ -27,13 +28,13 @@ internal static class AdminApi
     }
 
     internal static TenantResponse ToResponse(TenantInfo t) =>
-        new(t.Slug.Value, t.Mode.ToName(), t.Database, t.Status, t.CreatedAt, t.LastActiveAt);
+        new(t.Slug.Value, t.Mode.ToName(), t.Database, t.Server, t.Status, t.CreatedAt, t.LastActiveAt);
 
     private static async Task<Created<TenantResponse>> CreateAsync(CreateTenantRequest request, ITenantCatalog catalog, CancellationToken cancellationToken)
     {
         var slug = TenantSlug.Parse(request.Slug);
         var mode = TenancyModes.Parse(request.Mode ?? "shared");
-        var tenant = await catalog.CreateAsync(slug, mode, cancellationToken).ConfigureAwait(false);
+        var tenant = await catalog.CreateAsync(slug, mode, request.Server, cancellationToken).ConfigureAwait(false);
         return TypedResults.Created($"/admin/v1/tenants/{tenant.Slug}", ToResponse(tenant));
     }
 

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using TenantRag.Postgres.Cluster;
+
+namespace TenantRag.Postgres.Tenancy;
+
+/// <summary>
+/// Where each server of the fleet is, as the primary's catalog says (<c>tenantrag.servers</c>), as an
+/// <see cref="Installation.Installation"/> on that server: tenant sessions, tenant creation and deletion and the job
+/// queue route by it. Read as the serving role (host, port and TLS mode only) and trusted for
+/// <see cref="Installation.TenancyOptions.CatalogCacheTtl"/>, like a looked-up tenant. The primary is never looked up.
+/// No bootstrap password is needed: the admin, serving and dedicated roles have the same passwords on every server.
+/// </summary>
+public sealed class ServerDirectory
+{
+    private readonly Installation.Installation _primary;
+    private readonly DataSourceRegistry _registry;
+    private readonly ConcurrentDictionary<string, (Installation.Installation Server, long At)> _servers = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the directory of <paramref name="primary"/>'s fleet, reading the catalog through <paramref name="registry"/>.</summary>
+    public ServerDirectory(Installation.Installation primary, DataSourceRegistry registry)
+    {
+        _primary = primary;
+        _registry = registry;
+    }
+
+    /// <summary>The installation on server <paramref name="serverId"/>.</summary>
+    /// <exception cref="TenantRagException">The catalog has no such server, or it was removed.</exception>
+    public async ValueTask<Installation.Installation> GetAsync(string serverId, CancellationToken cancellationToken = default)
+    {
+        if (serverId == _primary.ServerId)
+        {
+            return _primary;
+        }
+
+        var now = Environment.TickCount64;
+        if (_servers.TryGetValue(serverId, out var cached) && now - cached.At <= (long)_primary.Options.CatalogCacheTtl.TotalMilliseconds)
+        {
+            return cached.Server;
+        }
+
+        using var lease = _registry.App(_primary, _primary.Names.Catalog, 4);
+        await using var cmd = lease.DataSource.CreateCommand("SELECT host, port, ssl_mode FROM tenantrag.servers WHERE id = $1 AND status <> 'removed'");
+        cmd.Parameters.Add(new() { Value = serverId });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _servers.TryRemove(serverId, out _);
+            throw new TenantRagException($"server '{serverId}' is not in the fleet ('tenantrag server list' shows the servers)");
+        }
+
+        var (host, port, ssl) = (reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        var server = cached.Server is { } known && known.Endpoint.Host == host && known.Endpoint.Port == port
+            && known.Endpoint.Extra.GetValueOrDefault("SSL Mode") == ssl
+            ? known
+            : _primary.OnServer(serverId, new ServerEndpoint
+            {
+                Host = host,
+                Port = port,
+                BootstrapUsername = string.Empty,
+                BootstrapPassword = string.Empty,
+                Extra = ssl is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["SSL Mode"] = ssl },
+            });
+        _servers[serverId] = (server, now);
+        return server;
+    }
+
+    /// <summary>The installation on the server <paramref name="tenant"/> lives on.</summary>
+    public ValueTask<Installation.Installation> ForAsync(TenantRag.Tenancy.TenantInfo tenant, CancellationToken cancellationToken = default) =>
+        GetAsync(tenant.Server, cancellationToken);
+}
