@@ -116,6 +116,51 @@ public sealed class ServerCommandTests(ServerCommandTests.Fleet fleet, PostgresS
         }
     }
 
+    [Fact]
+    public async Task Remove_WaitingOnAPlacementThatCommitsATenant_SeesItAndRefuses()
+    {
+        await fleet.EnsureSecondAddedAsync();
+
+        // A placement in flight: it holds the server's row lock and writes a tenant mapped to it, not yet committed.
+        await using var placement = new NpgsqlConnection(fleet.CatalogConnectionString());
+        await placement.OpenAsync(Ct);
+        await using var tx = await placement.BeginTransactionAsync(Ct);
+        await using (var lockRow = new NpgsqlCommand("SELECT id FROM tenantrag.servers WHERE id = 'second' FOR UPDATE", placement, tx))
+        {
+            await lockRow.ExecuteScalarAsync(Ct);
+        }
+
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO tenantrag.tenants (slug, mode, server_id, database_name, status) VALUES ('fleet-racing', 'shared', 'second', 'tenantrag_shared', 'active')", placement, tx))
+        {
+            await insert.ExecuteNonQueryAsync(Ct);
+        }
+
+        try
+        {
+            var remove = fleet.Cli.RunAsync("server", "remove", "second");
+
+            // Wait until the remove is waiting for the row lock, then let the placement commit.
+            for (var waited = 0; await fleet.ScalarAsync<long>(fleet.MainUrl,
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'tenantrag_catalog' AND wait_event_type = 'Lock'", "tenantrag_catalog") == 0; waited++)
+            {
+                Assert.True(waited < 600, "the remove never waited for the placement's lock");
+                await Task.Delay(50, Ct);
+            }
+
+            await tx.CommitAsync(Ct);
+            var removed = await remove;
+
+            Assert.Equal(1, removed.ExitCode);
+            Assert.Contains("still holds 1 tenant", removed.StdErr, StringComparison.Ordinal);
+            Assert.Equal("active", await fleet.ScalarAsync<string>(fleet.MainUrl, "SELECT status FROM tenantrag.servers WHERE id = 'second'", "tenantrag_catalog"));
+        }
+        finally
+        {
+            await fleet.ExecuteAsync(fleet.MainUrl, "tenantrag_catalog", "DELETE FROM tenantrag.tenants WHERE slug = 'fleet-racing'");
+        }
+    }
+
     [Theory]
     [InlineData("Bad!", "url")]
     [InlineData("primary", "url")]
@@ -302,6 +347,9 @@ public sealed class ServerCommandTests(ServerCommandTests.Fleet fleet, PostgresS
 
             return (T)(await cmd.ExecuteScalarAsync(Ct))!;
         }
+
+        /// <summary>The primary's catalog as the cluster's superuser.</summary>
+        public string CatalogConnectionString() => Builder(MainUrl, "tenantrag_catalog").ConnectionString;
 
         public async Task ExecuteAsync(string url, string database, string sql)
         {

@@ -80,18 +80,34 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
             throw new TenantRagException("'primary' holds the catalog and cannot be removed");
         }
 
+        // Lock the server's row first, then count its tenants in a statement of its own: its snapshot is taken after the
+        // lock is held, so it sees every tenant a placement committed while this waited for that placement's lock on
+        // the row (one statement would count with a snapshot from before the wait). A placement after this sees the
+        // server removed.
         using var admin = CatalogAdmin();
-        await using var cmd = admin.DataSource.CreateCommand("""
-            WITH target AS (SELECT id FROM tenantrag.servers WHERE id = $1 AND status <> 'removed' FOR UPDATE),
-                 mapped AS (SELECT count(*) AS n FROM tenantrag.tenants WHERE server_id = $1),
-                 removed AS (UPDATE tenantrag.servers s SET status = 'removed' FROM target, mapped
-                             WHERE s.id = target.id AND mapped.n = 0 RETURNING s.id)
-            SELECT (SELECT count(*) FROM target), (SELECT n FROM mapped), (SELECT count(*) FROM removed)
-            """);
-        cmd.Parameters.Add(new() { Value = name });
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var (found, tenants) = (reader.GetInt64(0), reader.GetInt64(1));
+        await using var connection = await admin.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        long found, tenants;
+        await using (var locked = new NpgsqlCommand("SELECT count(*) FROM (SELECT id FROM tenantrag.servers WHERE id = $1 AND status <> 'removed' FOR UPDATE) s", connection, tx))
+        {
+            locked.Parameters.Add(new() { Value = name });
+            found = (long)(await locked.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        await using (var mapped = new NpgsqlCommand("SELECT count(*) FROM tenantrag.tenants WHERE server_id = $1", connection, tx))
+        {
+            mapped.Parameters.Add(new() { Value = name });
+            tenants = (long)(await mapped.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        if (found > 0 && tenants == 0)
+        {
+            await using var remove = new NpgsqlCommand("UPDATE tenantrag.servers SET status = 'removed' WHERE id = $1", connection, tx);
+            remove.Parameters.Add(new() { Value = name });
+            await remove.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (found == 0)
         {
             throw new TenantRagException($"there is no server '{name}' in the fleet: 'tenantrag server list' shows them");
