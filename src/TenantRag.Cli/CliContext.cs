@@ -5,7 +5,6 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using TenantRag.Hosting;
-using TenantRag.Postgres.Cluster;
 using TenantRag.Postgres;
 using TenantRag.Postgres.Installation;
 
@@ -66,10 +65,7 @@ internal sealed class CliContext
     /// <summary>Starts the embedded cluster if needed, bootstraps and migrates, and reports what start-up repaired.</summary>
     public async Task<TenantRagDatabase> OpenDatabaseAsync(TenancyOptions? options = null)
     {
-        var settings = TenantRagSettings.Read(Configuration);
-        var database = settings.DatabaseUrl is { } url
-            ? await TenantRagDatabase.OpenAsync(ServerEndpoint.Parse(url), Secrets.LoadOrCreate(Home), options ?? settings.Tenancy, cancellationToken: CancellationToken).ConfigureAwait(false)
-            : await TenantRagDatabase.OpenAsync(Home, options ?? settings.Tenancy, cancellationToken: CancellationToken).ConfigureAwait(false);
+        var database = await TenantRagSettings.Read(Configuration).OpenDatabaseAsync(options, cancellationToken: CancellationToken).ConfigureAwait(false);
         foreach (var notice in database.Notices)
         {
             await Console.Error.WriteLineAsync($"note: {notice}").ConfigureAwait(false);

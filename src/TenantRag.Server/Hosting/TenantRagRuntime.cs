@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TenantRag.Postgres;
-using TenantRag.Postgres.Cluster;
-using TenantRag.Postgres.Installation;
 
 namespace TenantRag.Hosting;
 
@@ -30,10 +28,7 @@ internal sealed partial class TenantRagRuntime(TenantRagSettings settings, Tenan
             return;
         }
 
-        _database = settings.DatabaseUrl is { } url
-            ? await TenantRagDatabase.OpenAsync(ServerEndpoint.Parse(url), Secrets.LoadOrCreate(settings.Home), settings.Tenancy,
-                loggerFactory: loggers, cancellationToken: cancellationToken).ConfigureAwait(false)
-            : await TenantRagDatabase.OpenAsync(settings.Home, settings.Tenancy, loggerFactory: loggers, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _database = await settings.OpenDatabaseAsync(loggerFactory: loggers, cancellationToken: cancellationToken).ConfigureAwait(false);
         foreach (var notice in _database.Notices)
         {
             setup.OnNotice?.Invoke(notice);

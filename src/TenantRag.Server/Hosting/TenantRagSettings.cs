@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using TenantRag.Postgres;
+using TenantRag.Postgres.Cluster;
 using TenantRag.Postgres.Installation;
 using TenantRag.Rag.Ingestion;
 using TenantRag.Server;
@@ -59,6 +62,19 @@ public sealed class TenantRagSettings
 
     /// <summary>Export of traces and metrics (<c>TenantRag:Telemetry</c>).</summary>
     public TelemetryOptions Telemetry { get; }
+
+    /// <summary>
+    /// Opens the installation these settings name: the server of <see cref="DatabaseUrl"/>, else the embedded cluster
+    /// under <see cref="Home"/> (started on demand); bootstraps and migrates as needed.
+    /// </summary>
+    /// <param name="tenancy">Names, pools and caches; null for <see cref="Tenancy"/>.</param>
+    /// <param name="loggerFactory">The host's logging, for Npgsql's logs of the pools; null for none.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    public Task<TenantRagDatabase> OpenDatabaseAsync(TenancyOptions? tenancy = null, ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default) => DatabaseUrl is { } url
+        ? TenantRagDatabase.OpenAsync(ServerEndpoint.Parse(url), Secrets.LoadOrCreate(Home), tenancy ?? Tenancy, loggerFactory: loggerFactory,
+            cancellationToken: cancellationToken)
+        : TenantRagDatabase.OpenAsync(Home, tenancy ?? Tenancy, loggerFactory: loggerFactory, cancellationToken: cancellationToken);
 
     /// <summary>Binds and validates the <c>TenantRag</c> section of <paramref name="configuration"/>.</summary>
     /// <exception cref="UsageException">A setting is of the wrong type or out of range (the message names it).</exception>
