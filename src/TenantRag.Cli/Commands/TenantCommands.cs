@@ -4,7 +4,7 @@ using TenantRag.Tenancy;
 
 namespace TenantRag.Cli.Commands;
 
-/// <summary><c>tenantrag tenant create|list|show|delete</c>.</summary>
+/// <summary><c>tenantrag tenant create|list|show|delete|move</c>.</summary>
 internal static class TenantCommands
 {
     public static Command Create()
@@ -30,6 +30,7 @@ internal static class TenantCommands
         var delete = new Command("delete", "Delete a tenant: every row (shared) or its database and role (dedicated); asks first on a terminal") { slug, yes };
         delete.SetAction(CliContext.Action(cli => DeleteAsync(cli, cli.Parse.GetValue(slug), cli.Parse.GetValue(yes))));
         tenant.Subcommands.Add(delete);
+        tenant.Subcommands.Add(TenantMoveCommand.Create());
         return tenant;
     }
 

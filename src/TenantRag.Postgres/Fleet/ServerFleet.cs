@@ -121,6 +121,23 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
         ServerCredentials.Delete(home, name);
     }
 
+    /// <summary>
+    /// How to reach server <paramref name="name"/> as its bootstrap role (the primary as the installation is configured),
+    /// with the password where it is kept: for the work only a superuser may do, such as logical replication.
+    /// </summary>
+    /// <exception cref="TenantRagException">No such server in the fleet, or its password is not where the catalog says.</exception>
+    public async Task<ServerEndpoint> BootstrapEndpointAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (name == ServerName.Primary)
+        {
+            return Primary.Endpoint;
+        }
+
+        var server = (await ReadAsync(name, cancellationToken).ConfigureAwait(false)).SingleOrDefault(s => s.Status != "removed")
+            ?? throw new TenantRagException($"there is no server '{name}' in the fleet: 'tenantrag server list' shows them");
+        return server.Endpoint(ServerCredentials.Read(home, name, server.Credentials!));
+    }
+
     private async Task RecordAsync(string name, ServerEndpoint endpoint, int? capacity, string credentials, CancellationToken cancellationToken)
     {
         using var admin = CatalogAdmin();

@@ -159,6 +159,15 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
     public async Task<TenantDeletion> DeleteAsync(TenantSlug slug, CancellationToken cancellationToken = default)
     {
         var tenant = await FindAsync(slug, cancellationToken).ConfigureAwait(false) ?? throw new TenantNotFoundException(slug);
+        using (var moves = AdminLease(Names.Catalog))
+        await using (var moving = moves.DataSource.CreateCommand("SELECT step FROM tenantrag.tenant_moves WHERE tenant_id = $1 AND step NOT IN ('done', 'aborted')"))
+        {
+            moving.Parameters.Add(new() { Value = tenant.Id });
+            if (await moving.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string step)
+            {
+                throw new TenantRagException($"tenant '{slug}' is being moved (step {step}): finish the move ('tenantrag tenant move {slug} --resume') or roll it back ('--abort') first; nothing was deleted");
+            }
+        }
 
         // Mark it first: from here on no new session opens for it in this process, nor in others once their cached
         // catalog entry expires. Until then their writes are fenced in the database itself (see TenantRegistry).
@@ -200,7 +209,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
     }
 
     // The role and the database on server `on`; the schema version in the primary's catalog.
-    private async Task ProvisionDedicatedAsync(Installation.Installation on, TenantSlug slug, CancellationToken cancellationToken)
+    internal async Task ProvisionDedicatedAsync(Installation.Installation on, TenantSlug slug, CancellationToken cancellationToken)
     {
         var role = Names.DedicatedRole(slug);
         using var lease = _registry.Admin(on, on.MaintenanceDatabase);
@@ -225,7 +234,17 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DropDedicatedAsync(Installation.Installation on, TenantSlug slug, CancellationToken cancellationToken)
+    internal async Task DropDedicatedAsync(Installation.Installation on, TenantSlug slug, CancellationToken cancellationToken)
+    {
+        await DropDedicatedDatabaseAsync(on, slug, cancellationToken).ConfigureAwait(false);
+        using var catalog = AdminLease(Names.Catalog);
+        await using var cmd = catalog.DataSource.CreateCommand("DELETE FROM tenantrag.schema_versions WHERE database_name = $1");
+        cmd.Parameters.Add(new() { Value = Names.DedicatedDatabase(slug) });
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // The tenant's database and login role on server `on` (if they exist), its pools here first.
+    internal async Task DropDedicatedDatabaseAsync(Installation.Installation on, TenantSlug slug, CancellationToken cancellationToken)
     {
         var databaseName = Names.DedicatedDatabase(slug);
         await _registry.EvictAsync(Pools.DedicatedKey(on, slug)).ConfigureAwait(false);
@@ -234,10 +253,6 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
 
         await TemplateCopies.DropAsync(lease.DataSource, databaseName, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(lease.DataSource, $"DROP ROLE IF EXISTS {Sql.Identifier(Names.DedicatedRole(slug))}", cancellationToken).ConfigureAwait(false);
-        using var catalog = AdminLease(Names.Catalog);
-        await using var cmd = catalog.DataSource.CreateCommand("DELETE FROM tenantrag.schema_versions WHERE database_name = $1");
-        cmd.Parameters.Add(new() { Value = databaseName });
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<(long Documents, long Chunks)> CountDedicatedRowsAsync(Installation.Installation on, TenantInfo tenant, CancellationToken cancellationToken)

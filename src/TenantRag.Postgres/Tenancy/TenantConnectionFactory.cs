@@ -92,23 +92,64 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
     /// Runs <paramref name="work"/> in one tenant session and commits it. A write the database refused because the
     /// tenant was deleted meanwhile, by this process or another (its registry row is gone, see
     /// <c>005_tenant_registry.sql</c>), becomes <see cref="TenantNotFoundException"/>: nothing of it was written.
+    /// A write refused because the tenant moved away, or is moving (its writes are fenced in the database it leaves, see
+    /// <c>009_online_moves.sql</c>), runs again where the catalog says the tenant lives now; while the fence lasts it
+    /// waits (up to <see cref="MovingWriteWait"/>), then gives up with <see cref="TenantMovingException"/>. Either way
+    /// nothing of a refused attempt was written, so <paramref name="work"/> may run more than once, each time afresh.
     /// </summary>
     public async Task<T> WriteAsync<T>(TenantContext context, Func<TenantSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
-        try
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(25);
+        while (true)
         {
-            await using var session = await OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
-            var result = await work(session, cancellationToken).ConfigureAwait(false);
-            await session.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return result;
-        }
-        catch (PostgresException ex) when (TenantRegistry.IsFenced(ex))
-        {
-            Invalidate(context.Tenant);
-            throw new TenantNotFoundException(context.Tenant);
+            TenantInfo? at = null;
+            try
+            {
+                await using var session = await OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+                at = session.Tenant;
+                var result = await work(session, cancellationToken).ConfigureAwait(false);
+                await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+            catch (PostgresException ex) when (at is not null && (TenantRegistry.IsFenced(ex) || TenantRegistry.IsMoving(ex)))
+            {
+                // Where does the tenant live now? Not found: deleted. Another creation: the one written to was deleted.
+                Invalidate(context.Tenant);
+                var now = await ResolveAsync(context.Tenant, cancellationToken).ConfigureAwait(false);
+                if (now.Id != at.Id)
+                {
+                    throw new TenantNotFoundException(context.Tenant);
+                }
+
+                if (now.Server != at.Server || now.Database != at.Database)
+                {
+                    continue; // moved: write there
+                }
+
+                if (!TenantRegistry.IsMoving(ex))
+                {
+                    throw new TenantNotFoundException(context.Tenant);
+                }
+
+                // Fenced, and the catalog does not name the new place yet: the move is switching. Wait a little.
+                if (waited.Elapsed + pause > MovingWriteWait)
+                {
+                    throw new TenantMovingException(context.Tenant) { IsTransient = true };
+                }
+
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+            }
         }
     }
+
+    /// <summary>
+    /// How long a write waits for a moving tenant's fence to end before it answers <see cref="TenantMovingException"/>
+    /// (a move fences writes for about a second).
+    /// </summary>
+    public static TimeSpan MovingWriteWait { get; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// <paramref name="context"/> bound to the creation of its tenant that is live now (<see cref="TenantContext.TenantId"/>),

@@ -17,6 +17,13 @@ internal static class TenantRegistry
     public static bool IsFenced(PostgresException ex) =>
         ex.SqlState == PostgresErrorCodes.ForeignKeyViolation && ex.ConstraintName?.EndsWith("_tenant_fk", StringComparison.Ordinal) == true;
 
+    /// <summary>
+    /// True when <paramref name="ex"/> is a write refused because its tenant is being moved out of this database: its
+    /// registry entry is fenced (<c>009_online_moves.sql</c>). The tenant's writes go where the catalog says it lives.
+    /// </summary>
+    public static bool IsMoving(PostgresException ex) =>
+        ex.SqlState == PostgresErrorCodes.ObjectNotInPrerequisiteState && ex.ConstraintName == "tenant_write_fence";
+
     /// <summary>Registers tenant <paramref name="id"/> in the database <paramref name="admin"/> reaches (idempotent).</summary>
     public static async Task RegisterAsync(NpgsqlDataSource admin, string id, TenantSlug slug, CancellationToken cancellationToken)
     {
@@ -52,6 +59,8 @@ internal static class TenantRegistry
         foreach (var sql in new[]
         {
             "SELECT 1 FROM tenantrag.tenant_registry WHERE id = $1 FOR UPDATE",
+            // A tenant moved away is fenced here (009_online_moves.sql): its rows go now, and nobody sees it unfenced.
+            "UPDATE tenantrag.tenant_registry SET fenced_at = NULL WHERE id = $1",
             "DELETE FROM public.chunks WHERE tenant_id = $1",
             "DELETE FROM public.documents WHERE tenant_id = $1",
             "DELETE FROM public.tenant_data_versions WHERE tenant_id = $1",
@@ -65,8 +74,8 @@ internal static class TenantRegistry
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        var chunks = batch.BatchCommands[1].RecordsAffected;
-        var documents = batch.BatchCommands[2].RecordsAffected;
+        var chunks = batch.BatchCommands[2].RecordsAffected;
+        var documents = batch.BatchCommands[3].RecordsAffected;
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (documents, chunks);
     }

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using TenantRag.Postgres.Cluster;
+using TenantRag.Postgres.Tenancy;
+using TenantRag.Tenancy;
+
+namespace TenantRag.Postgres.Moves;
+
+public sealed partial class TenantMover
+{
+    // The fence: one transaction in the source locks the tenant's registry entry (waiting for the tenant's writes in
+    // flight to commit; later ones wait for it), marks it fenced and writes the fence marker. Once the target has the
+    // marker it has every write the source took. Then the subscription stops, and the target's copy of the entry is
+    // unfenced and its chunk ids continue after the tenant's (sequences are not replicated).
+    private async Task FenceAsync(TenantMove move, ServerEndpoint source, ServerEndpoint target, CancellationToken cancellationToken)
+    {
+        await using (var publisher = await OpenAsync(source, move.From.Database, cancellationToken).ConfigureAwait(false))
+        await using (var tx = await publisher.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var batch = new NpgsqlBatch(publisher, tx);
+            foreach (var sql in new[]
+            {
+                "SELECT 1 FROM tenantrag.tenant_registry WHERE id = $1 FOR UPDATE",
+                "UPDATE tenantrag.tenant_registry SET fenced_at = coalesce(fenced_at, now()) WHERE id = $1",
+                "INSERT INTO tenantrag.move_markers (move_id, phase) VALUES ($2, 'fence') ON CONFLICT DO NOTHING",
+            })
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = move.TenantId }, new() { Value = move.Id } } });
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var subscriber = await OpenAsync(target, move.To.Database, cancellationToken).ConfigureAwait(false);
+        if (await SubscriptionOidAsync(subscriber, move.ObjectName, cancellationToken).ConfigureAwait(false) is null)
+        {
+            // Only a hand-dropped subscription gets here: without the fence marker nothing proves the copy complete.
+            if (!await ScalarAsync<bool>(subscriber, "SELECT EXISTS (SELECT 1 FROM tenantrag.move_markers WHERE move_id = $1 AND phase = 'fence')", cancellationToken, move.Id).ConfigureAwait(false))
+            {
+                throw new TenantRagException($"the subscription of the move of tenant '{move.Slug}' is gone from the target before it had every write: 'tenantrag tenant move {move.Slug} --abort' rolls the move back");
+            }
+        }
+        else
+        {
+            await ExecuteAsync(subscriber, $"ALTER SUBSCRIPTION {Quote(move.ObjectName)} ENABLE", cancellationToken).ConfigureAwait(false);
+            await WaitForMarkerAsync(subscriber, move, "fence", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(subscriber, $"ALTER SUBSCRIPTION {Quote(move.ObjectName)} DISABLE", cancellationToken).ConfigureAwait(false);
+        }
+
+        await ExecuteAsync(subscriber, "UPDATE tenantrag.tenant_registry SET fenced_at = NULL WHERE id = $1", cancellationToken, move.TenantId).ConfigureAwait(false);
+        await ExecuteAsync(subscriber, """
+            SELECT setval(pg_get_serial_sequence('public.chunks', 'id'),
+                greatest((SELECT max(id) FROM public.chunks WHERE tenant_id = $1), (SELECT last_value FROM public.chunks_id_seq)))
+            """, cancellationToken, move.TenantId).ConfigureAwait(false);
+    }
+
+    // The switch: in one catalog transaction the tenant's row names the target, the move is recorded switched, the
+    // audit log says so, and every serving process is told to forget the old place. Writers waiting on the fence then
+    // find the tenant at the target.
+    private async Task SwitchAsync(TenantMove move, TimeSpan? copy, TimeSpan? catchUp, Stopwatch fenced, CancellationToken cancellationToken)
+    {
+        using var catalog = database.Registry.Admin(Primary, Primary.Names.Catalog);
+        await using var connection = await catalog.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (move.To.Server != move.From.Server)
+        {
+            await TenantPlacement.ReserveAsync(connection, tx, move.To.Server, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var batch = new NpgsqlBatch(connection, tx);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            UPDATE tenantrag.tenants SET server_id = $2, database_name = $3, mode = $4
+            WHERE id = $1 AND server_id = $5 AND database_name = $6 AND status = 'active'
+            """)
+        {
+            Parameters =
+            {
+                new() { Value = move.TenantId }, new() { Value = move.To.Server }, new() { Value = move.To.Database },
+                new() { Value = move.To.Mode.ToName() }, new() { Value = move.From.Server }, new() { Value = move.From.Database },
+            },
+        });
+        var fenceMs = (long)fenced.Elapsed.TotalMilliseconds;
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            UPDATE tenantrag.tenant_moves SET step = 'switched', copy_ms = coalesce($2, copy_ms), catchup_ms = coalesce($3, catchup_ms),
+                fence_ms = $4, error = NULL, updated_at = now()
+            WHERE id = $1
+            """)
+        {
+            Parameters =
+            {
+                new() { Value = move.Id }, new() { Value = Millis(copy), DataTypeName = "bigint" },
+                new() { Value = Millis(catchUp), DataTypeName = "bigint" }, new() { Value = fenceMs },
+            },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO tenantrag.audit_log (action, tenant, tenant_id, details) VALUES ('tenant.move', $1, $2, $3::jsonb)")
+        {
+            Parameters =
+            {
+                new() { Value = move.Slug.Value }, new() { Value = move.TenantId },
+                new() { Value = JsonSerializer.Serialize(new { move = move.Id, from = move.From.ToString(), to = move.To.ToString(), fence_ms = fenceMs }) },
+            },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify('tenantrag_catalog', $1)") { Parameters = { new() { Value = move.Slug.Value } } });
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (batch.BatchCommands[0].RecordsAffected != 1)
+        {
+            throw new TenantRagException($"tenant '{move.Slug}' is no longer where the move took it from (deleted, or changed by another process): 'tenantrag tenant move {move.Slug} --abort' rolls the move back");
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        database.Sessions.Invalidate(move.Slug);
+    }
+
+    // After the switch: the subscription, the slot and the publication go; once every process has had time to see the
+    // switch (the catalog cache's lifetime: until then a process that missed the notification may still read the
+    // source, which holds the same rows), the source rows (or database) go too.
+    private async Task CleanUpAsync(TenantMove move, ServerEndpoint source, ServerEndpoint target, CancellationToken cancellationToken)
+    {
+        await DropSubscriptionAsync(move, target, source, cancellationToken).ConfigureAwait(false);
+        await DropPublicationAndSlotAsync(move, source, cancellationToken).ConfigureAwait(false);
+        await using (var subscriber = await OpenAsync(target, move.To.Database, cancellationToken).ConfigureAwait(false))
+        {
+            await ExecuteAsync(subscriber, "DELETE FROM tenantrag.move_markers WHERE move_id = $1", cancellationToken, move.Id).ConfigureAwait(false);
+        }
+
+        await Task.Delay(Primary.Options.CatalogCacheTtl + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        if (move.From.Mode == TenancyMode.Dedicated && move.To.Mode == TenancyMode.Dedicated)
+        {
+            // The same database name on two servers: only the source's database and role go.
+            var on = await database.Sessions.Servers.GetAsync(move.From.Server, cancellationToken).ConfigureAwait(false);
+            await database.Catalog.DropDedicatedDatabaseAsync(on, move.Slug, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await RemoveCopyAsync(move, move.From, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static object Millis(TimeSpan? span) => span is { } s ? (long)s.TotalMilliseconds : DBNull.Value;
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using TenantRag.Testing;
+
+namespace TenantRag.Postgres.Tests;
+
+/// <summary>
+/// Moves interrupted for real (issue 14 item 3): the mover killed with SIGKILL after each step, and a server stopped
+/// with <c>pg_ctl stop -m immediate</c>. Afterwards the tenant is served from exactly one place, <c>--resume</c> finishes
+/// the move or <c>--abort</c> rolls it back, and no slot, publication or subscription is left behind.
+/// </summary>
+public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixture<ServerCommandTests.Fleet>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("preparing", "--resume")]
+    [InlineData("preparing", "--abort")]
+    [InlineData("copying", "--resume")]
+    [InlineData("copying", "--abort")]
+    [InlineData("fenced", "--resume")]
+    [InlineData("fenced", "--abort")]
+    [InlineData("switched", "--resume")]
+    public async Task Mover_KilledAfterAStep_IsResumedOrRolledBackWithNothingLostOrLeftBehind(string step, string then)
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var moves = new FleetMoves(fleet);
+        var slug = await moves.CreateAsync("shared", "primary");
+        await IngestAsync(slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
+
+        await using (var mover = await fleet.Cli.StartAsync(new Dictionary<string, string>(), "tenant", "move", slug, "--to-server", "second", "--mode", "dedicated", "--pause-after", step))
+        {
+            await mover.WaitForLineAsync(l => l == $"paused after {step}");
+            await mover.KillAsync();
+        }
+
+        // Killed: served from exactly one place, the one the catalog names; reads work. Deleting waits for the move.
+        var during = await moves.PlaceAsync(slug);
+        Assert.Equal(step == "switched" ? ("second", "dedicated") : ("primary", "shared"), (during.Server, during.Mode));
+        Assert.Contains("Walrus", (await fleet.Cli.RunAsync("search", slug, "walrus ledger", "--user", "alice")).StdOut, StringComparison.Ordinal);
+        var delete = await fleet.Cli.RunAsync("tenant", "delete", slug, "--yes");
+        Assert.True(delete.ExitCode == 1, delete.ToString());
+        Assert.Contains("is being moved", delete.StdErr, StringComparison.Ordinal);
+        var restart = await fleet.Cli.RunAsync("tenant", "move", slug, "--mode", "dedicated");
+        Assert.True(restart.ExitCode == 1 && restart.StdErr.Contains("has a move in progress", StringComparison.Ordinal), restart.ToString());
+
+        var finish = await fleet.Cli.RunAsync("tenant", "move", slug, then);
+        Assert.True(finish.ExitCode == 0, finish.ToString());
+        fleet.AssertNoPassword(finish);
+
+        var place = await moves.PlaceAsync(slug);
+        Assert.Equal(then == "--resume" ? ("second", "dedicated") : ("primary", "shared"), (place.Server, place.Mode));
+        Assert.Equal(["Walrus ledger"], await moves.TitlesAsync(place, slug));
+        await moves.AssertServedFromOnlyAsync(slug, place);
+        await moves.AssertNoReplicationObjectsAsync();
+
+        // The tenant takes writes where it lives (not fenced anywhere).
+        await IngestAsync(slug, "okapi.md", "# Okapi ledger\n\nThe okapi ledger lists every stripe.\n");
+        Assert.Equal(["Okapi ledger", "Walrus ledger"], await moves.TitlesAsync(place, slug));
+        await moves.DeleteAsync(slug);
+    }
+
+    [Fact]
+    public async Task Abort_AfterTheSwitch_IsRefusedAndResumeFinishes()
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var moves = new FleetMoves(fleet);
+        var slug = await moves.CreateAsync("dedicated", "second");
+        await IngestAsync(slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
+        await using (var mover = await fleet.Cli.StartAsync(new Dictionary<string, string>(), "tenant", "move", slug, "--to-server", "primary", "--mode", "shared", "--pause-after", "switched"))
+        {
+            await mover.WaitForLineAsync(l => l == "paused after switched");
+            await mover.KillAsync();
+        }
+
+        var abort = await fleet.Cli.RunAsync("tenant", "move", slug, "--abort");
+        Assert.True(abort.ExitCode == 1, abort.ToString());
+        Assert.Contains("past its switch", abort.StdErr, StringComparison.Ordinal);
+
+        var resume = await fleet.Cli.RunAsync("tenant", "move", slug, "--resume");
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        var place = await moves.PlaceAsync(slug);
+        Assert.Equal(("primary", "shared"), (place.Server, place.Mode));
+        await moves.AssertServedFromOnlyAsync(slug, place);
+        await moves.AssertNoReplicationObjectsAsync();
+        await moves.DeleteAsync(slug);
+    }
+
+    [Theory]
+    [InlineData("copying", "second")]
+    [InlineData("fenced", "primary")]
+    public async Task Server_StoppedImmediatelyDuringAMove_MoveFailsThenResumesOnceItIsBack(string step, string stopped)
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var moves = new FleetMoves(fleet);
+        var slug = await moves.CreateAsync("shared", "primary");
+        await IngestAsync(slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
+        await using (var mover = await fleet.Cli.StartAsync(new Dictionary<string, string>(), "tenant", "move", slug, "--to-server", "second", "--pause-after", step))
+        {
+            await mover.WaitForLineAsync(l => l == $"paused after {step}");
+            await mover.KillAsync();
+        }
+
+        var cluster = stopped == "primary" ? "main" : "second";
+        await StopImmediatelyAsync(cluster);
+        try
+        {
+            var failed = await fleet.Cli.RunAsync("tenant", "move", slug, "--resume");
+            Assert.True(failed.ExitCode != 0, failed.ToString());
+            fleet.AssertNoPassword(failed);
+        }
+        finally
+        {
+            var started = await fleet.Boot.RunAsync("db", "start", "--name", cluster);
+            Assert.True(started.ExitCode == 0, started.ToString());
+        }
+
+        var resume = await fleet.Cli.RunAsync("tenant", "move", slug, "--resume");
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        var place = await moves.PlaceAsync(slug);
+        Assert.Equal(("second", "shared"), (place.Server, place.Mode));
+        Assert.Equal(["Walrus ledger"], await moves.TitlesAsync(place, slug));
+        await moves.AssertServedFromOnlyAsync(slug, place);
+        await moves.AssertNoReplicationObjectsAsync();
+        await IngestAsync(slug, "okapi.md", "# Okapi ledger\n\nThe okapi ledger lists every stripe.\n");
+        Assert.Equal(["Okapi ledger", "Walrus ledger"], await moves.TitlesAsync(place, slug));
+        await moves.DeleteAsync(slug);
+    }
+
+    private async Task IngestAsync(string slug, string name, string text)
+    {
+        var file = Path.Combine(fleet.Cli.Home, name);
+        await File.WriteAllTextAsync(file, text, Ct);
+        var run = await fleet.Cli.RunAsync("ingest", slug, file, "--user", "alice");
+        Assert.True(run.ExitCode == 0, run.ToString());
+    }
+
+    // pg_ctl stop -m immediate, as the postgres user: no shutdown checkpoint, like a crash.
+    private async Task StopImmediatelyAsync(string cluster)
+    {
+        var data = Path.Combine(fleet.Boot.Home, "clusters", cluster, "pgdata");
+        using var stop = Process.Start(new ProcessStartInfo("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "stop", "-D", data, "-m", "immediate", "-w"])
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        await stop.WaitForExitAsync(Ct);
+        Assert.True(stop.ExitCode == 0, await stop.StandardError.ReadToEndAsync(Ct));
+    }
+}

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TenantRag.Testing;
+
+namespace TenantRag.Postgres.Tests;
+
+/// <summary>
+/// <c>tenantrag tenant move</c> (issue 14 item 3) over two real clusters (<see cref="ServerCommandTests.Fleet"/>): each
+/// direction while writers and readers use the tenant through a real <c>serve</c> process's HTTP API. No acknowledged
+/// write is lost or doubled, document ids stay, reads never fail, writes only ever wait or answer 503 with
+/// <c>Retry-After</c>, and afterwards the tenant lives in exactly one place with no replication object left anywhere.
+/// </summary>
+public sealed class MoveTests(ServerCommandTests.Fleet fleet) : IClassFixture<ServerCommandTests.Fleet>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("primary", "shared", "primary", "dedicated")]
+    [InlineData("primary", "dedicated", "second", "shared")]
+    [InlineData("second", "shared", "primary", "shared")]
+    [InlineData("second", "dedicated", "primary", "dedicated")]
+    public async Task Move_UnderConcurrentWritesAndReads_LosesNothingDoublesNothingAndNeverFailsAReader(string fromServer, string fromMode, string toServer, string toMode)
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var moves = new FleetMoves(fleet);
+        var slug = await moves.CreateAsync(fromMode, fromServer);
+        await using var serve = await fleet.Cli.StartAsync(new Dictionary<string, string>
+        {
+            ["TenantRag__Limits__RequestsPerSecond"] = "10000",
+            ["TenantRag__Limits__Burst"] = "10000",
+            ["TenantRag__Limits__IngestConcurrency"] = "16",
+        }, "serve", "--dev-auth", "--urls", "http://127.0.0.1:0");
+        using var http = await FleetMoves.SignInAsync(serve, slug, "alice");
+
+        var seed = await http.SendAsync(FleetMoves.Upload("Walrus ledger", "The walrus ledger lists every tusk of the colony.", wait: true), Ct);
+        Assert.Equal(HttpStatusCode.Created, seed.StatusCode);
+        var seedId = (await seed.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("documentIds")[0].GetGuid();
+
+        using var stop = new CancellationTokenSource();
+        var acknowledged = new ConcurrentDictionary<string, Guid>();
+        var failures = new ConcurrentQueue<string>();
+        var fenced = 0;
+        var searches = 0;
+        async Task WriteAsync(int writer)
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var title = $"Note {writer}-{n}";
+                var answer = await http.SendAsync(FleetMoves.Upload(title, $"Entry {n} of writer {writer}: the walrus counts tusks.", wait: false), Ct);
+                if (answer.StatusCode == HttpStatusCode.Accepted)
+                {
+                    acknowledged[title] = (await answer.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("jobId").GetGuid();
+                }
+                else if (answer.StatusCode == HttpStatusCode.ServiceUnavailable && answer.Headers.RetryAfter is not null)
+                {
+                    Interlocked.Increment(ref fenced);
+                }
+                else
+                {
+                    failures.Enqueue($"write {title}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(Ct)}");
+                }
+            }
+        }
+
+        async Task ReadAsync()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var answer = await http.PostAsJsonAsync("/v1/search", new { query = "walrus ledger tusk", k = 5 }, Ct);
+                var body = await answer.Content.ReadAsStringAsync(Ct);
+                if (answer.StatusCode != HttpStatusCode.OK || !body.Contains("Walrus ledger", StringComparison.Ordinal))
+                {
+                    failures.Enqueue($"search: {(int)answer.StatusCode} {body}");
+                }
+
+                Interlocked.Increment(ref searches);
+            }
+        }
+
+        var load = new[] { WriteAsync(1), WriteAsync(2), ReadAsync(), ReadAsync() };
+        await Task.Delay(1000, Ct);
+        var move = await fleet.Cli.RunAsync("tenant", "move", slug, "--to-server", toServer, "--mode", toMode, "--json");
+        await Task.Delay(1500, Ct);
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+
+        Assert.True(move.ExitCode == 0, move.ToString());
+        fleet.AssertNoPassword(move);
+        var report = move.Json();
+        Assert.Equal("done", report.GetProperty("step").GetString());
+        Assert.True(report.GetProperty("fenceMs").GetInt64() >= 0);
+        Assert.True(report.GetProperty("copyMs").GetInt64() >= 0);
+        Assert.Empty(failures);
+        Assert.True(searches > 0 && acknowledged.Count > 0, $"{searches} searches, {acknowledged.Count} writes");
+
+        // Every acknowledged upload ends as exactly one document at the target; the seed keeps its id.
+        await FleetMoves.WaitForJobsAsync(http, acknowledged.Values);
+        var place = await moves.PlaceAsync(slug);
+        Assert.Equal((toServer, toMode), (place.Server, place.Mode));
+        var titles = await moves.TitlesAsync(place, slug);
+        Assert.Equal(acknowledged.Keys.Append("Walrus ledger").Order(StringComparer.Ordinal), titles.Order(StringComparer.Ordinal));
+        var listed = await http.GetFromJsonAsync<JsonElement>("/v1/documents/" + seedId, Ct);
+        Assert.Equal("Walrus ledger", listed.GetProperty("title").GetString());
+
+        await moves.AssertServedFromOnlyAsync(slug, place);
+        await moves.AssertNoReplicationObjectsAsync();
+
+        // A write after the move lands at the target, and a search finds it.
+        var after = await http.SendAsync(FleetMoves.Upload("Okapi ledger", "The okapi ledger lists every stripe.", wait: true), Ct);
+        Assert.Equal(HttpStatusCode.Created, after.StatusCode);
+        Assert.Contains("Okapi ledger", await moves.TitlesAsync(place, slug));
+        await serve.StopAsync();
+        await moves.DeleteAsync(slug);
+    }
+
+    [Fact]
+    public async Task Move_BadInput_IsRefusedAndChangesNothing()
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var moves = new FleetMoves(fleet);
+        var slug = await moves.CreateAsync("shared", "primary");
+        var cases = new (string[] Args, int Exit, string Says)[]
+        {
+            (["tenant", "move", slug], 2, "say where to move it"),
+            (["tenant", "move", slug, "--mode", "shared"], 2, "already shared on server 'primary'"),
+            (["tenant", "move", slug, "--to-server", "primary"], 2, "already shared"),
+            (["tenant", "move", slug, "--mode", "sharded"], 2, "sharded"),
+            (["tenant", "move", slug, "--to-server", "Bad Name"], 2, "--to-server"),
+            (["tenant", "move", slug, "--to-server", "nowhere"], 1, "nowhere"),
+            (["tenant", "move", slug, "--resume", "--abort"], 2, "cannot go together"),
+            (["tenant", "move", slug, "--resume", "--mode", "dedicated"], 2, "drop --to-server and --mode"),
+            (["tenant", "move", slug, "--mode", "dedicated", "--pause-after", "lunch"], 2, "--pause-after"),
+            (["tenant", "move", slug, "--resume"], 1, "no move in progress"),
+            (["tenant", "move", slug, "--abort"], 1, "no move in progress"),
+            (["tenant", "move", "no-such-tenant", "--mode", "dedicated"], 1, "does not exist"),
+        };
+
+        foreach (var (args, exit, says) in cases)
+        {
+            var run = await fleet.Cli.RunAsync(args);
+            Assert.True(run.ExitCode == exit, $"{string.Join(' ', args)}: {run}");
+            Assert.Contains(says, run.StdErr, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(("primary", "shared"), ((await moves.PlaceAsync(slug)).Server, (await moves.PlaceAsync(slug)).Mode));
+        Assert.Equal(0L, await fleet.ScalarAsync<long>(fleet.MainUrl, "SELECT count(*) FROM tenantrag.tenant_moves WHERE slug = $1", "tenantrag_catalog", slug));
+        await moves.AssertNoReplicationObjectsAsync();
+        await moves.DeleteAsync(slug);
+    }
+}
