@@ -40,7 +40,7 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         var delete = await fleet.Cli.RunAsync("tenant", "delete", slug, "--yes");
         Assert.True(delete.ExitCode == 1, delete.ToString());
         Assert.Contains("is being moved", delete.StdErr, StringComparison.Ordinal);
-        var restart = await fleet.Cli.RunAsync("tenant", "move", slug, "--mode", "dedicated");
+        var restart = await fleet.Cli.RunAsync("tenant", "move", slug, "--mode", during.Mode == "shared" ? "dedicated" : "shared");
         Assert.True(restart.ExitCode == 1 && restart.StdErr.Contains("has a move in progress", StringComparison.Ordinal), restart.ToString());
 
         var finish = await fleet.Cli.RunAsync("tenant", "move", slug, then);
