@@ -149,4 +149,46 @@ public sealed class MoveTests(ServerCommandTests.Fleet fleet) : IClassFixture<Se
         await moves.AssertNoReplicationObjectsAsync();
         await moves.DeleteAsync(slug);
     }
+
+    [Fact]
+    public async Task Drain_MovesEveryTenantOffOnlineThenRemoveTakesTheServerOut()
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var moves = new FleetMoves(fleet);
+        var shared = await moves.CreateAsync("shared", "second");
+        var dedicated = await moves.CreateAsync("dedicated", "second");
+        foreach (var slug in new[] { shared, dedicated })
+        {
+            var file = Path.Combine(fleet.Cli.Home, slug + ".md");
+            await File.WriteAllTextAsync(file, $"# Ledger of {slug}\n\nThe walrus ledger lists every tusk.\n", Ct);
+            var ingested = await fleet.Cli.RunAsync("ingest", slug, file, "--user", "alice");
+            Assert.True(ingested.ExitCode == 0, ingested.ToString());
+        }
+
+        var drain = await fleet.Cli.RunAsync("server", "drain", "second", "--json");
+        Assert.True(drain.ExitCode == 0, drain.ToString());
+        fleet.AssertNoPassword(drain);
+        var moved = drain.Json().GetProperty("moved").EnumerateArray().ToDictionary(m => m.GetProperty("tenant").GetString()!, m => m.GetProperty("mode").GetString());
+        Assert.Equal("shared", moved[shared]);
+        Assert.Equal("dedicated", moved[dedicated]);
+        Assert.Equal("draining", await fleet.ScalarAsync<string>(fleet.MainUrl, "SELECT status FROM tenantrag.servers WHERE id = 'second'", "tenantrag_catalog"));
+
+        // Draining: no new tenant goes there, even when asked.
+        var refused = await fleet.Cli.RunAsync("tenant", "create", Slugs.UniqueText("mv"), "--server", "second");
+        Assert.True(refused.ExitCode == 1 && refused.StdErr.Contains("draining", StringComparison.Ordinal), refused.ToString());
+
+        foreach (var slug in new[] { shared, dedicated })
+        {
+            var place = await moves.PlaceAsync(slug);
+            Assert.Equal("primary", place.Server);
+            await moves.AssertServedFromOnlyAsync(slug, place);
+            Assert.Contains($"Ledger of {slug}", (await fleet.Cli.RunAsync("search", slug, "walrus ledger", "--user", "alice")).StdOut, StringComparison.Ordinal);
+        }
+
+        await moves.AssertNoReplicationObjectsAsync();
+        var removed = await fleet.Cli.RunAsync("server", "remove", "second");
+        Assert.True(removed.ExitCode == 0, removed.ToString());
+        await moves.DeleteAsync(shared);
+        await moves.DeleteAsync(dedicated);
+    }
 }

@@ -232,7 +232,7 @@ public sealed class ServerCommandTests(ServerCommandTests.Fleet fleet, PostgresS
         Assert.Equal(1L, await fleet.ScalarAsync<long>(fleet.SecondUrl, "SELECT count(*) FROM pg_database WHERE datname = 'tenantrag_shared'"));
         Assert.Equal(1, primary.ExitCode);
         Assert.Equal(1, drain.ExitCode);
-        Assert.Contains("not yet", drain.StdErr, StringComparison.Ordinal);
+        Assert.Contains("no server 'second'", drain.StdErr, StringComparison.Ordinal);
         Assert.Equal(0, readded.ExitCode);
         Assert.Equal("env:FLEET_SECOND_PW", await fleet.ScalarAsync<string>(fleet.MainUrl, "SELECT credentials FROM tenantrag.servers WHERE id = 'second'", "tenantrag_catalog"));
         Assert.False(File.Exists(Path.Combine(fleet.Cli.Home, "servers", "second.json")));

@@ -33,8 +33,8 @@ internal static class ServerCommands
         remove.SetAction(CliContext.Action(cli => RemoveAsync(cli, cli.Parse.GetValue(name))));
         server.Subcommands.Add(remove);
 
-        var drain = new Command("drain", "Move every tenant off a server (not yet: needs tenant moves)") { name };
-        drain.SetAction(CliContext.Action(_ => throw new TenantRagException("not yet: 'server drain' needs tenant moves (issue 14 item 3)")));
+        var drain = new Command("drain", "Move every tenant off a server, online, to the servers with the most free capacity; then 'server remove' takes it out") { name };
+        drain.SetAction(CliContext.Action(cli => DrainAsync(cli, cli.Parse.GetValue(name))));
         server.Subcommands.Add(drain);
         return server;
     }
@@ -173,4 +173,32 @@ internal static class ServerCommands
         createdAt = r.Server.CreatedAt,
         error = r.Error,
     };
+
+    private static async Task<int> DrainAsync(CliContext cli, string? nameText)
+    {
+        var name = ServerName.Parse(nameText, "server");
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var mover = new TenantRag.Postgres.Moves.TenantMover(host.Operator, new ServerFleet(host.Operator, cli.Home));
+        var reports = await mover.DrainAsync(name, async report =>
+        {
+            if (!cli.Json)
+            {
+                await Console.Error.WriteLineAsync($"moved tenant {report.Move.Slug} to {report.Move.To} (writes fenced {report.Fence?.TotalMilliseconds:0} ms)").ConfigureAwait(false);
+            }
+        }, cli.CancellationToken).ConfigureAwait(false);
+        if (cli.Json)
+        {
+            CliContext.WriteJson(new
+            {
+                server = name,
+                moved = reports.Select(r => new { tenant = r.Move.Slug.Value, to = r.Move.To.Server, mode = TenantRag.Tenancy.TenancyModes.ToName(r.Move.To.Mode), fenceMs = (long?)r.Fence?.TotalMilliseconds }),
+            });
+        }
+        else
+        {
+            Console.WriteLine($"drained server '{name}': moved {reports.Count} tenant{(reports.Count == 1 ? string.Empty : "s")}; it takes no new tenants ('tenantrag server remove {name}' takes it out)");
+        }
+
+        return 0;
+    }
 }

@@ -115,7 +115,7 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
 
         if (tenants > 0)
         {
-            throw new TenantRagException($"server '{name}' still holds {tenants} tenant{(tenants == 1 ? string.Empty : "s")}: move them off first ('tenantrag server drain' is not built yet); nothing changed");
+            throw new TenantRagException($"server '{name}' still holds {tenants} tenant{(tenants == 1 ? string.Empty : "s")}: move them off first ('tenantrag server drain {name}'); nothing changed");
         }
 
         ServerCredentials.Delete(home, name);

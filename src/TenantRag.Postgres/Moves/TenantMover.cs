@@ -124,6 +124,50 @@ public sealed partial class TenantMover(TenantRagDatabase database, ServerFleet 
         return move with { Step = MoveSteps.Aborted };
     }
 
+    /// <summary>
+    /// Moves every tenant off <paramref name="server"/>, online and one at a time, each in its model to the active
+    /// server with the most free capacity (a move it finds in progress is finished first). The server is marked
+    /// draining first, so no new tenant is placed on it; once empty, <c>tenantrag server remove</c> takes it out.
+    /// </summary>
+    public async Task<IReadOnlyList<MoveReport>> DrainAsync(string server, Func<MoveReport, Task>? moved = null, CancellationToken cancellationToken = default)
+    {
+        ServerName.Parse(server, "server");
+        using (var catalog = database.Registry.Admin(Primary, Primary.Names.Catalog))
+        await using (var mark = catalog.DataSource.CreateCommand("UPDATE tenantrag.servers SET status = 'draining' WHERE id = $1 AND status <> 'removed'"))
+        {
+            mark.Parameters.Add(new() { Value = server });
+            if (await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw new TenantRagException($"there is no server '{server}' in the fleet: 'tenantrag server list' shows them");
+            }
+        }
+
+        var reports = new List<MoveReport>();
+        foreach (var tenant in await database.Catalog.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (tenant.Status != "active")
+            {
+                continue;
+            }
+
+            var report = await FindInProgressAsync(tenant.Slug, cancellationToken).ConfigureAwait(false) is not null
+                ? await ResumeAsync(tenant.Slug, cancellationToken).ConfigureAwait(false)
+                : tenant.Server == server
+                    ? await MoveAsync(tenant.Slug, await database.Catalog.Placement.ChooseAsync(null, cancellationToken).ConfigureAwait(false), null, cancellationToken).ConfigureAwait(false)
+                    : null;
+            if (report is not null && report.Move.From.Server == server)
+            {
+                reports.Add(report);
+                if (moved is not null)
+                {
+                    await moved(report).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return reports;
+    }
+
     /// <summary>The tenant's move in progress, if any.</summary>
     public async Task<TenantMove?> FindInProgressAsync(TenantSlug slug, CancellationToken cancellationToken = default)
     {
