@@ -22,6 +22,7 @@ public static class BenchCommands
         bench.Subcommands.Add(BenchSoakCommand.Create(action));
         bench.Subcommands.Add(BenchIngestCommand.Create(action));
         bench.Subcommands.Add(BenchPoolerCommand.Create(action));
+        bench.Subcommands.Add(BenchMoveCommand.Create(action));
         return bench;
     }
 
