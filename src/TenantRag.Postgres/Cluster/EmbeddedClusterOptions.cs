@@ -17,7 +17,8 @@ public sealed class EmbeddedClusterOptions
 
     /// <summary>
     /// Write <c>wal_level = logical</c> into the cluster's configuration, so tenants can later be moved off or onto it
-    /// with logical replication. Named clusters (<c>tenantrag db start --name</c>) set it; takes effect at the next start.
+    /// with logical replication (<c>tenantrag tenant move</c>). On by default, for the default cluster and named ones
+    /// alike; takes effect at the next start.
     /// </summary>
-    public bool LogicalReplication { get; set; }
+    public bool LogicalReplication { get; set; } = true;
 }
