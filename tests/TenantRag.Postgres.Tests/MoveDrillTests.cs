@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
 using TenantRag.Testing;
 
 namespace TenantRag.Postgres.Tests;
@@ -123,6 +125,55 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         await moves.AssertNoReplicationObjectsAsync();
         await IngestAsync(slug, "okapi.md", "# Okapi ledger\n\nThe okapi ledger lists every stripe.\n");
         Assert.Equal(["Okapi ledger", "Walrus ledger"], await moves.TitlesAsync(place, slug));
+        await moves.DeleteAsync(slug);
+    }
+
+    [Theory]
+    [InlineData("shared")]
+    [InlineData("dedicated")]
+    public async Task Writes_WhileAFenceIsHeld_Answer503WithRetryAfterAndChangeNothingWhileReadsGoOn(string mode)
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var moves = new FleetMoves(fleet);
+        var slug = await moves.CreateAsync(mode, "primary");
+        await using var serve = await fleet.Cli.StartAsync(new Dictionary<string, string>(), "serve", "--dev-auth", "--urls", "http://127.0.0.1:0");
+        using var http = await FleetMoves.SignInAsync(serve, slug, "alice");
+        var seed = await http.SendAsync(FleetMoves.Upload("Walrus ledger", "The walrus ledger lists every tusk.", wait: true), Ct);
+        Assert.Equal(HttpStatusCode.Created, seed.StatusCode);
+        var seedId = (await seed.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("documentIds")[0].GetGuid();
+
+        // The mover dies holding the fence (after the target has every write, before the switch): a stalled move.
+        await using (var mover = await fleet.Cli.StartAsync(new Dictionary<string, string>(), "tenant", "move", slug, "--to-server", "second", "--pause-after", "fenced"))
+        {
+            await mover.WaitForLineAsync(l => l == "paused after fenced");
+            await mover.KillAsync();
+        }
+
+        var upload = await http.SendAsync(FleetMoves.Upload("Okapi ledger", "The okapi ledger lists every stripe.", wait: false), Ct);
+        var delete = await http.DeleteAsync($"/v1/documents/{seedId}", Ct);
+        var search = await http.PostAsJsonAsync("/v1/search", new { query = "walrus ledger", k = 3 }, Ct);
+        var listed = await http.GetAsync("/v1/documents", Ct);
+
+        foreach (var refused in new[] { upload, delete })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.NotNull(refused.Headers.RetryAfter);
+            Assert.Contains("being moved", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+        Assert.Contains("Walrus ledger", await search.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Equal(["Walrus ledger"], await moves.TitlesAsync(await moves.PlaceAsync(slug), slug));
+
+        var resume = await fleet.Cli.RunAsync("tenant", "move", slug, "--resume");
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        var after = await http.SendAsync(FleetMoves.Upload("Okapi ledger", "The okapi ledger lists every stripe.", wait: true), Ct);
+        Assert.Equal(HttpStatusCode.Created, after.StatusCode);
+        var place = await moves.PlaceAsync(slug);
+        Assert.Equal(("second", mode), (place.Server, place.Mode));
+        Assert.Equal(["Okapi ledger", "Walrus ledger"], await moves.TitlesAsync(place, slug));
+        await serve.StopAsync();
         await moves.DeleteAsync(slug);
     }
 
