@@ -66,12 +66,15 @@ public sealed class LeakDrillTests(PostgresServer server)
         Assert.False(byName["private-document"].Passed, byName["private-document"].Observed);
     }
 
-    /// <summary>Two users in a tenant of <paramref name="mode"/>, a foreign tenant with rows, and in the dedicated model a planted foreign row.</summary>
-    internal static async Task<DrillSubject> SeedAsync(TenantRagDatabase database, TenancyMode mode)
+    /// <summary>
+    /// Two users in a tenant of <paramref name="mode"/>, a foreign tenant with rows, and in the dedicated model a planted
+    /// foreign row; both tenants on <paramref name="server"/> of the fleet (null: where placement puts them).
+    /// </summary>
+    internal static async Task<DrillSubject> SeedAsync(TenantRagDatabase database, TenancyMode mode, string? server = null)
     {
         var ct = TestContext.Current.CancellationToken;
-        var tenant = await database.Catalog.CreateAsync(Slugs.Unique("drill"), mode, ct);
-        var foreign = await database.Catalog.CreateAsync(Slugs.Unique("other"), TenancyMode.Shared, ct);
+        var tenant = await database.Catalog.CreateAsync(Slugs.Unique("drill"), mode, server, ct);
+        var foreign = await database.Catalog.CreateAsync(Slugs.Unique("other"), TenancyMode.Shared, server, ct);
 
         async Task<Guid> WriteAsync(TenantInfo t, string user, string title, DocumentVisibility visibility)
         {

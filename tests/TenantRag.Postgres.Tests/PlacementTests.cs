@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using TenantRag.Testing;
 
 namespace TenantRag.Postgres.Tests;
@@ -22,14 +24,14 @@ public sealed class PlacementTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         await fleet.EnsureSecondAddedAsync();
         var onPrimary = await CreateAsync(mode, "primary");
         var onSecond = await CreateAsync(mode, "second");
-        await IngestAsync(onPrimary.Slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
-        await IngestAsync(onSecond.Slug, "okapi.md", "# Okapi ledger\n\nThe okapi ledger lists every stripe.\n");
+        await fleet.IngestAsync(onPrimary.Slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
+        await fleet.IngestAsync(onSecond.Slug, "okapi.md", "# Okapi ledger\n\nThe okapi ledger lists every stripe.\n");
 
-        var list = (await RunAsync(0, "tenant", "list", "--json")).Json().GetProperty("tenants").EnumerateArray()
+        var list = (await fleet.RunAsync(0, "tenant", "list", "--json")).Json().GetProperty("tenants").EnumerateArray()
             .ToDictionary(t => t.GetProperty("slug").GetString()!, t => t.GetProperty("server").GetString());
-        var secondSearch = await RunAsync(0, "search", onSecond.Slug, "ledger walrus okapi", "--user", "alice");
-        var primarySearch = await RunAsync(0, "search", onPrimary.Slug, "ledger walrus okapi", "--user", "alice");
-        var secondDocuments = await RunAsync(0, "documents", "list", onSecond.Slug, "--user", "alice", "--json");
+        var secondSearch = await fleet.RunAsync(0, "search", onSecond.Slug, "ledger walrus okapi", "--user", "alice");
+        var primarySearch = await fleet.RunAsync(0, "search", onPrimary.Slug, "ledger walrus okapi", "--user", "alice");
+        var secondDocuments = await fleet.RunAsync(0, "documents", "list", onSecond.Slug, "--user", "alice", "--json");
 
         Assert.Equal("second", list[onSecond.Slug]);
         Assert.Equal("primary", list[onPrimary.Slug]);
@@ -51,7 +53,7 @@ public sealed class PlacementTests(ServerCommandTests.Fleet fleet) : IClassFixtu
             Assert.Equal(0L, await fleet.ScalarAsync<long>(fleet.MainUrl, "SELECT count(*) FROM pg_database WHERE datname = $1", "postgres", onSecond.Database));
         }
 
-        var deleted = await RunAsync(0, "tenant", "delete", onSecond.Slug, "--yes", "--json");
+        var deleted = await fleet.RunAsync(0, "tenant", "delete", onSecond.Slug, "--yes", "--json");
         Assert.Equal(1, deleted.Json().GetProperty("documents").GetInt64());
         Assert.Equal(0L, await DocumentsAsync(fleet.SecondUrl, onSecond));
         Assert.Equal(0L, await fleet.ScalarAsync<long>(fleet.MainUrl, "SELECT count(*) FROM tenantrag.tenants WHERE slug = $1", Catalog, onSecond.Slug));
@@ -63,8 +65,8 @@ public sealed class PlacementTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         }
 
         // The primary's tenant is untouched.
-        Assert.Contains("Walrus", (await RunAsync(0, "search", onPrimary.Slug, "walrus ledger", "--user", "alice")).StdOut, StringComparison.Ordinal);
-        await RunAsync(0, "tenant", "delete", onPrimary.Slug, "--yes");
+        Assert.Contains("Walrus", (await fleet.RunAsync(0, "search", onPrimary.Slug, "walrus ledger", "--user", "alice")).StdOut, StringComparison.Ordinal);
+        await fleet.RunAsync(0, "tenant", "delete", onPrimary.Slug, "--yes");
     }
 
     [Fact]
@@ -87,16 +89,100 @@ public sealed class PlacementTests(ServerCommandTests.Fleet fleet) : IClassFixtu
             // Both full: refused, and so is an explicit full server; nothing is created.
             await SetCapacitiesAsync(primaryFree: 0, secondFree: 0);
             var before = await TenantCountAsync();
-            var full = await RunAsync(1, "tenant", "create", Slugs.UniqueText("place"), "--mode", "shared");
+            var full = await fleet.RunAsync(1, "tenant", "create", Slugs.UniqueText("place"), "--mode", "shared");
             Assert.Contains("every active server is full", full.StdErr, StringComparison.Ordinal);
-            var explicitFull = await RunAsync(1, "tenant", "create", Slugs.UniqueText("place"), "--mode", "dedicated", "--server", "second");
+            var explicitFull = await fleet.RunAsync(1, "tenant", "create", Slugs.UniqueText("place"), "--mode", "dedicated", "--server", "second");
             Assert.Contains("server 'second' is full", explicitFull.StdErr, StringComparison.Ordinal);
             Assert.Equal(before, await TenantCountAsync());
         }
         finally
         {
-            await fleet.ExecuteAsync(fleet.MainUrl, Catalog, "UPDATE tenantrag.servers SET capacity = CASE id WHEN 'second' THEN 25 END");
+            await RestoreCapacitiesAsync();
         }
+    }
+
+    [Fact]
+    public async Task SetCapacity_PrimaryBelowItsTenants_CreatePlacesOnSecondAndAFullFleetRefusesChangingNothing()
+    {
+        await fleet.EnsureSecondAddedAsync();
+        await CreateAsync("shared", "primary");
+        await CreateAsync("dedicated", "primary");
+        try
+        {
+            // Until now the primary had no capacity, so placement always found room there.
+            var set = await fleet.RunAsync(0, "server", "set", "primary", "--capacity", "1");
+            var listed = Servers(await fleet.RunAsync(0, "server", "list", "--json"));
+            var text = await fleet.RunAsync(0, "server", "list");
+            var shared = await CreateAsync("shared", server: null);
+            var dedicated = await CreateAsync("dedicated", server: null);
+
+            Assert.Contains("server 'primary': capacity 1 (it holds ", set.StdOut, StringComparison.Ordinal);
+            Assert.Contains("full, so new tenants go to other servers", set.StdOut, StringComparison.Ordinal);
+            Assert.Equal(1, listed["primary"].GetProperty("capacity").GetInt32());
+            Assert.Matches(@"(?m)^primary .*\(capacity 1\)", text.StdOut);
+            Assert.Equal("second", shared.Server);
+            Assert.Equal("second", dedicated.Server);
+            Assert.Equal(1L, await DatabasesNamedAsync(fleet.SecondUrl, dedicated.Database));
+
+            // The second full as well: refused, and nothing is made anywhere.
+            var onSecond = await TenantsOnAsync("second");
+            await fleet.RunAsync(0, "server", "set", "second", "--capacity", onSecond.ToString(CultureInfo.InvariantCulture));
+            var before = await TenantCountAsync();
+            var slug = Slugs.UniqueText("place");
+            var full = await fleet.RunAsync(1, "tenant", "create", slug, "--mode", "dedicated");
+            var fullJson = await fleet.RunAsync(1, "tenant", "create", slug, "--mode", "shared", "--json");
+
+            Assert.Equal("error: every active server is full (its capacity reached): add a server ('tenantrag server add'), raise a capacity ('tenantrag server set <name> --capacity'), or choose one with --server; nothing changed",
+                full.StdErr.Trim());
+            Assert.Contains("every active server is full", fullJson.StdErr, StringComparison.Ordinal);
+            Assert.Equal(before, await TenantCountAsync());
+            var database = new TenantRag.Postgres.Installation.InstallationNames("tenantrag").DedicatedDatabase(TenantRag.Tenancy.TenantSlug.Parse(slug));
+            Assert.Equal(0L, await DatabasesNamedAsync(fleet.SecondUrl, database));
+            Assert.Equal(0L, await DatabasesNamedAsync(fleet.MainUrl, database));
+
+            // none: no limit again, and the primary takes tenants again (it is unlimited, so it comes first).
+            var unlimited = await fleet.RunAsync(0, "server", "set", "primary", "--capacity", "none", "--json");
+            Assert.Equal(JsonValueKind.Null, unlimited.Json().GetProperty("capacity").ValueKind);
+            Assert.Equal("primary", (await CreateAsync("shared", server: null)).Server);
+        }
+        finally
+        {
+            await RestoreCapacitiesAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("primary", "--capacity", "0")]
+    [InlineData("primary", "--capacity", "-3")]
+    [InlineData("second", "--capacity", "abc")]
+    [InlineData("second", "--capacity", "1.5")]
+    [InlineData("second", "--capacity", "99999999999")]
+    [InlineData("second", "--capacity", "")]
+    [InlineData("second", null, null)]
+    [InlineData("Bad_Name", "--capacity", "3")]
+    [InlineData("primary", "--pooler-url", "postgres://127.0.0.1:6432/tenantrag_shared")]
+    public async Task Set_BadInput_IsUsageErrorAndChangesNothing(string name, string? option, string? value)
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var before = await ServersRowsAsync();
+
+        var run = await fleet.RunAsync(2, option is null ? ["server", "set", name] : ["server", "set", name, option, value!]);
+
+        Assert.StartsWith("error: ", run.StdErr, StringComparison.Ordinal);
+        Assert.Single(run.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(before, await ServersRowsAsync());
+    }
+
+    [Fact]
+    public async Task Set_UnknownOrRemovedServer_IsRefusedAndChangesNothing()
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var before = await ServersRowsAsync();
+
+        var unknown = await fleet.RunAsync(1, "server", "set", "nowhere", "--capacity", "3");
+
+        Assert.Equal("error: there is no server 'nowhere' in the fleet: 'tenantrag server list' shows them; nothing changed", unknown.StdErr.Trim());
+        Assert.Equal(before, await ServersRowsAsync());
     }
 
     [Fact]
@@ -105,8 +191,8 @@ public sealed class PlacementTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         await fleet.EnsureSecondAddedAsync();
         var slug = Slugs.UniqueText("place");
 
-        var unknown = await RunAsync(1, "tenant", "create", slug, "--mode", "dedicated", "--server", "nowhere");
-        var invalid = await RunAsync(2, "tenant", "create", slug, "--mode", "shared", "--server", "Bad_Name");
+        var unknown = await fleet.RunAsync(1, "tenant", "create", slug, "--mode", "dedicated", "--server", "nowhere");
+        var invalid = await fleet.RunAsync(2, "tenant", "create", slug, "--mode", "shared", "--server", "Bad_Name");
 
         Assert.Contains("no server 'nowhere'", unknown.StdErr, StringComparison.Ordinal);
         Assert.Contains("invalid server name", invalid.StdErr, StringComparison.Ordinal);
@@ -115,13 +201,35 @@ public sealed class PlacementTests(ServerCommandTests.Fleet fleet) : IClassFixtu
             new TenantRag.Postgres.Installation.InstallationNames("tenantrag").DedicatedDatabase(TenantRag.Tenancy.TenantSlug.Parse(slug))));
     }
 
-    // Capacities (set in the catalog: no command changes one after 'server add' yet) leaving that many free places.
-    private async Task SetCapacitiesAsync(int primaryFree, int secondFree) =>
-        await fleet.ExecuteAsync(fleet.MainUrl, Catalog, $"""
-            UPDATE tenantrag.servers s SET capacity = (SELECT count(*) FROM tenantrag.tenants t WHERE t.server_id = s.id)
-                + CASE s.id WHEN 'primary' THEN {primaryFree} ELSE {secondFree} END
-            WHERE s.id IN ('primary', 'second')
-            """);
+    // Capacities leaving that many free places, set with 'server set' (each server holds a tenant already).
+    private async Task SetCapacitiesAsync(int primaryFree, int secondFree)
+    {
+        foreach (var (server, free) in new[] { ("primary", primaryFree), ("second", secondFree) })
+        {
+            var capacity = await TenantsOnAsync(server) + free;
+            await fleet.RunAsync(0, "server", "set", server, "--capacity", capacity.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    // Back to the class's usual fleet: the primary unlimited, the second with room for 25.
+    private async Task RestoreCapacitiesAsync()
+    {
+        await fleet.RunAsync(0, "server", "set", "primary", "--capacity", "none");
+        await fleet.RunAsync(0, "server", "set", "second", "--capacity", "25");
+    }
+
+    private static Dictionary<string, JsonElement> Servers(CliRun list) =>
+        list.Json().EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+
+    // Tenants the catalog maps to a server, in any state (what placement counts).
+    private Task<long> TenantsOnAsync(string server) =>
+        fleet.ScalarAsync<long>(fleet.MainUrl, "SELECT count(*) FROM tenantrag.tenants WHERE server_id = $1", Catalog, server);
+
+    private Task<string> ServersRowsAsync() => fleet.ScalarAsync<string>(fleet.MainUrl,
+        "SELECT string_agg(row_to_json(s)::text, ',' ORDER BY id) FROM tenantrag.servers s", Catalog);
+
+    private Task<long> DatabasesNamedAsync(string url, string database) =>
+        fleet.ScalarAsync<long>(url, "SELECT count(*) FROM pg_database WHERE datname = $1", "postgres", database);
 
     private Task<long> TenantCountAsync() => fleet.ScalarAsync<long>(fleet.MainUrl, "SELECT count(*) FROM tenantrag.tenants", Catalog);
 
@@ -138,31 +246,9 @@ public sealed class PlacementTests(ServerCommandTests.Fleet fleet) : IClassFixtu
     {
         var slug = Slugs.UniqueText("place");
         string[] args = server is null ? ["tenant", "create", slug, "--mode", mode] : ["tenant", "create", slug, "--mode", mode, "--server", server];
-        await RunAsync(0, args);
-        var show = (await RunAsync(0, "tenant", "show", slug, "--json")).Json();
+        await fleet.RunAsync(0, args);
+        var show = (await fleet.RunAsync(0, "tenant", "show", slug, "--json")).Json();
         return new Tenant(slug, mode, show.GetProperty("id").GetString()!, show.GetProperty("database").GetString()!, show.GetProperty("server").GetString()!);
-    }
-
-    private async Task IngestAsync(string slug, string name, string text)
-    {
-        var directory = Directory.CreateTempSubdirectory("tenantrag-placement-");
-        try
-        {
-            await File.WriteAllTextAsync(Path.Combine(directory.FullName, name), text, Ct);
-            await RunAsync(0, "ingest", slug, directory.FullName, "--user", "alice", "--visibility", "tenant");
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
-    }
-
-    private async Task<CliRun> RunAsync(int exitCode, params string[] args)
-    {
-        var run = await fleet.Cli.RunAsync(args);
-        Assert.True(run.ExitCode == exitCode, $"tenantrag {string.Join(' ', args)}: {run}");
-        fleet.AssertNoPassword(run);
-        return run;
     }
 
     private sealed record Tenant(string Slug, string Mode, string Id, string Database, string Server);

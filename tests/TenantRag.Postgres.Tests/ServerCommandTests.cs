@@ -259,6 +259,8 @@ public sealed class ServerCommandTests(ServerCommandTests.Fleet fleet, PostgresS
 
         public string SecondUrl { get; private set; } = null!;
 
+        public int MainPort => TenantRag.Postgres.Cluster.ServerEndpoint.Parse(MainUrl).Port;
+
         public string SecondUrlWithoutPassword => $"postgres://postgres@127.0.0.1:{SecondPort}/postgres";
 
         public int SecondPort { get; private set; }
@@ -307,6 +309,30 @@ public sealed class ServerCommandTests(ServerCommandTests.Fleet fleet, PostgresS
             finally
             {
                 _addLock.Release();
+            }
+        }
+
+        /// <summary>Runs the command line on the fleet, asserts its exit code and that it printed no password.</summary>
+        public async Task<CliRun> RunAsync(int exitCode, params string[] args)
+        {
+            var run = await Cli.RunAsync(args);
+            Assert.True(run.ExitCode == exitCode, $"tenantrag {string.Join(' ', args)}: {run}");
+            AssertNoPassword(run);
+            return run;
+        }
+
+        /// <summary><c>tenantrag ingest</c> of one file (<paramref name="name"/> holding <paramref name="text"/>) as alice, tenant-wide.</summary>
+        public async Task IngestAsync(string slug, string name, string text)
+        {
+            var directory = Directory.CreateTempSubdirectory("tenantrag-fleet-");
+            try
+            {
+                await File.WriteAllTextAsync(Path.Combine(directory.FullName, name), text, Ct);
+                await RunAsync(0, "ingest", slug, directory.FullName, "--user", "alice", "--visibility", "tenant");
+            }
+            finally
+            {
+                directory.Delete(recursive: true);
             }
         }
 

@@ -12,10 +12,12 @@ namespace TenantRag.Testing;
 public sealed class PgBouncerServer : IAsyncDisposable
 {
     private readonly PgBouncer _pgBouncer;
+    private readonly PgBouncerSettings _settings;
 
-    private PgBouncerServer(PgBouncer pgBouncer, PgBouncerStatus status)
+    private PgBouncerServer(PgBouncer pgBouncer, PgBouncerSettings settings, PgBouncerStatus status)
     {
         _pgBouncer = pgBouncer;
+        _settings = settings;
         Status = status;
     }
 
@@ -26,19 +28,43 @@ public sealed class PgBouncerServer : IAsyncDisposable
     public string Address => Status.Address;
 
     /// <summary>Starts a pooler in front of <paramref name="server"/> for the serving role of the installation named by <paramref name="prefix"/>.</summary>
-    public static async Task<PgBouncerServer> StartAsync(PostgresServer server, string prefix, int defaultPoolSize = 4)
+    public static Task<PgBouncerServer> StartAsync(PostgresServer server, string prefix, int defaultPoolSize = 4)
     {
         ArgumentNullException.ThrowIfNull(server);
-        var names = new InstallationNames(prefix);
-        var pgBouncer = PgBouncer.In(Path.Combine(server.Home.Root, "pgbouncer-" + Slugs.RandomLetters(8)));
-        var status = await pgBouncer.EnsureStartedAsync(new PgBouncerSettings
+        return StartAsync(Path.Combine(server.Home.Root, "pgbouncer-" + Slugs.RandomLetters(8)), server.Endpoint.Host, server.Endpoint.Port,
+            new Dictionary<string, string>(StringComparer.Ordinal) { [new InstallationNames(prefix).AppRole] = server.Secrets.AppPassword }, defaultPoolSize);
+    }
+
+    /// <summary>
+    /// Starts a pooler under <paramref name="directory"/> (a new one, removed on dispose) in front of the server at
+    /// <paramref name="serverHost"/>:<paramref name="serverPort"/> (any cluster: another server of a fleet), letting
+    /// <paramref name="users"/> (role, password) in.
+    /// </summary>
+    public static async Task<PgBouncerServer> StartAsync(string directory, string serverHost, int serverPort, IReadOnlyDictionary<string, string> users, int defaultPoolSize = 4)
+    {
+        var pgBouncer = PgBouncer.In(directory);
+        var settings = new PgBouncerSettings
         {
-            ServerHost = server.Endpoint.Host,
-            ServerPort = server.Endpoint.Port,
-            Users = new Dictionary<string, string>(StringComparer.Ordinal) { [names.AppRole] = server.Secrets.AppPassword },
+            ServerHost = serverHost,
+            ServerPort = serverPort,
+            Users = users,
             DefaultPoolSize = defaultPoolSize,
-        }, TestContext.Current.CancellationToken).ConfigureAwait(false);
-        return new PgBouncerServer(pgBouncer, status);
+        };
+        var status = await pgBouncer.EnsureStartedAsync(settings, TestContext.Current.CancellationToken).ConfigureAwait(false);
+        return new PgBouncerServer(pgBouncer, settings, status);
+    }
+
+    /// <summary>Stops it (its directory stays, so <see cref="RestartAsync"/> can start it again on the same port).</summary>
+    public Task StopAsync() => _pgBouncer.StopAsync(TestContext.Current.CancellationToken);
+
+    /// <summary>Starts it again after <see cref="StopAsync"/>, on the port it had (a no-op while it runs).</summary>
+    public async Task RestartAsync()
+    {
+        var status = await _pgBouncer.EnsureStartedAsync(_settings with { ListenPort = Status.Port }, TestContext.Current.CancellationToken).ConfigureAwait(false);
+        if (status.Port != Status.Port)
+        {
+            throw new InvalidOperationException($"PgBouncer came back on port {status.Port}, not {Status.Port}");
+        }
     }
 
     /// <inheritdoc />

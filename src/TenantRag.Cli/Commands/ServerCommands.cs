@@ -2,12 +2,15 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using TenantRag.Postgres.Cluster;
+using TenantRag.Hosting;
 using TenantRag.Postgres.Fleet;
+using TenantRag.Postgres.Installation;
+using TenantRag.Postgres.Pooler;
 
 namespace TenantRag.Cli.Commands;
 
 /// <summary>
-/// <c>tenantrag server add|list|remove|drain</c>: the servers tenants can live on (issue 14 item 1). No password is
+/// <c>tenantrag server add|list|set|remove|drain</c>: the servers tenants can live on (issue 14 item 1). No password is
 /// ever printed: an added server's is kept in <c>$TENANTRAG_HOME/servers/&lt;name&gt;.json</c> (0600), or read from
 /// the environment variable <c>--password-env</c> names.
 /// </summary>
@@ -20,10 +23,18 @@ internal static class ServerCommands
         var url = new Option<string>("--url") { Description = "postgres://user[:password]@host[:port]/database[?sslmode=...] of a role that may create databases and roles", Required = true };
         var capacity = new Option<int?>("--capacity") { Description = "How many tenants the server should hold (default: no limit)" };
         var passwordEnv = new Option<string?>("--password-env") { Description = "The environment variable holding the password (then it is not stored, and the URL carries none)" };
+        var poolerUrl = new Option<string?>("--pooler-url") { Description = PoolerUrlHelp };
 
-        var add = new Command("add", "Check a server, install TenantRag's roles, template and shared database on it, and add it") { name, url, capacity, passwordEnv };
-        add.SetAction(CliContext.Action(cli => AddAsync(cli, cli.Parse.GetValue(name), cli.Parse.GetValue(url), cli.Parse.GetValue(capacity), cli.Parse.GetValue(passwordEnv))));
+        var add = new Command("add", "Check a server, install TenantRag's roles, template and shared database on it, and add it") { name, url, capacity, passwordEnv, poolerUrl };
+        add.SetAction(CliContext.Action(cli => AddAsync(cli, cli.Parse.GetValue(name), cli.Parse.GetValue(url), cli.Parse.GetValue(capacity), cli.Parse.GetValue(passwordEnv),
+            cli.Parse.GetValue(poolerUrl))));
         server.Subcommands.Add(add);
+
+        var setCapacity = new Option<string?>("--capacity") { Description = "How many tenants the server should hold, or none for no limit" };
+        var setPooler = new Option<string?>("--pooler-url") { Description = PoolerUrlHelp + ", or none to connect directly" };
+        var set = new Command("set", "Change a server's capacity (the primary's too) or pooler") { name, setCapacity, setPooler };
+        set.SetAction(CliContext.Action(cli => SetAsync(cli, cli.Parse.GetValue(name), cli.Parse.GetValue(setCapacity), cli.Parse.GetValue(setPooler))));
+        server.Subcommands.Add(set);
 
         var list = new Command("list", "Every server: version, tenants by model, databases, connections, disk, capacity, status");
         list.SetAction(CliContext.Action(ListAsync));
@@ -39,17 +50,20 @@ internal static class ServerCommands
         return server;
     }
 
-    private static async Task<int> AddAsync(CliContext cli, string? nameText, string? urlText, int? capacity, string? passwordVariable)
+    private const string PoolerUrlHelp = "postgres://host:port of a PgBouncer in transaction mode in front of the server's shared database, through which the serving role reaches it";
+
+    private static async Task<int> AddAsync(CliContext cli, string? nameText, string? urlText, int? capacity, string? passwordVariable, string? poolerText)
     {
         // Validate before touching any database: bad input changes nothing.
         var name = ServerName.Parse(nameText, "server");
         var endpoint = ParseUrl(urlText, passwordVariable);
+        var pooler = poolerText is null ? null : ParsePooler(cli, poolerText);
         await using var host = await cli.StartHostAsync().ConfigureAwait(false);
         var fleet = new ServerFleet(host.Operator, cli.Home);
         ServerReport report;
         try
         {
-            report = await fleet.AddAsync(name, endpoint, capacity, passwordVariable, cli.CancellationToken).ConfigureAwait(false);
+            report = await fleet.AddAsync(name, endpoint, capacity, passwordVariable, pooler, cli.CancellationToken).ConfigureAwait(false);
         }
         catch (ServerRequirementsException ex)
         {
@@ -74,7 +88,8 @@ internal static class ServerCommands
         else
         {
             var kept = passwordVariable is null ? $"password kept in {ServerCredentials.FilePath(cli.Home, name)} (0600)" : $"password read from ${passwordVariable}";
-            Console.WriteLine($"added server '{name}' ({report.Server.Host}:{report.Server.Port}, PostgreSQL {report.Version}): roles, template and shared database installed; {kept}");
+            var through = pooler is null ? string.Empty : $"; shared tenants served through the pooler at {pooler}";
+            Console.WriteLine($"added server '{name}' ({report.Server.Host}:{report.Server.Port}, PostgreSQL {report.Version}): roles, template and shared database installed; {kept}{through}");
         }
 
         return 0;
@@ -96,11 +111,47 @@ internal static class ServerCommands
             var state = r.Error is not null ? $"unreachable: {r.Error}"
                 : r.Version is null ? "not asked"
                 : $"PostgreSQL {r.Version}, {r.Databases.Count} databases, {r.Connections} connections, {r.DiskBytes / (1024 * 1024)} MiB";
-            Console.WriteLine($"{r.Server.Name,-16} {r.Server.Status,-8} {r.Server.Host}:{r.Server.Port}  tenants {r.SharedTenants} shared, {r.DedicatedTenants} dedicated (capacity {capacity}); {state}");
+            var pooler = r.Pooler is null ? string.Empty : $", pooler {r.Pooler}";
+            Console.WriteLine($"{r.Server.Name,-16} {r.Server.Status,-8} {r.Server.Host}:{r.Server.Port}  tenants {r.SharedTenants} shared, {r.DedicatedTenants} dedicated (capacity {capacity}{pooler}); {state}");
         }
 
         return 0;
     }
+
+    private static async Task<int> SetAsync(CliContext cli, string? nameText, string? capacityText, string? poolerText)
+    {
+        var name = ServerName.Parse(nameText, "server");
+        var change = new ServerChange
+        {
+            ChangesCapacity = capacityText is not null,
+            Capacity = capacityText is null ? null : ParseCapacity(capacityText),
+            ChangesPooler = poolerText is not null,
+            Pooler = poolerText is null ? null : ParsePooler(cli, poolerText),
+        };
+        await using var host = await cli.StartHostAsync().ConfigureAwait(false);
+        var report = await new ServerFleet(host.Operator, cli.Home).SetAsync(name, change, cli.CancellationToken).ConfigureAwait(false);
+        if (cli.Json)
+        {
+            CliContext.WriteJson(ToJson(report));
+            return 0;
+        }
+
+        var tenants = report.SharedTenants + report.DedicatedTenants;
+        var full = report.Server.Capacity is { } c && tenants >= c ? $" (it holds {tenants}: full, so new tenants go to other servers)" : string.Empty;
+        var pooler = report.Pooler is null ? "none (the serving role connects directly)" : report.Pooler.Address;
+        Console.WriteLine($"server '{name}': capacity {report.Server.Capacity?.ToString(CultureInfo.InvariantCulture) ?? "unlimited"}{full}, pooler {pooler}");
+        return 0;
+    }
+
+    // A positive number of tenants, or none (no limit).
+    private static int? ParseCapacity(string text) =>
+        text == "none" ? null
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var capacity) && capacity > 0 ? capacity
+        : throw new UsageException($"invalid --capacity '{UsageException.Echo(text)}': give a positive number of tenants, or none for no limit");
+
+    // The pooler of --pooler-url (none: no pooler), checked against the installation's shared database name.
+    private static PoolerEndpoint? ParsePooler(CliContext cli, string text) =>
+        text == "none" ? null : PoolerEndpoint.Parse(text, "--pooler-url", new InstallationNames(TenantRagSettings.Read(cli.Configuration).Tenancy.Prefix).Shared);
 
     private static async Task<int> RemoveAsync(CliContext cli, string? nameText)
     {
@@ -164,6 +215,7 @@ internal static class ServerCommands
         port = r.Server.Port,
         status = r.Server.Status,
         capacity = r.Server.Capacity,
+        pooler = r.Pooler?.Address,
         version = r.Version,
         tenants = new { shared = r.SharedTenants, dedicated = r.DedicatedTenants },
         databases = r.Databases,

@@ -15,8 +15,9 @@ internal sealed partial class DatabaseAudit
     private static readonly string[] ColumnsTheServingRoleUpdates = ["last_active_at", "ingest_requested_at"];
 
     // Likewise where each server of the fleet is (Catalog/005_server_routing.sql): a tenant's sessions go to the server
-    // its row names. Those columns only, never the bootstrap role nor where its password is kept.
-    private static readonly string[] ServerColumnsTheServingRoleReads = ["id", "host", "port", "ssl_mode", "status"];
+    // its row names, through the server's pooler when it has one (Catalog/008_server_poolers.sql). Those columns only,
+    // never the bootstrap role nor where its password is kept.
+    private static readonly string[] ServerColumnsTheServingRoleReads = ["id", "host", "port", "ssl_mode", "status", "pooler_host", "pooler_port"];
 
     private bool IsGrantedByDesign(RelationInfo relation, Access access) =>
         _database == _names.Catalog && access.Acting == _graph.App?.Oid && relation.Schema == "tenantrag"

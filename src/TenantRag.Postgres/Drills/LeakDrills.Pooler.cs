@@ -9,15 +9,16 @@ public sealed partial class LeakDrills
     private const int BackendAttempts = 50;
 
     /// <summary>
-    /// The pitfall of the session-variable approach, shown live through the transaction pooler of
-    /// <c>Database:PoolerUrl</c> (the subject must be a shared tenant): client A runs the session-level
+    /// The pitfall of the session-variable approach, shown live through the transaction pooler in front of the
+    /// subject's server (<c>Database:PoolerUrl</c> for the primary, <c>server set --pooler-url</c> for another; the
+    /// subject must be a shared tenant): client A runs the session-level
     /// <c>SET app.current_tenant_id</c> many RLS guides show; client B, through the same pooler, lands on A's server
     /// connection and reads A's value. Passes only when B sees nothing of A's, so with a transaction pooler it
     /// fails: the leak is real. It resets the setting on the connection it leaked to.
     /// </summary>
     public async Task<DrillResult> SessionSetThroughPoolerAsync(DrillSubject subject, CancellationToken cancellationToken = default)
     {
-        var connectionString = PoolerConnectionString(subject);
+        var connectionString = await PoolerConnectionStringAsync(subject, cancellationToken).ConfigureAwait(false);
         var valueOfA = subject.Tenant.Id;
         int pidOfA;
         await using (var clientA = await OpenAsync(connectionString, cancellationToken).ConfigureAwait(false))
@@ -48,7 +49,7 @@ public sealed partial class LeakDrills
     /// </summary>
     public async Task<DrillResult> TenantSessionsThroughPoolerAsync(DrillSubject subject, CancellationToken cancellationToken = default)
     {
-        var connectionString = PoolerConnectionString(subject);
+        var connectionString = await PoolerConnectionStringAsync(subject, cancellationToken).ConfigureAwait(false);
         int pidOfA, ownOfA;
         await using (var sessionA = await database.Sessions.OpenSessionAsync(Context(subject), cancellationToken).ConfigureAwait(false))
         {
@@ -85,16 +86,16 @@ public sealed partial class LeakDrills
             $"sees {ownOfB} own rows, {foreignOfB} foreign rows and {rowsOfA} of {subject.Tenant.Slug}'s");
     }
 
-    /// <summary>Both pooler drills, for a shared subject behind <c>Database:PoolerUrl</c>.</summary>
+    /// <summary>Both pooler drills, for a shared subject on a server with a pooler.</summary>
     public async Task<IReadOnlyList<DrillResult>> RunPoolerAsync(DrillSubject subject, CancellationToken cancellationToken = default) =>
     [
         await SessionSetThroughPoolerAsync(subject, cancellationToken).ConfigureAwait(false),
         await TenantSessionsThroughPoolerAsync(subject, cancellationToken).ConfigureAwait(false),
     ];
 
-    // The serving role's connection to the shared database through the pooler, unpooled in this process: every
-    // client is a new client of PgBouncer, as another serving process would be.
-    private string PoolerConnectionString(DrillSubject subject)
+    // The serving role's connection to the shared database of the subject's server through that server's pooler,
+    // unpooled in this process: every client is a new client of PgBouncer, as another serving process would be.
+    private async Task<string> PoolerConnectionStringAsync(DrillSubject subject, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subject);
         if (subject.Tenant.Mode != TenancyMode.Shared || subject.ForeignTenant.Database != subject.Tenant.Database)
@@ -102,12 +103,14 @@ public sealed partial class LeakDrills
             throw new ArgumentException("the pooler drills need two shared tenants of one shared database", nameof(subject));
         }
 
-        if (Installation.Options.PoolerAddress() is null)
+        var server = await ServerOfAsync(subject.Tenant, cancellationToken).ConfigureAwait(false);
+        if (server.Options.PoolerAddress() is null)
         {
-            throw new InvalidOperationException("the pooler drills need Database:PoolerUrl: a PgBouncer in transaction mode in front of the shared database");
+            throw new InvalidOperationException($"the pooler drills need a PgBouncer in transaction mode in front of the shared database of server '{server.ServerId}' " +
+                "(Database:PoolerUrl for the primary, 'tenantrag server set <name> --pooler-url' for another)");
         }
 
-        return new NpgsqlConnectionStringBuilder(Installation.AppConnectionString(subject.Tenant.Database, 1)) { Pooling = false }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(server.AppConnectionString(subject.Tenant.Database, 1)) { Pooling = false }.ConnectionString;
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)

@@ -15,6 +15,11 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
 
     private Installation.Installation Installation => database.Installation;
 
+    // The installation on the server the tenant lives on (the primary, or another server of the fleet): the drills
+    // reach a tenant where its sessions do, through that server's pooler when it has one.
+    private ValueTask<Installation.Installation> ServerOfAsync(TenantInfo tenant, CancellationToken cancellationToken) =>
+        database.Sessions.Servers.ForAsync(tenant, cancellationToken);
+
     /// <summary>Runs drills (a)-(f) for the subject's model.</summary>
     public async Task<IReadOnlyList<DrillResult>> RunAsync(DrillSubject subject, CancellationToken cancellationToken = default)
     {
@@ -40,7 +45,7 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(claimedTenant);
-        using var admin = database.Registry.Admin(Installation, target.Database);
+        using var admin = database.Registry.Admin(await ServerOfAsync(target, cancellationToken).ConfigureAwait(false), target.Database);
         await TenantRegistry.RegisterAsync(admin.DataSource, claimedTenant.Id, claimedTenant.Slug, cancellationToken).ConfigureAwait(false);
         await using var cmd = admin.DataSource.CreateCommand("""
             INSERT INTO public.documents (tenant_id, owner_id, visibility, title, content_hash)
@@ -61,7 +66,7 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
             throw new ArgumentException("the claimed tenant lives in the target's database: its rows are not planted ones", nameof(claimedTenant));
         }
 
-        using var admin = database.Registry.Admin(Installation, target.Database);
+        using var admin = database.Registry.Admin(await ServerOfAsync(target, cancellationToken).ConfigureAwait(false), target.Database);
         await TenantRegistry.DeleteTenantRowsAsync(admin.DataSource, claimedTenant.Id, cancellationToken).ConfigureAwait(false);
     }
 
@@ -119,9 +124,10 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
     // request is misrouted into the subject's database, as an application bug would do.
     private async Task<DrillResult> PooledConnectionReuseAsync(DrillSubject subject, CancellationToken cancellationToken)
     {
+        var server = await ServerOfAsync(subject.Tenant, cancellationToken).ConfigureAwait(false);
         var connectionString = subject.Tenant.Mode == TenancyMode.Shared
-            ? Installation.AppConnectionString(subject.Tenant.Database, maxPoolSize: 1)
-            : Installation.DedicatedConnectionString(subject.Tenant.Slug, maxPoolSize: 1);
+            ? server.AppConnectionString(subject.Tenant.Database, maxPoolSize: 1)
+            : server.DedicatedConnectionString(subject.Tenant.Slug, maxPoolSize: 1);
         await using var registry = new DataSourceRegistry(TimeSpan.FromMinutes(1));
         const string key = "drill";
 
@@ -168,9 +174,10 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
     // (d) A transaction that switched role but never set a tenant or user.
     private async Task<DrillResult> NoContextAsync(DrillSubject subject, CancellationToken cancellationToken)
     {
+        var server = await ServerOfAsync(subject.Tenant, cancellationToken).ConfigureAwait(false);
         var lease = subject.Tenant.Mode == TenancyMode.Shared
-            ? database.Registry.App(Installation, subject.Tenant.Database, Installation.Options.SharedMaxPoolSize)
-            : database.Registry.Dedicated(Installation, subject.Tenant.Slug);
+            ? database.Registry.App(server, subject.Tenant.Database, server.Options.SharedMaxPoolSize)
+            : database.Registry.Dedicated(server, subject.Tenant.Slug);
         using (lease)
         {
             await using var connection = await lease.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -218,7 +225,7 @@ public sealed partial class LeakDrills(TenantRagDatabase database)
 
         // The target must really exist, untouched: otherwise the drill proved nothing.
         string? title;
-        using (var admin = database.Registry.Admin(Installation, subject.Tenant.Database))
+        using (var admin = database.Registry.Admin(await ServerOfAsync(subject.Tenant, cancellationToken).ConfigureAwait(false), subject.Tenant.Database))
         await using (var check = WithId(admin.DataSource.CreateCommand("SELECT title FROM public.documents WHERE id = $1"), subject.OtherUsersPrivateDocument))
         {
             title = await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;

@@ -1,4 +1,5 @@
 using TenantRag.Postgres.Cluster;
+using TenantRag.Postgres.Pooler;
 
 namespace TenantRag.Postgres.Fleet;
 
@@ -25,6 +26,12 @@ public sealed record FleetServer
 
     /// <summary>How many tenants it should hold; null for no limit.</summary>
     public int? Capacity { get; init; }
+
+    /// <summary>
+    /// The PgBouncer in transaction mode the serving role reaches the server's shared database through
+    /// (<c>--pooler-url</c>); null for none. Always null for the primary, whose pooler is the setting <c>Database:PoolerUrl</c>.
+    /// </summary>
+    public PoolerEndpoint? Pooler { get; init; }
 
     /// <summary><c>active</c>, <c>draining</c> or <c>removed</c>.</summary>
     public required string Status { get; init; }

@@ -22,12 +22,19 @@ public sealed partial class ServerFleet
                 Server = server,
                 SharedTenants = tenants.GetValueOrDefault((server.Name, "shared")),
                 DedicatedTenants = tenants.GetValueOrDefault((server.Name, "dedicated")),
+                Pooler = PoolerOf(server),
             };
             reports.Add(server.Status == "removed" ? report : await AskAsync(server, report, cancellationToken).ConfigureAwait(false));
         }
 
         return reports;
     }
+
+    // The primary's pooler is the setting (Database:PoolerUrl, or db start --pooler's), every other server's the catalog's.
+    private Pooler.PoolerEndpoint? PoolerOf(FleetServer server) =>
+        server.Name != ServerName.Primary ? server.Pooler
+        : Primary.Options.PoolerAddress() is var (host, port) ? new Pooler.PoolerEndpoint { Host = host, Port = port }
+        : null;
 
     private async Task<Dictionary<(string Server, string Mode), int>> CountTenantsAsync(CancellationToken cancellationToken)
     {

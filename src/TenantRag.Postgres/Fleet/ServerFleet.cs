@@ -1,18 +1,19 @@
 using Npgsql;
 using TenantRag.Postgres.Cluster;
 using TenantRag.Postgres.Installation;
+using TenantRag.Postgres.Pooler;
 using TenantRag.Postgres.Tenancy;
 
 namespace TenantRag.Postgres.Fleet;
 
 /// <summary>
-/// The servers of an installation (<c>tenantrag server add|list|remove</c>), recorded in the primary's catalog
+/// The servers of an installation (<c>tenantrag server add|list|set|remove</c>), recorded in the primary's catalog
 /// (<c>tenantrag.servers</c>). Every server runs the same roles with the same passwords as the primary, so the serving
 /// role logs in everywhere; each server's bootstrap password is kept by <see cref="ServerCredentials"/>.
 /// </summary>
 public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHome home)
 {
-    private const string Columns = "id, host, port, database_name, username, ssl_mode, capacity, status, credentials, created_at";
+    private const string Columns = "id, host, port, database_name, username, ssl_mode, capacity, status, credentials, created_at, pooler_host, pooler_port";
 
     private Installation.Installation Primary => database.Installation;
 
@@ -23,10 +24,14 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
     /// Checks <paramref name="endpoint"/> (<see cref="ServerRequirements"/>), installs the roles, template and shared
     /// database on it, keeps its password (in the server's file, or nowhere when <paramref name="passwordVariable"/>
     /// names where it is) and records it. A server already in the fleet (by name, or by host and port) is an error and
-    /// changes nothing; a removed one may be added again.
+    /// changes nothing; a removed one may be added again. With <paramref name="pooler"/>, the serving role's sessions of
+    /// its shared tenants go through that PgBouncer, which must answer before the server is installed and, once it is,
+    /// let the serving role in to this server's shared database (<see cref="PoolerCheck"/>); otherwise the server is
+    /// not added (what the installer made on it stays for the next add, which finds it in place).
     /// </summary>
     /// <exception cref="ServerRequirementsException">Something the features need is missing; nothing was changed.</exception>
-    public async Task<ServerReport> AddAsync(string name, ServerEndpoint endpoint, int? capacity, string? passwordVariable, CancellationToken cancellationToken = default)
+    public async Task<ServerReport> AddAsync(string name, ServerEndpoint endpoint, int? capacity, string? passwordVariable, PoolerEndpoint? pooler = null,
+        CancellationToken cancellationToken = default)
     {
         ServerName.Parse(name, "server");
         if (name == ServerName.Primary)
@@ -53,7 +58,17 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
             throw new ServerRequirementsException(name, missing);
         }
 
+        if (pooler is not null)
+        {
+            await PoolerCheck.AnswersAsync(name, pooler, cancellationToken).ConfigureAwait(false);
+        }
+
         await new Installer(new Installation.Installation(endpoint, Primary.Secrets, Primary.Options)).EnsureMemberAsync(cancellationToken).ConfigureAwait(false);
+        if (pooler is not null)
+        {
+            await PoolerCheck.CheckAsync(name, Primary.OnServer(name, endpoint, pooler), pooler, cancellationToken).ConfigureAwait(false);
+        }
+
         var credentials = passwordVariable is null ? ServerCredentials.FileReference : ServerCredentials.EnvironmentReference(passwordVariable);
         if (passwordVariable is null)
         {
@@ -64,7 +79,7 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
             ServerCredentials.Delete(home, name);
         }
 
-        await RecordAsync(name, endpoint, capacity, credentials, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(name, endpoint, capacity, credentials, pooler, cancellationToken).ConfigureAwait(false);
         return (await ListAsync(cancellationToken).ConfigureAwait(false)).Single(r => r.Server.Name == name);
     }
 
@@ -138,15 +153,15 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
         return server.Endpoint(ServerCredentials.Read(home, name, server.Credentials!));
     }
 
-    private async Task RecordAsync(string name, ServerEndpoint endpoint, int? capacity, string credentials, CancellationToken cancellationToken)
+    private async Task RecordAsync(string name, ServerEndpoint endpoint, int? capacity, string credentials, PoolerEndpoint? pooler, CancellationToken cancellationToken)
     {
         using var admin = CatalogAdmin();
         await using var cmd = admin.DataSource.CreateCommand("""
-            INSERT INTO tenantrag.servers (id, host, port, database_name, username, ssl_mode, capacity, status, credentials)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)
+            INSERT INTO tenantrag.servers (id, host, port, database_name, username, ssl_mode, capacity, status, credentials, pooler_host, pooler_port)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10)
             ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port, database_name = excluded.database_name,
                 username = excluded.username, ssl_mode = excluded.ssl_mode, capacity = excluded.capacity, status = 'active',
-                credentials = excluded.credentials, created_at = now()
+                credentials = excluded.credentials, pooler_host = excluded.pooler_host, pooler_port = excluded.pooler_port, created_at = now()
             WHERE tenantrag.servers.status = 'removed'
             """);
         cmd.Parameters.Add(new() { Value = name });
@@ -157,6 +172,8 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
         cmd.Parameters.Add(new() { Value = endpoint.Extra.TryGetValue("SSL Mode", out var ssl) ? ssl : DBNull.Value });
         cmd.Parameters.Add(new() { Value = capacity is { } c ? c : DBNull.Value });
         cmd.Parameters.Add(new() { Value = credentials });
+        cmd.Parameters.Add(new() { Value = pooler is null ? DBNull.Value : pooler.Host });
+        cmd.Parameters.Add(new() { Value = pooler is null ? DBNull.Value : pooler.Port });
         if (await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
             throw new TenantRagException($"server '{name}' was added by another process meanwhile: 'tenantrag server list' shows it");
@@ -184,6 +201,7 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
                 Status = reader.GetString(7),
                 Credentials = reader.IsDBNull(8) ? null : reader.GetString(8),
                 CreatedAt = reader.GetFieldValue<DateTimeOffset>(9),
+                Pooler = reader.IsDBNull(10) ? null : new PoolerEndpoint { Host = reader.GetString(10), Port = reader.GetInt32(11) },
             });
         }
 

@@ -12,6 +12,12 @@ public sealed record ServerReport
     /// <summary>Active tenants the catalog maps to it, dedicated ones.</summary>
     public required int DedicatedTenants { get; init; }
 
+    /// <summary>
+    /// The pooler the serving role reaches its shared database through: the catalog's (<c>--pooler-url</c>), or for the
+    /// primary the setting <c>Database:PoolerUrl</c>; null for none.
+    /// </summary>
+    public Pooler.PoolerEndpoint? Pooler { get; init; }
+
     /// <summary><c>server_version</c>; null when it was not reached (removed, or down: see <see cref="Error"/>).</summary>
     public string? Version { get; init; }
 

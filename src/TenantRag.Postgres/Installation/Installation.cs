@@ -43,10 +43,11 @@ public sealed class Installation
     /// <summary>
     /// The same installation on another server of the fleet (<c>tenantrag.servers</c>): the same names, secrets and
     /// settings (every server runs the same roles with the same passwords), reached at <paramref name="endpoint"/>,
-    /// and without the primary's pooler (<see cref="TenancyOptions.PoolerUrl"/> is the primary's).
+    /// and through that server's own pooler (<paramref name="pooler"/>, or none) rather than the primary's
+    /// (<see cref="TenancyOptions.PoolerUrl"/> is the primary's).
     /// </summary>
-    public Installation OnServer(string serverId, ServerEndpoint endpoint) =>
-        new(endpoint, Secrets, Options.WithoutPooler()) { ServerId = serverId };
+    public Installation OnServer(string serverId, ServerEndpoint endpoint, Pooler.PoolerEndpoint? pooler = null) =>
+        new(endpoint, Secrets, Options.WithPooler(pooler)) { ServerId = serverId };
 
     /// <summary>The admin role on <paramref name="database"/>: migrations, provisioning, audits. Never serves a tenant.</summary>
     public string AdminConnectionString(string database, int maxPoolSize = 4) => Tuned(

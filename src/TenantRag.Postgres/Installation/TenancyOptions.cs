@@ -37,11 +37,14 @@ public sealed class TenancyOptions
     /// </summary>
     public string? PoolerUrl { get; set; }
 
-    /// <summary>A copy of these settings without <see cref="PoolerUrl"/> (for another server of the fleet).</summary>
-    internal TenancyOptions WithoutPooler()
+    /// <summary>
+    /// A copy of these settings with <see cref="PoolerUrl"/> set to <paramref name="pooler"/> (for another server of the
+    /// fleet, which has a pooler of its own or none; the setting is the primary's).
+    /// </summary>
+    internal TenancyOptions WithPooler(Pooler.PoolerEndpoint? pooler)
     {
         var copy = (TenancyOptions)MemberwiseClone();
-        copy.PoolerUrl = null;
+        copy.PoolerUrl = pooler?.Address;
         return copy;
     }
 
@@ -89,12 +92,9 @@ public sealed class TenancyOptions
             return null;
         }
 
-        var text = PoolerUrl.Trim();
-        var colon = text.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
-            && port is >= 1 and <= 65535 && Uri.CheckHostName(text[..colon].Trim('[', ']')) != UriHostNameType.Unknown)
+        if (Pooler.PoolerEndpoint.TryParseAddress(PoolerUrl) is { } pooler)
         {
-            return (text[..colon].Trim('[', ']'), port);
+            return (pooler.Host, pooler.Port);
         }
 
         throw new UsageException("setting Database:PoolerUrl: give host:port of a PgBouncer in transaction mode (e.g. 127.0.0.1:6432)");

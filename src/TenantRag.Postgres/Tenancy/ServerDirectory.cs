@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using TenantRag.Postgres.Cluster;
+using TenantRag.Postgres.Pooler;
 
 namespace TenantRag.Postgres.Tenancy;
 
 /// <summary>
 /// Where each server of the fleet is, as the primary's catalog says (<c>tenantrag.servers</c>), as an
 /// <see cref="Installation.Installation"/> on that server: tenant sessions, tenant creation and deletion and the job
-/// queue route by it. Read as the serving role (host, port and TLS mode only) and trusted for
+/// queue route by it, and a server's shared database is reached through its pooler when it has one (<c>server add|set
+/// --pooler-url</c>). Read as the serving role (host, port, TLS mode and pooler only) and trusted for
 /// <see cref="Installation.TenancyOptions.CatalogCacheTtl"/>, like a looked-up tenant. The primary is never looked up.
 /// No bootstrap password is needed: the admin, serving and dedicated roles have the same passwords on every server.
 /// </summary>
@@ -39,7 +41,7 @@ public sealed class ServerDirectory
         }
 
         using var lease = _registry.App(_primary, _primary.Names.Catalog, 4);
-        await using var cmd = lease.DataSource.CreateCommand("SELECT host, port, ssl_mode FROM tenantrag.servers WHERE id = $1 AND status <> 'removed'");
+        await using var cmd = lease.DataSource.CreateCommand("SELECT host, port, ssl_mode, pooler_host, pooler_port FROM tenantrag.servers WHERE id = $1 AND status <> 'removed'");
         cmd.Parameters.Add(new() { Value = serverId });
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -49,8 +51,9 @@ public sealed class ServerDirectory
         }
 
         var (host, port, ssl) = (reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        var pooler = reader.IsDBNull(3) ? null : new PoolerEndpoint { Host = reader.GetString(3), Port = reader.GetInt32(4) };
         var server = cached.Server is { } known && known.Endpoint.Host == host && known.Endpoint.Port == port
-            && known.Endpoint.Extra.GetValueOrDefault("SSL Mode") == ssl
+            && known.Endpoint.Extra.GetValueOrDefault("SSL Mode") == ssl && known.Options.PoolerUrl == pooler?.Address
             ? known
             : _primary.OnServer(serverId, new ServerEndpoint
             {
@@ -59,7 +62,7 @@ public sealed class ServerDirectory
                 BootstrapUsername = string.Empty,
                 BootstrapPassword = string.Empty,
                 Extra = ssl is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["SSL Mode"] = ssl },
-            });
+            }, pooler);
         _servers[serverId] = (server, now);
         return server;
     }

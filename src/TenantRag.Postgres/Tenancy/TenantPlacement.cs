@@ -24,7 +24,8 @@ public sealed class TenantPlacement
 
     /// <summary>The server a new tenant goes to: <paramref name="requested"/> when given (it must be active and have room), else the choice above.</summary>
     /// <exception cref="UsageException"><paramref name="requested"/> is not a valid server name.</exception>
-    /// <exception cref="TenantRagException">The server is not active or is full, or (without one) every active server is full.</exception>
+    /// <exception cref="TenantRagException">The server is not active or is full.</exception>
+    /// <exception cref="FleetFullException">Without <paramref name="requested"/>: every active server is full.</exception>
     public async Task<string> ChooseAsync(string? requested, CancellationToken cancellationToken = default)
     {
         if (requested is not null)
@@ -58,7 +59,7 @@ public sealed class TenantPlacement
         }
 
         return servers.FirstOrDefault(s => s.Capacity is not { } c || s.Tenants < c).Id
-            ?? throw new TenantRagException("every active server is full (its capacity reached): add a server ('tenantrag server add') or choose one with --server; nothing changed");
+            ?? throw new FleetFullException("every active server is full (its capacity reached): add a server ('tenantrag server add'), raise a capacity ('tenantrag server set <name> --capacity'), or choose one with --server; nothing changed");
     }
 
     /// <summary>

@@ -21,6 +21,9 @@ internal sealed partial class AutoProvisioner(ITenantCatalog catalog, ITenantCon
         AutoReplenishment = true,
     });
 
+    // How long a user is asked to wait when no server has room: an operator has to act first.
+    private const int FleetFullRetrySeconds = 60;
+
     /// <summary>What happened: the tenant, or why it was not made (status, title, detail, seconds to wait).</summary>
     public sealed record Outcome(TenantInfo? Tenant, int Status = 0, string Title = "", string Detail = "", int RetryAfterSeconds = 0);
 
@@ -51,6 +54,13 @@ internal sealed partial class AutoProvisioner(ITenantCatalog catalog, ITenantCon
         {
             // A concurrent first request made it.
         }
+        catch (FleetFullException)
+        {
+            // Placement found no server with room: the operator's to fix (server add, server set --capacity).
+            Log.FleetFull(logger);
+            return new Outcome(null, StatusCodes.Status503ServiceUnavailable, "No room for a new tenant",
+                "every server of this installation holds as many tenants as it should: try again later, or ask the operator", FleetFullRetrySeconds);
+        }
 
         sessions.Invalidate(slug);
         return new Outcome(await sessions.ResolveAsync(slug, cancellationToken).ConfigureAwait(false));
@@ -62,6 +72,9 @@ internal sealed partial class AutoProvisioner(ITenantCatalog catalog, ITenantCon
     {
         [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Provisioned tenant {Tenant} ({Mode}) on its first request")]
         public static partial void Provisioned(ILogger logger, string tenant, string mode);
+
+        [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Auto-provisioning refused: every active server is full; add a server or raise a capacity (tenantrag server add|set)")]
+        public static partial void FleetFull(ILogger logger);
 
         [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Auto-provisioning refused: the catalog holds {Cap} tenants or more (Tenancy:AutoProvisionMaxTenants)")]
         public static partial void CapReached(ILogger logger, int cap);
