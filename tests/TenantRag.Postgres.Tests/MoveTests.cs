@@ -191,4 +191,44 @@ public sealed class MoveTests(ServerCommandTests.Fleet fleet) : IClassFixture<Se
         await moves.DeleteAsync(shared);
         await moves.DeleteAsync(dedicated);
     }
+
+    [Fact]
+    public async Task TwoServeProcesses_AMoveRunFromTheCommandLine_IsSeenByBothAtOnce()
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var moves = new FleetMoves(fleet);
+        var slug = await moves.CreateAsync("shared", "primary");
+
+        // Both processes trust a cached catalog entry for 10 minutes: only the catalog's notification can tell them
+        // the tenant moved (the mover removes the source rows a few seconds after the switch).
+        var settings = new Dictionary<string, string> { ["TenantRag__Database__CatalogCacheTtl"] = "00:10:00" };
+        await using var first = await fleet.Cli.StartAsync(settings, "serve", "--dev-auth", "--urls", "http://127.0.0.1:0");
+        await using var second = await fleet.Cli.StartAsync(settings, "serve", "--dev-auth", "--urls", "http://127.0.0.1:0");
+        using var one = await FleetMoves.SignInAsync(first, slug, "alice");
+        using var two = await FleetMoves.SignInAsync(second, slug, "alice");
+        Assert.Equal(HttpStatusCode.Created, (await one.SendAsync(FleetMoves.Upload("Walrus ledger", "The walrus ledger lists every tusk.", wait: true), Ct)).StatusCode);
+        Assert.Contains("Walrus ledger", await SearchAsync(two, "walrus ledger"), StringComparison.Ordinal);
+
+        var move = await fleet.Cli.RunAsync("tenant", "move", slug, "--to-server", "second", "--mode", "dedicated");
+        Assert.True(move.ExitCode == 0, move.ToString());
+        var place = await moves.PlaceAsync(slug);
+        await moves.AssertServedFromOnlyAsync(slug, place);
+
+        // The source is gone; both read the target, and a write through one is in the next search through the other.
+        Assert.Contains("Walrus ledger", await SearchAsync(one, "walrus ledger"), StringComparison.Ordinal);
+        Assert.Contains("Walrus ledger", await SearchAsync(two, "walrus ledger"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, (await two.SendAsync(FleetMoves.Upload("Okapi ledger", "The okapi ledger lists every stripe.", wait: true), Ct)).StatusCode);
+        Assert.Contains("Okapi ledger", await SearchAsync(one, "okapi ledger"), StringComparison.Ordinal);
+        Assert.Equal(["Okapi ledger", "Walrus ledger"], await moves.TitlesAsync(place, slug));
+        await first.StopAsync();
+        await second.StopAsync();
+        await moves.DeleteAsync(slug);
+    }
+
+    private static async Task<string> SearchAsync(HttpClient http, string query)
+    {
+        var answer = await http.PostAsJsonAsync("/v1/search", new { query, k = 5 }, Ct);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        return await answer.Content.ReadAsStringAsync(Ct);
+    }
 }
