@@ -310,6 +310,15 @@ public sealed class ServerCommandTests(ServerCommandTests.Fleet fleet, PostgresS
             }
         }
 
+        /// <summary>Runs the command line on the primary, expecting <paramref name="exitCode"/> and no password in what it printed.</summary>
+        public async Task<CliRun> ExpectAsync(int exitCode, params string[] args)
+        {
+            var run = await Cli.RunAsync(args);
+            Assert.True(run.ExitCode == exitCode, $"tenantrag {string.Join(' ', args)}: {run}");
+            AssertNoPassword(run);
+            return run;
+        }
+
         /// <summary>A value of the primary's generated secrets (the command line's <c>secrets.json</c>).</summary>
         public string Secret(string key) =>
             System.Text.Json.JsonDocument.Parse(File.ReadAllText(SecretsFile)).RootElement.GetProperty(key).GetString()!;
