@@ -37,10 +37,13 @@ public sealed class TenancyOptions
     /// </summary>
     public string? PoolerUrl { get; set; }
 
+    /// <summary>A copy of these settings, to change without changing the caller's.</summary>
+    internal TenancyOptions Copy() => (TenancyOptions)MemberwiseClone();
+
     /// <summary>A copy of these settings without <see cref="PoolerUrl"/> (for another server of the fleet).</summary>
     internal TenancyOptions WithoutPooler()
     {
-        var copy = (TenancyOptions)MemberwiseClone();
+        var copy = Copy();
         copy.PoolerUrl = null;
         return copy;
     }
