@@ -11,7 +11,7 @@ public sealed partial class IsolationAuditor
     private static readonly string[] StepsInProgress = ["preparing", "copying", "fenced", "switched"];
 
     // A logical replication slot: its database (the one it decodes), whether a process reads from it, and the WAL it holds.
-    private sealed record Slot(string Name, string? Database, bool Active, int? ActivePid, long? RetainedBytes, string? Retained);
+    private sealed record Slot(string Name, string? Database, bool Active, int? ActivePid, string? Retained);
 
     private sealed record Subscription(uint Oid, string Name, string Database);
 
@@ -37,12 +37,12 @@ public sealed partial class IsolationAuditor
             await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             var state = new ServerReplication(server.Name, await SystemIdentifierAsync(connection, cancellationToken).ConfigureAwait(false), [], [], []);
             await ReadAsync(connection, """
-                SELECT slot_name::text, database::text, active, active_pid, retained, pg_size_pretty(retained)
+                SELECT slot_name::text, database::text, active, active_pid, pg_size_pretty(retained)
                 FROM (SELECT *, pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END, restart_lsn)::bigint AS retained
                       FROM pg_replication_slots WHERE slot_type = 'logical') s
                 ORDER BY slot_name
                 """, [], r => state.Slots.Add(new Slot(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetBoolean(2), r.IsDBNull(3) ? null : r.GetInt32(3),
-                    r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5))), cancellationToken).ConfigureAwait(false);
+                    r.IsDBNull(4) ? null : r.GetString(4))), cancellationToken).ConfigureAwait(false);
             await ReadAsync(connection, "SELECT s.oid, s.subname::text, d.datname::text FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid ORDER BY 2",
                 [], r => state.Subscriptions.Add(new Subscription(r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2))), cancellationToken).ConfigureAwait(false);
             var databases = new List<string>();
@@ -90,19 +90,19 @@ public sealed partial class IsolationAuditor
     // The move objects no move in progress owns, on every server, and the inactive logical slots that are not TenantRag's.
     private IEnumerable<AuditFinding> ReplicationRules(List<ServerReplication> servers, HashSet<string> inProgress)
     {
-        bool Orphaned(string name, out string id) => MoveId(name, out id) && !inProgress.Contains(id);
+        bool Orphaned(string name) => MoveId(name, out var id) && !inProgress.Contains(id);
 
         foreach (var server in servers)
         {
             var on = $"on server '{server.Server}'";
-            foreach (var publication in server.Publications.Where(p => Orphaned(p.Name, out _)))
+            foreach (var publication in server.Publications.Where(p => Orphaned(p.Name)))
             {
                 yield return Finding(AuditRules.OrphanedPublication, $"{publication.Database} publication {publication.Name}",
-                    $"publication {publication.Name} in {publication.Database} {on} belongs to no move in progress (tenantrag.tenant_moves has no such move preparing, copying, fenced or switched): an interrupted or aborted move left it, and any subscriber can still be sent the rows it publishes",
+                    $"publication {publication.Name} in {publication.Database} {on} belongs to no move in progress (tenantrag.tenant_moves has no such move preparing, copying, fenced or switched): an interrupted or aborted move left it, and a slot that reads it streams out every change to the tables it publishes",
                     $"-- {on}, in database {publication.Database}:\nDROP PUBLICATION {Quote(publication.Name)};") with { Server = server.Server };
             }
 
-            foreach (var subscription in server.Subscriptions.Where(s => Names.IsOwnDatabase(s.Database) && Orphaned(s.Name, out _)))
+            foreach (var subscription in server.Subscriptions.Where(s => Names.IsOwnDatabase(s.Database) && Orphaned(s.Name)))
             {
                 yield return Finding(AuditRules.OrphanedSubscription, $"{subscription.Database} subscription {subscription.Name}",
                     $"subscription {subscription.Name} in {subscription.Database} {on} belongs to no move in progress: an interrupted or aborted move left it, and while it is enabled it writes what its publisher sends into this database; its slot on the publisher, if any, is reported as its own finding",
