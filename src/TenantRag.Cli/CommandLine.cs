@@ -21,6 +21,7 @@ internal static class CommandLine
         root.Subcommands.Add(SearchCommands.CreateAsk());
         root.Subcommands.Add(ReembedCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());

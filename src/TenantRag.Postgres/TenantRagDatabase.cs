@@ -85,8 +85,9 @@ public sealed class TenantRagDatabase : IAsyncDisposable
             notices = cluster.Notices;
             if (options?.PoolerUrl is null && EmbeddedPooler.IsRecorded(home))
             {
-                // 'db start --pooler' asked for one: it comes back with the cluster, and serving goes through it.
-                options ??= new TenancyOptions();
+                // 'db start --pooler' asked for one: it comes back with the cluster, and serving goes through it. The
+                // caller's settings stay as they were: this installation's pooler goes into a copy of them.
+                options = options?.Copy() ?? new TenancyOptions();
                 options.PoolerUrl = (await EmbeddedPooler.EnsureStartedAsync(home, endpoint, secrets, options, cancellationToken).ConfigureAwait(false)).Address;
             }
         }

@@ -66,6 +66,26 @@ public sealed class DbPoolerCommandTests(PostgresServer server) : IAsyncLifetime
         Assert.False(after.GetProperty("pooler").ValueKind == JsonValueKind.Object && after.GetProperty("pooler").GetProperty("running").GetBoolean());
     }
 
+    [Fact]
+    public async Task OpenAsync_HomeWithARecordedPooler_ServesThroughItAndLeavesTheCallersOptionsAlone()
+    {
+        Assert.True(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("TENANTRAG_DATABASE_URL")),
+            "TENANTRAG_DATABASE_URL is set in the test process: OpenAsync(home) would open that server instead of the embedded cluster");
+        var started = await _cli.RunAsync(Embedded, "db", "start", "--pooler", "--json");
+        Assert.True(started.ExitCode == 0, started.ToString());
+        var pooler = started.Json().GetProperty("pooler").GetString();
+        var options = new TenancyOptions { SharedMaxPoolSize = 3 };
+
+        await using (var database = await TenantRagDatabase.OpenAsync(new TenantRagHome(_cli.Home), options, cancellationToken: TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(pooler, database.Installation.Options.PoolerUrl);
+            Assert.Equal(3, database.Installation.Options.SharedMaxPoolSize);
+        }
+
+        // The caller's settings are its own: another installation opened with them must not inherit this one's pooler.
+        Assert.Null(options.PoolerUrl);
+    }
+
     private async Task<long> ServingConnectionsAsync(int port)
     {
         var secrets = Secrets.LoadOrCreate(new TenantRagHome(_cli.Home));

@@ -27,9 +27,9 @@ public sealed class MigrationTests(PostgresServer server)
         var after = await SnapshotAsync(names);
 
         Assert.Equal(before, after);
-        Assert.Contains(before, r => r.StartsWith($"{names.Catalog}:catalog:{Installer.CatalogVersion}:", StringComparison.Ordinal));
-        Assert.Contains(before, r => r.StartsWith($"{names.Template}:template:{Installer.TenantVersion}:", StringComparison.Ordinal));
-        Assert.Contains(before, r => r.StartsWith($"{names.Shared}:shared:{Installer.TenantVersion}:", StringComparison.Ordinal));
+        Assert.Contains(before, r => r.StartsWith($"primary:{names.Catalog}:catalog:{Installer.CatalogVersion}:", StringComparison.Ordinal));
+        Assert.Contains(before, r => r.StartsWith($"primary:{names.Template}:template:{Installer.TenantVersion}:", StringComparison.Ordinal));
+        Assert.Contains(before, r => r.StartsWith($"primary:{names.Shared}:shared:{Installer.TenantVersion}:", StringComparison.Ordinal));
         Assert.Equal(Installer.CatalogVersion + (2 * Installer.TenantVersion), before.Count(r => r.Contains('/', StringComparison.Ordinal)));
     }
 
@@ -72,7 +72,7 @@ public sealed class MigrationTests(PostgresServer server)
         var tenant = await database.Catalog.CreateAsync(slug, TenancyMode.Dedicated, Ct);
 
         var recorded = Assert.Single(await server.QueryAsync(names.Catalog,
-            "SELECT kind, version FROM tenantrag.schema_versions WHERE database_name = $1", tenant.Database));
+            "SELECT kind, version FROM tenantrag.schema_versions WHERE server_id = 'primary' AND database_name = $1", tenant.Database));
         Assert.Equal(new object?[] { "dedicated", Installer.TenantVersion }, recorded);
         Assert.Equal(Expected(Installer.TenantVersion), await MigrationVersionsAsync(tenant.Database));
         Assert.Equal(
@@ -93,15 +93,55 @@ public sealed class MigrationTests(PostgresServer server)
         }
 
         var applied = await MigrationRowsAsync(tenantDatabase);
-        await server.ExecuteAsync(catalog, "UPDATE tenantrag.schema_versions SET version = 0 WHERE database_name = $1", tenantDatabase);
+        await server.ExecuteAsync(catalog, "UPDATE tenantrag.schema_versions SET version = 0 WHERE server_id = 'primary' AND database_name = $1", tenantDatabase);
 
         await using (await server.OpenInstallationAsync(Prefix))
         {
         }
 
         Assert.Equal(Installer.TenantVersion,
-            await server.ScalarAsync<int>(catalog, "SELECT version FROM tenantrag.schema_versions WHERE database_name = $1", tenantDatabase));
+            await server.ScalarAsync<int>(catalog, "SELECT version FROM tenantrag.schema_versions WHERE server_id = 'primary' AND database_name = $1", tenantDatabase));
         Assert.Equal(applied, await MigrationRowsAsync(tenantDatabase));
+    }
+
+    [Fact]
+    public async Task OpenAsync_CatalogFromBeforeVersionsPerServer_UpgradesAndKeysEachRowByItsServer()
+    {
+        var prefix = "m_" + Slugs.RandomLetters(8);
+        var names = new InstallationNames(prefix);
+        var options = await server.OptionsAsync(prefix);
+        string onPrimary;
+        await using (var first = await TenantRagDatabase.OpenAsync(server.Endpoint, server.Secrets, options, cancellationToken: Ct))
+        {
+            onPrimary = (await first.Catalog.CreateAsync(Slugs.Unique("upgrade"), TenancyMode.Dedicated, Ct)).Database;
+        }
+
+        // A dedicated tenant on another server of the fleet, recorded the way the catalog recorded it before Catalog/007
+        // (by name alone); then the catalog as it was before 007.
+        var elsewhere = $"{prefix}_t_elsewhere";
+        await server.ExecuteAsync(names.Catalog, "INSERT INTO tenantrag.servers (id, host, port, credentials) VALUES ('other', '127.0.0.1', 1, 'file')");
+        await server.ExecuteAsync(names.Catalog, "INSERT INTO tenantrag.tenants (slug, mode, server_id, database_name, status) VALUES ('elsewhere', 'dedicated', 'other', $1, 'active')", elsewhere);
+        await server.ExecuteAsync(names.Catalog, "INSERT INTO tenantrag.schema_versions (server_id, database_name, kind, version) VALUES ('other', $1, 'dedicated', 3)", elsewhere);
+        await server.ExecuteAsync(names.Catalog, """
+            ALTER TABLE tenantrag.schema_versions DROP CONSTRAINT schema_versions_server_fk, DROP CONSTRAINT schema_versions_pkey, DROP COLUMN server_id;
+            ALTER TABLE tenantrag.schema_versions ADD PRIMARY KEY (database_name);
+            DELETE FROM tenantrag.migrations WHERE name = '007_schema_versions_per_server';
+            """);
+
+        await using (await TenantRagDatabase.OpenAsync(server.Endpoint, server.Secrets, options, cancellationToken: Ct))
+        {
+        }
+
+        var rows = (await server.QueryAsync(names.Catalog, "SELECT server_id || ':' || database_name || ':' || version FROM tenantrag.schema_versions ORDER BY 1"))
+            .Select(r => (string)r[0]!);
+        Assert.Equal(
+            new[]
+            {
+                $"other:{elsewhere}:3", $"primary:{names.Catalog}:{Installer.CatalogVersion}", $"primary:{onPrimary}:{Installer.TenantVersion}",
+                $"primary:{names.Shared}:{Installer.TenantVersion}", $"primary:{names.Template}:{Installer.TenantVersion}",
+            }.Order(StringComparer.Ordinal),
+            rows);
+        Assert.Equal(Expected(Installer.CatalogVersion), await MigrationVersionsAsync(names.Catalog));
     }
 
     [Fact]
@@ -115,7 +155,7 @@ public sealed class MigrationTests(PostgresServer server)
         }
 
         await server.ExecuteAsync(names.Shared, "UPDATE tenantrag.migrations SET checksum = 'edited' WHERE version = 1");
-        await server.ExecuteAsync(names.Catalog, "UPDATE tenantrag.schema_versions SET version = 0 WHERE database_name = $1", names.Shared);
+        await server.ExecuteAsync(names.Catalog, "UPDATE tenantrag.schema_versions SET version = 0 WHERE server_id = 'primary' AND database_name = $1", names.Shared);
 
         var ex = await Assert.ThrowsAsync<TenantRagException>(() => TenantRagDatabase.OpenAsync(server.Endpoint, server.Secrets, options, cancellationToken: Ct));
 
@@ -144,7 +184,7 @@ public sealed class MigrationTests(PostgresServer server)
         }
 
         rows.AddRange((await server.QueryAsync(names.Catalog,
-            "SELECT database_name || ':' || kind || ':' || version || ':' || updated_at FROM tenantrag.schema_versions ORDER BY database_name"))
+            "SELECT server_id || ':' || database_name || ':' || kind || ':' || version || ':' || updated_at FROM tenantrag.schema_versions ORDER BY server_id, database_name"))
             .Select(r => (string)r[0]!));
         return rows;
     }

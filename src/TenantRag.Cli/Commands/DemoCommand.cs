@@ -104,11 +104,12 @@ internal static partial class DemoCommand
 
         var failed = results.Count(r => !r.Passed);
         say("\n[bold]4. Audit[/] of every isolation rule in every tenant database:");
-        var findings = await new IsolationAuditor(database).AuditAsync(ct).ConfigureAwait(false);
+        var findings = await new IsolationAuditor(database, cli.Home).AuditAsync(ct).ConfigureAwait(false);
+        var errors = AuditCommand.Errors(findings);
         if (cli.Json)
         {
             var ask = await SearchAndAskAsync(host, acme.Slug, say, ct).ConfigureAwait(false);
-            CliContext.WriteJson(new { drills = results, views, audit = new { findings }, passed = failed == 0 && findings.Count == 0, ask, postgres = StillRunning(database) });
+            CliContext.WriteJson(new { drills = results, views, audit = new { findings }, passed = failed == 0 && errors == 0, ask, postgres = StillRunning(database) });
         }
         else
         {
@@ -125,14 +126,14 @@ internal static partial class DemoCommand
                 AnsiConsole.MarkupLine($"        [grey]fix: {Markup.Escape(f.Fix)}[/]");
             }
 
-            AnsiConsole.MarkupLine(findings.Count == 0 ? "   [green]PASS[/] audit: no findings" : $"   [red]FAIL[/] audit: {findings.Count} finding(s)");
-            AnsiConsole.MarkupLine(failed == 0 && findings.Count == 0
+            AnsiConsole.MarkupLine(errors == 0 ? "   [green]PASS[/] audit: no findings" : $"   [red]FAIL[/] audit: {errors} finding(s)");
+            AnsiConsole.MarkupLine(failed == 0 && errors == 0
                 ? $"\n[green bold]{results.Count} drills passed and the audit is clean[/]: PostgreSQL kept the tenants, and the users inside them, apart."
-                : $"\n[red bold]{failed} of {results.Count} drills FAILED, {findings.Count} audit finding(s)[/].");
+                : $"\n[red bold]{failed} of {results.Count} drills FAILED, {errors} audit finding(s)[/].");
             await SearchAndAskAsync(host, acme.Slug, say, ct).ConfigureAwait(false);
             say($"\n{Markup.Escape(StillRunning(database))}");
         }
 
-        return failed == 0 && findings.Count == 0 ? 0 : 1;
+        return failed == 0 && errors == 0 ? 0 : 1;
     }
 }

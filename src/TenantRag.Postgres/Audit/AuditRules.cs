@@ -96,4 +96,26 @@ public static class AuditRules
 
     /// <summary>A tenant left marked deleting: its delete stopped half way.</summary>
     public const string DeletionUnfinished = "deletion-unfinished";
+
+    /// <summary>
+    /// A publication <c>tenantrag_move_&lt;id&gt;</c> in a database of the installation, of no move in progress
+    /// (<c>tenantrag.tenant_moves</c> has no row of that id in step preparing, copying, fenced or switched).
+    /// </summary>
+    public const string OrphanedPublication = "orphaned-publication";
+
+    /// <summary>
+    /// A logical replication slot of a move (<c>tenantrag_move_&lt;id&gt;</c>), or a table-synchronisation slot PostgreSQL
+    /// made for a move's subscription (<c>pg_&lt;subscription oid&gt;_sync_&lt;table oid&gt;_&lt;system id&gt;</c>), of no move in
+    /// progress: it keeps every WAL segment from its restart point, so a forgotten slot fills the disk.
+    /// </summary>
+    public const string OrphanedReplicationSlot = "orphaned-replication-slot";
+
+    /// <summary>A subscription <c>tenantrag_move_&lt;id&gt;</c> in a database of the installation, of no move in progress.</summary>
+    public const string OrphanedSubscription = "orphaned-subscription";
+
+    /// <summary>A warning: an inactive logical replication slot that is not TenantRag's, with the WAL it holds.</summary>
+    public const string InactiveReplicationSlot = "inactive-replication-slot";
+
+    /// <summary>A server of the fleet (or part of what is checked on it) that could not be audited, and why.</summary>
+    public const string ServerNotAudited = "server-not-audited";
 }

@@ -10,14 +10,15 @@ public sealed partial class IsolationAuditor
     private const int IdsShown = 5;
 
     /// <summary>
-    /// What deleted tenants left behind in one tenant-data database: rows of documents, chunks, usage counters and
-    /// data versions (what the in-process caches are keyed by) whose tenant id belongs to no tenant the catalog places
-    /// there, registry entries of no such tenant, and live tenants missing from the registry (they could not write).
+    /// What deleted tenants left behind in one tenant-data database on <paramref name="server"/>: rows of documents,
+    /// chunks, usage counters and data versions (what the in-process caches are keyed by) whose tenant id belongs to no
+    /// tenant the catalog places there, registry entries of no such tenant, and live tenants missing from the registry
+    /// (they could not write). Every server has a shared database of the same name: a tenant lives in the one of its server.
     /// </summary>
-    private async Task<IReadOnlyList<AuditFinding>> LeftoverRulesAsync(NpgsqlConnection connection, string db, IReadOnlyList<TenantInfo> tenants,
+    private static async Task<IReadOnlyList<AuditFinding>> LeftoverRulesAsync(NpgsqlConnection connection, string db, string server, IReadOnlyList<TenantInfo> tenants,
         CancellationToken cancellationToken)
     {
-        var live = tenants.Where(t => t.Database == db).ToList();
+        var live = tenants.Where(t => t.Database == db && t.Server == server).ToList();
         var liveIds = live.Select(t => t.Id).ToArray();
         var findings = new List<AuditFinding>();
 

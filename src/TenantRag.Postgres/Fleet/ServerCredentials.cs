@@ -43,8 +43,11 @@ public static partial class ServerCredentials
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>The password <paramref name="reference"/> points at; an error naming the file or variable when it is not there.</summary>
-    public static string Read(TenantRagHome home, string name, string reference)
+    /// <summary>
+    /// The password <paramref name="reference"/> points at; an error naming the file or variable when it is not there
+    /// (or, for a file, when no <paramref name="home"/> is given to find it in).
+    /// </summary>
+    public static string Read(TenantRagHome? home, string name, string reference)
     {
         if (reference.StartsWith("env:", StringComparison.Ordinal))
         {
@@ -52,6 +55,11 @@ public static partial class ServerCredentials
             return Environment.GetEnvironmentVariable(variable) is { Length: > 0 } password
                 ? password
                 : throw new TenantRagException($"server '{name}': its password is read from the environment variable {variable}, which is not set here");
+        }
+
+        if (home is null)
+        {
+            throw new TenantRagException($"server '{name}': its password is kept in the installation's home (servers/{name}.json), and none was given to read it from");
         }
 
         var path = FilePath(home, name);

@@ -1,5 +1,4 @@
 using Npgsql;
-using TenantRag.Postgres.Cluster;
 
 namespace TenantRag.Postgres.Fleet;
 
@@ -53,8 +52,7 @@ public sealed partial class ServerFleet
     private async Task<ServerReport> AskAsync(FleetServer server, ServerReport report, CancellationToken cancellationToken)
     {
         var names = Primary.Names;
-        var endpoint = server.Name == ServerName.Primary ? Primary.Endpoint : server.Endpoint(password: string.Empty);
-        var builder = new NpgsqlConnectionStringBuilder(new Installation.Installation(endpoint, Primary.Secrets, Primary.Options).AdminConnectionString(names.Shared))
+        var builder = new NpgsqlConnectionStringBuilder(On(Primary, server).AdminConnectionString(names.Shared))
         {
             Pooling = false,
             Timeout = 5,
@@ -72,7 +70,7 @@ public sealed partial class ServerFleet
             cmd.Parameters.Add(new() { Value = names.Catalog });
             cmd.Parameters.Add(new() { Value = names.Template });
             cmd.Parameters.Add(new() { Value = names.Shared });
-            cmd.Parameters.Add(new() { Value = names.Prefix.Replace("_", "\\_", StringComparison.Ordinal) + "\\_t\\_%" });
+            cmd.Parameters.Add(new() { Value = names.DedicatedDatabasePattern });
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             return report with

@@ -80,6 +80,16 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
         }
 
         await RecordAsync(name, endpoint, capacity, credentials, pooler, cancellationToken).ConfigureAwait(false);
+
+        // Both were migrated just now: recorded, 'tenantrag migrate' passes them by until the next migration.
+        using (var catalog = CatalogAdmin())
+        {
+            foreach (var (database, kind) in new[] { (Primary.Names.Template, "template"), (Primary.Names.Shared, "shared") })
+            {
+                await SchemaVersions.RecordAsync(catalog.DataSource, name, database, kind, Installer.TenantVersion, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         return (await ListAsync(cancellationToken).ConfigureAwait(false)).Single(r => r.Server.Name == name);
     }
 
@@ -180,9 +190,12 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
         }
     }
 
-    private async Task<IReadOnlyList<FleetServer>> ReadAsync(string? name, CancellationToken cancellationToken)
+    private Task<IReadOnlyList<FleetServer>> ReadAsync(string? name, CancellationToken cancellationToken) => ReadAsync(database, name, cancellationToken);
+
+    /// <summary>The catalog's servers (or the one named), the primary first, then by name.</summary>
+    internal static async Task<IReadOnlyList<FleetServer>> ReadAsync(TenantRagDatabase database, string? name, CancellationToken cancellationToken)
     {
-        using var admin = CatalogAdmin();
+        using var admin = database.Registry.Admin(database.Installation, database.Installation.Names.Catalog);
         await using var cmd = admin.DataSource.CreateCommand($"SELECT {Columns} FROM tenantrag.servers WHERE $1::text IS NULL OR id = $1 ORDER BY id <> 'primary', id");
         cmd.Parameters.Add(new() { Value = name is null ? DBNull.Value : name });
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

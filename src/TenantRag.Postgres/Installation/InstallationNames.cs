@@ -50,6 +50,13 @@ public sealed partial record InstallationNames
     /// <summary>A dedicated tenant's own login role, which can connect to its database only.</summary>
     public string DedicatedRole(TenantSlug slug) => $"{Prefix}_t_{slug.IdentifierPart}";
 
+    /// <summary>A <c>LIKE</c> pattern matching every dedicated tenant database of this prefix (<c>prefix_t_%</c>).</summary>
+    internal string DedicatedDatabasePattern => Prefix.Replace("_", "\\_", StringComparison.Ordinal) + "\\_t\\_%";
+
+    /// <summary>Whether <paramref name="database"/> is one of this installation's: its catalog, template, shared or a dedicated database.</summary>
+    internal bool IsOwnDatabase(string database) =>
+        database == Catalog || database == Template || database == Shared || database.StartsWith(Prefix + "_t_", StringComparison.Ordinal);
+
     [GeneratedRegex(@"\A[a-z][a-z0-9_]{0,14}\z")]
     private static partial Regex PrefixRegex();
 }

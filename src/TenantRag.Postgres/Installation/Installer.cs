@@ -81,6 +81,14 @@ public sealed class Installer(Installation installation)
         return version;
     }
 
+    /// <summary>
+    /// Brings one tenant-data database on this installation's server (a template, shared or dedicated one) to the newest
+    /// version without recording it (<c>tenantrag migrate</c> records it in the primary's catalog): the version it was at
+    /// and the one it is at now.
+    /// </summary>
+    internal Task<(int Before, int After)> MigrateTenantDataAsync(string database, CancellationToken cancellationToken) =>
+        Migrator.MigrateFromAsync(installation.AdminConnectionString(database), TenantMigrations, Placeholders, cancellationToken);
+
     private IReadOnlyDictionary<string, string> Placeholders => new Dictionary<string, string>
     {
         ["app_role"] = Sql.Identifier(Names.AppRole),
@@ -104,8 +112,8 @@ public sealed class Installer(Installation installation)
         await MigrateTenantDatabaseAsync(Names.Shared, "shared", cancellationToken).ConfigureAwait(false);
 
         var live = new List<(string Database, string Mode, string Id, TenantSlug Slug)>();
-        // The primary's tenants only: databases on the fleet's other servers are not migrated from here yet (issue 14
-        // item 2, 'tenantrag migrate' across servers); they were made from their server's template, migrated by 'server add'.
+        // The primary's tenants only: the databases on the fleet's other servers are migrated by 'tenantrag migrate'
+        // (FleetMigrator), so that a server that does not answer stops no command.
         await using (var cmd = catalog.CreateCommand("SELECT database_name, mode, id, slug FROM tenantrag.tenants WHERE status = 'active' AND server_id = 'primary' ORDER BY slug"))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -136,17 +144,10 @@ public sealed class Installer(Installation installation)
     private async Task RecordVersionAsync(string database, string kind, int version, CancellationToken cancellationToken)
     {
         await using var catalog = NpgsqlDataSource.Create(installation.AdminConnectionString(Names.Catalog));
-        await using var cmd = catalog.CreateCommand("""
-            INSERT INTO tenantrag.schema_versions (database_name, kind, version) VALUES ($1, $2, $3)
-            ON CONFLICT (database_name) DO UPDATE SET kind = excluded.kind, version = excluded.version, updated_at = now()
-            """);
-        cmd.Parameters.Add(new() { Value = database });
-        cmd.Parameters.Add(new() { Value = kind });
-        cmd.Parameters.Add(new() { Value = version });
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await SchemaVersions.RecordAsync(catalog, installation.ServerId, database, kind, version, cancellationToken).ConfigureAwait(false);
     }
 
-    // One query: are the catalog, template, shared and every active dedicated database at the newest version?
+    // One query: are the catalog, template, shared and every active dedicated database of this server at the newest version?
     private async Task<bool> IsCurrentAsync(CancellationToken cancellationToken)
     {
         try
@@ -154,12 +155,12 @@ public sealed class Installer(Installation installation)
             await using var catalog = NpgsqlDataSource.Create(installation.AdminConnectionString(Names.Catalog));
             await using var cmd = catalog.CreateCommand("""
                 SELECT
-                  (SELECT coalesce(max(version), 0) FROM tenantrag.schema_versions WHERE database_name = $1) = $4
-                  AND (SELECT count(*) FROM tenantrag.schema_versions WHERE database_name IN ($2, $3) AND version = $5) = 2
+                  (SELECT coalesce(max(version), 0) FROM tenantrag.schema_versions WHERE server_id = $6 AND database_name = $1) = $4
+                  AND (SELECT count(*) FROM tenantrag.schema_versions WHERE server_id = $6 AND database_name IN ($2, $3) AND version = $5) = 2
                   AND NOT EXISTS (
                       SELECT 1 FROM tenantrag.tenants t
-                      LEFT JOIN tenantrag.schema_versions v ON v.database_name = t.database_name
-                      WHERE t.mode = 'dedicated' AND t.status = 'active' AND t.server_id = 'primary' AND coalesce(v.version, 0) <> $5)
+                      LEFT JOIN tenantrag.schema_versions v ON v.server_id = t.server_id AND v.database_name = t.database_name
+                      WHERE t.mode = 'dedicated' AND t.status = 'active' AND t.server_id = $6 AND coalesce(v.version, 0) <> $5)
                   AND pg_has_role(current_user, 'pg_signal_backend', 'MEMBER')
                 """);
             cmd.Parameters.Add(new() { Value = Names.Catalog });
@@ -167,12 +168,15 @@ public sealed class Installer(Installation installation)
             cmd.Parameters.Add(new() { Value = Names.Shared });
             cmd.Parameters.Add(new() { Value = CatalogVersion });
             cmd.Parameters.Add(new() { Value = TenantVersion });
+            cmd.Parameters.Add(new() { Value = installation.ServerId });
             return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InvalidPassword
-            or PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+            or PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName
+            or PostgresErrorCodes.UndefinedColumn)
         {
-            // Not bootstrapped yet (no role, no database, no table): take the full path.
+            // Not bootstrapped yet (no role, no database, no table), or a catalog from before a migration this query
+            // relies on (schema_versions.server_id, Catalog/007): take the full path.
             return false;
         }
     }

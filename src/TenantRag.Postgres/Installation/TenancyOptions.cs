@@ -37,13 +37,16 @@ public sealed class TenancyOptions
     /// </summary>
     public string? PoolerUrl { get; set; }
 
+    /// <summary>A copy of these settings, to change without changing the caller's.</summary>
+    internal TenancyOptions Copy() => (TenancyOptions)MemberwiseClone();
+
     /// <summary>
     /// A copy of these settings with <see cref="PoolerUrl"/> set to <paramref name="pooler"/> (for another server of the
     /// fleet, which has a pooler of its own or none; the setting is the primary's).
     /// </summary>
     internal TenancyOptions WithPooler(Pooler.PoolerEndpoint? pooler)
     {
-        var copy = (TenancyOptions)MemberwiseClone();
+        var copy = Copy();
         copy.PoolerUrl = pooler?.Address;
         return copy;
     }

@@ -126,14 +126,6 @@ public sealed partial class TenantMover
         }
 
         await Task.Delay(Primary.Options.CatalogCacheTtl + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-        if (move.From.Mode == TenancyMode.Dedicated && move.To.Mode == TenancyMode.Dedicated)
-        {
-            // The same database name on two servers: only the source's database and role go.
-            var on = await database.Sessions.Servers.GetAsync(move.From.Server, cancellationToken).ConfigureAwait(false);
-            await database.Catalog.DropDedicatedDatabaseAsync(on, move.Slug, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         await RemoveCopyAsync(move, move.From, cancellationToken).ConfigureAwait(false);
     }
 

@@ -13,6 +13,14 @@ internal static class Migrator
 
     /// <summary>Brings <paramref name="connectionString"/>'s database to the newest version; returns that version.</summary>
     public static async Task<int> MigrateAsync(string connectionString, IReadOnlyList<Migration> migrations,
+        IReadOnlyDictionary<string, string> placeholders, CancellationToken cancellationToken) =>
+        (await MigrateFromAsync(connectionString, migrations, placeholders, cancellationToken).ConfigureAwait(false)).After;
+
+    /// <summary>
+    /// Brings <paramref name="connectionString"/>'s database to the newest version; returns the version it was at (the
+    /// highest applied, 0 for a database never migrated) and the one it is at now.
+    /// </summary>
+    public static async Task<(int Before, int After)> MigrateFromAsync(string connectionString, IReadOnlyList<Migration> migrations,
         IReadOnlyDictionary<string, string> placeholders, CancellationToken cancellationToken)
     {
         // Not pooled: the template database must have no lingering connection when it is copied.
@@ -70,7 +78,7 @@ internal static class Migrator
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return migrations.Count;
+            return (applied.Keys.DefaultIfEmpty(0).Max(), migrations.Count);
         }
         finally
         {

@@ -222,15 +222,17 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
 
         await TemplateCopies.CreateAsync(lease.DataSource, Names, Names.DedicatedDatabase(slug), role, cancellationToken).ConfigureAwait(false);
 
-        // The template is migrated, so the copy is at the template's version; record it for future upgrades.
+        // The copy is at the version of its server's template; record it for future upgrades. A template of unknown
+        // version leaves the copy unrecorded: 'tenantrag migrate' then looks at it.
         using var catalog = AdminLease(Names.Catalog);
         await using var cmd = catalog.DataSource.CreateCommand("""
-            INSERT INTO tenantrag.schema_versions (database_name, kind, version)
-            SELECT $1, 'dedicated', version FROM tenantrag.schema_versions WHERE database_name = $2
-            ON CONFLICT (database_name) DO UPDATE SET version = excluded.version, kind = 'dedicated', updated_at = now()
+            INSERT INTO tenantrag.schema_versions (server_id, database_name, kind, version)
+            SELECT $3, $1, 'dedicated', version FROM tenantrag.schema_versions WHERE server_id = $3 AND database_name = $2
+            ON CONFLICT (server_id, database_name) DO UPDATE SET version = excluded.version, kind = 'dedicated', updated_at = now()
             """);
         cmd.Parameters.Add(new() { Value = Names.DedicatedDatabase(slug) });
         cmd.Parameters.Add(new() { Value = Names.Template });
+        cmd.Parameters.Add(new() { Value = on.ServerId });
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -238,13 +240,14 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
     {
         await DropDedicatedDatabaseAsync(on, slug, cancellationToken).ConfigureAwait(false);
         using var catalog = AdminLease(Names.Catalog);
-        await using var cmd = catalog.DataSource.CreateCommand("DELETE FROM tenantrag.schema_versions WHERE database_name = $1");
+        await using var cmd = catalog.DataSource.CreateCommand("DELETE FROM tenantrag.schema_versions WHERE server_id = $1 AND database_name = $2");
+        cmd.Parameters.Add(new() { Value = on.ServerId });
         cmd.Parameters.Add(new() { Value = Names.DedicatedDatabase(slug) });
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // The tenant's database and login role on server `on` (if they exist), its pools here first.
-    internal async Task DropDedicatedDatabaseAsync(Installation.Installation on, TenantSlug slug, CancellationToken cancellationToken)
+    private async Task DropDedicatedDatabaseAsync(Installation.Installation on, TenantSlug slug, CancellationToken cancellationToken)
     {
         var databaseName = Names.DedicatedDatabase(slug);
         await _registry.EvictAsync(Pools.DedicatedKey(on, slug)).ConfigureAwait(false);
