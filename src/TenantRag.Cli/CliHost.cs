@@ -41,6 +41,10 @@ internal sealed class CliHost : IAsyncDisposable
         builder.Services.AddTenantRag(builder.Configuration, setup =>
         {
             setup.OnNotice = notice => Console.Error.WriteLine($"note: {notice}");
+
+            // A command lives seconds, trusting a looked-up tenant for Database:CatalogCacheTtl at most; 'serve' is not
+            // built here and listens.
+            setup.ListenForCatalogChanges = false;
             configure?.Invoke(setup);
         });
         builder.Services.AddTenantRagOperator();

@@ -99,8 +99,9 @@ public sealed class TenantDeletionApiTests(PostgresServer postgres)
     [Fact]
     public async Task Requests_ForADedicatedTenantDeletedByAnotherProcess_Answer404()
     {
-        // The server keeps its catalog entry: only the database says the tenant is gone (its role and database are).
-        await using var server = await TestServer.StartAsync(postgres, Prefix, tenancy: o => o.CatalogCacheTtl = TimeSpan.FromHours(1));
+        // The server keeps its catalog entry (it does not hear the catalog's notification, as when its listener is
+        // disconnected): only the database says the tenant is gone (its role and database are).
+        await using var server = await TestServer.StartAsync(postgres, Prefix, tenancy: o => o.CatalogCacheTtl = TimeSpan.FromHours(1), listen: false);
         await using var operatorView = await postgres.OpenInstallationAsync(Prefix);
         var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
         var tenant = await operatorView.Catalog.CreateAsync(Slugs.Unique("dropped"), TenancyMode.Dedicated, Ct);
@@ -119,6 +120,34 @@ public sealed class TenantDeletionApiTests(PostgresServer postgres)
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             Assert.Equal("Unknown tenant", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("title").GetString());
         }
+    }
+
+    [Theory]
+    [InlineData(TenancyMode.Shared)]
+    [InlineData(TenancyMode.Dedicated)]
+    public async Task Requests_ForATenantDeletedByAnotherProcess_RefusedAtTheEdgeOnceNotified(TenancyMode mode)
+    {
+        // The server trusts its catalog entry for an hour, but hears the catalog's notification of the delete.
+        await using var server = await TestServer.StartAsync(postgres, Prefix, tenancy: o => o.CatalogCacheTtl = TimeSpan.FromHours(1));
+        await using var operatorView = await postgres.OpenInstallationAsync(Prefix);
+        var issuer = DevelopmentTokenIssuer.LoadOrCreate(server.Home);
+        var tenant = await operatorView.Catalog.CreateAsync(Slugs.Unique("heard"), mode, Ct);
+        var alice = issuer.Issue(tenant.Slug, UserId.Parse("alice"), TimeSpan.FromMinutes(10), []);
+        var before = await server.GetAsync("/v1/documents", alice);
+
+        await operatorView.Catalog.DeleteAsync(tenant.Slug, Ct);
+
+        // Listing only reads: nothing in the database would tell a shared tenant's server; only the notification does.
+        HttpResponseMessage after;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((after = await server.GetAsync("/v1/documents", alice)).StatusCode == HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, after.StatusCode);
+        Assert.Equal("Unknown tenant", (await after.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("title").GetString());
     }
 
     private static Task<HttpResponseMessage> SearchAsync(TestServer server, string token)

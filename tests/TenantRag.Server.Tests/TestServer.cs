@@ -30,8 +30,13 @@ internal sealed class TestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <param name="listen">
+    /// Whether the server listens for the catalog's notifications, as every serving host does; false plays a server that
+    /// missed them (its listener disconnected), so it trusts its cached catalog entries for their whole lifetime.
+    /// </param>
     public static async Task<TestServer> StartAsync(PostgresServer postgres, string prefix, IDictionary<string, string?>? settings = null,
-        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null, Action<TenancyOptions>? tenancy = null, string environment = "Testing")
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null, Action<TenancyOptions>? tenancy = null, string environment = "Testing",
+        bool listen = true)
     {
         var database = await postgres.OpenInstallationAsync(prefix, tenancy);
         var home = new TenantRagHome(Path.Combine(postgres.Home.Root, "server-" + prefix));
@@ -39,7 +44,12 @@ internal sealed class TestServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(WithDevelopmentIssuer(settings ?? new Dictionary<string, string?>()));
-        var app = TenantRagServer.Build(builder, database, home, embeddings);
+        var app = TenantRagServer.Build(builder, home, setup =>
+        {
+            setup.Database = database;
+            setup.Embeddings = embeddings;
+            setup.ListenForCatalogChanges = listen;
+        });
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new TestServer(app, database, home);
     }

@@ -1,3 +1,6 @@
+using Npgsql;
+using TenantRag.Postgres.Tenancy;
+
 namespace TenantRag.Postgres.Fleet;
 
 /// <summary><c>tenantrag server set</c>: a server's capacity and pooler, after it was added.</summary>
@@ -38,14 +41,17 @@ public sealed partial class ServerFleet
             await PoolerCheck.CheckAsync(name, Primary.OnServer(name, server.Endpoint(password: string.Empty), pooler), pooler, cancellationToken).ConfigureAwait(false);
         }
 
+        // Every serving process forgets the server's cached row (a new pooler applies at once), in the same transaction.
         using (var admin = CatalogAdmin())
-        await using (var cmd = admin.DataSource.CreateCommand("""
+        await using (var connection = await admin.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var cmd = new NpgsqlCommand("""
             UPDATE tenantrag.servers
             SET capacity = CASE WHEN $2 THEN $3 ELSE capacity END,
                 pooler_host = CASE WHEN $4 THEN $5 ELSE pooler_host END,
                 pooler_port = CASE WHEN $4 THEN $6 ELSE pooler_port END
             WHERE id = $1 AND status <> 'removed'
-            """))
+            """, connection, tx))
         {
             cmd.Parameters.Add(new() { Value = name });
             cmd.Parameters.Add(new() { Value = change.ChangesCapacity });
@@ -57,6 +63,9 @@ public sealed partial class ServerFleet
             {
                 throw new TenantRagException($"server '{name}' was removed by another process meanwhile: nothing changed");
             }
+
+            await CatalogNotifications.NotifyServerAsync(connection, tx, name, cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return (await ListAsync(cancellationToken).ConfigureAwait(false)).Single(r => r.Server.Name == name);

@@ -130,6 +130,7 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
             await using var remove = new NpgsqlCommand("UPDATE tenantrag.servers SET status = 'removed' WHERE id = $1", connection, tx);
             remove.Parameters.Add(new() { Value = name });
             await remove.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await CatalogNotifications.NotifyServerAsync(connection, tx, name, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -165,15 +166,18 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
 
     private async Task RecordAsync(string name, ServerEndpoint endpoint, int? capacity, string credentials, PoolerEndpoint? pooler, CancellationToken cancellationToken)
     {
+        // Every serving process forgets where a server of that name was (a removed one added again at a new address).
         using var admin = CatalogAdmin();
-        await using var cmd = admin.DataSource.CreateCommand("""
+        await using var connection = await admin.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand("""
             INSERT INTO tenantrag.servers (id, host, port, database_name, username, ssl_mode, capacity, status, credentials, pooler_host, pooler_port)
             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10)
             ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port, database_name = excluded.database_name,
                 username = excluded.username, ssl_mode = excluded.ssl_mode, capacity = excluded.capacity, status = 'active',
                 credentials = excluded.credentials, pooler_host = excluded.pooler_host, pooler_port = excluded.pooler_port, created_at = now()
             WHERE tenantrag.servers.status = 'removed'
-            """);
+            """, connection, tx);
         cmd.Parameters.Add(new() { Value = name });
         cmd.Parameters.Add(new() { Value = endpoint.Host });
         cmd.Parameters.Add(new() { Value = endpoint.Port });
@@ -188,6 +192,9 @@ public sealed partial class ServerFleet(TenantRagDatabase database, TenantRagHom
         {
             throw new TenantRagException($"server '{name}' was added by another process meanwhile: 'tenantrag server list' shows it");
         }
+
+        await CatalogNotifications.NotifyServerAsync(connection, tx, name, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private Task<IReadOnlyList<FleetServer>> ReadAsync(string? name, CancellationToken cancellationToken) => ReadAsync(database, name, cancellationToken);

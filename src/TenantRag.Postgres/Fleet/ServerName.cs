@@ -16,13 +16,16 @@ public static partial class ServerName
     /// <param name="what">What is named ("server", "cluster"), for the message.</param>
     public static string Parse(string? name, string what)
     {
-        if (name is null || !NameRegex().IsMatch(name))
+        if (!IsValid(name))
         {
             throw new UsageException($"invalid {what} name '{UsageException.Echo(name)}': use 1-31 characters of a-z, 0-9 and '-', starting with a letter");
         }
 
         return name;
     }
+
+    /// <summary>Whether <paramref name="name"/> is a valid name (see <see cref="Parse"/>).</summary>
+    public static bool IsValid([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? name) => name is not null && NameRegex().IsMatch(name);
 
     [GeneratedRegex(@"\A[a-z][a-z0-9-]{0,30}\z")]
     private static partial Regex NameRegex();

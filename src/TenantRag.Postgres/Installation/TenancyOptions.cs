@@ -24,7 +24,11 @@ public sealed class TenancyOptions
     /// </summary>
     public int MaxOpenPools { get; set; } = 48;
 
-    /// <summary>How long a looked-up catalog entry is trusted before it is read again.</summary>
+    /// <summary>
+    /// How long a looked-up catalog entry is trusted before it is read again. A serving process's
+    /// <see cref="Tenancy.CatalogListener"/> drops an entry as soon as the catalog notifies a change of it; this bounds
+    /// how stale one can be while the listener is not connected.
+    /// </summary>
     public TimeSpan CatalogCacheTtl { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Most connections a dedicated tenant's login role may open at once, enforced by PostgreSQL.</summary>

@@ -102,13 +102,13 @@ public sealed partial class TenantMover
                 new() { Value = JsonSerializer.Serialize(new { move = move.Id, from = move.From.ToString(), to = move.To.ToString(), fence_ms = fenceMs }) },
             },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify('tenantrag_catalog', $1)") { Parameters = { new() { Value = move.Slug.Value } } });
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         if (batch.BatchCommands[0].RecordsAffected != 1)
         {
             throw new TenantRagException($"tenant '{move.Slug}' is no longer where the move took it from (deleted, or changed by another process): 'tenantrag tenant move {move.Slug} --abort' rolls the move back");
         }
 
+        await CatalogNotifications.NotifyAsync(connection, tx, move.Slug, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         database.Sessions.Invalidate(move.Slug);
     }

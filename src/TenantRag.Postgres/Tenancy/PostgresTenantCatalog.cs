@@ -8,7 +8,8 @@ namespace TenantRag.Postgres.Tenancy;
 /// <summary>
 /// Tenant lifecycle on PostgreSQL, as the admin role. A shared tenant is one catalog row; a dedicated tenant is a
 /// catalog row, a database copied from the migrated template and a login role that may connect to it only.
-/// Failures undo what was done, so a failed create changes nothing.
+/// Failures undo what was done, so a failed create changes nothing. Each change of a tenant's catalog row notifies every
+/// serving process in its transaction (<see cref="CatalogNotifications"/>), so none keeps serving from a stale entry.
 /// </summary>
 public sealed class PostgresTenantCatalog : ITenantCatalog
 {
@@ -85,13 +86,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
             throw;
         }
 
-        using (var catalog = AdminLease(Names.Catalog))
-        await using (var activate = catalog.DataSource.CreateCommand("UPDATE tenantrag.tenants SET status = 'active' WHERE id = $1"))
-        {
-            activate.Parameters.Add(new() { Value = id });
-            await activate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        await ChangeCatalogRowAsync(slug, "UPDATE tenantrag.tenants SET status = 'active' WHERE id = $1", [id], cancellationToken).ConfigureAwait(false);
         _sessions.Invalidate(slug);
         return created with { Status = "active" };
     }
@@ -120,6 +115,7 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
             cmd.Parameters.Add(new() { Value = database });
             cmd.Parameters.Add(new() { Value = status });
             var tenant = (await CatalogReader.ReadAllAsync(cmd, cancellationToken).ConfigureAwait(false)).Single();
+            await CatalogNotifications.NotifyAsync(connection, tx, slug, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return tenant;
         }
@@ -169,15 +165,10 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
             }
         }
 
-        // Mark it first: from here on no new session opens for it in this process, nor in others once their cached
-        // catalog entry expires. Until then their writes are fenced in the database itself (see TenantRegistry).
-        using (var catalog = AdminLease(Names.Catalog))
-        await using (var mark = catalog.DataSource.CreateCommand("UPDATE tenantrag.tenants SET status = 'deleting' WHERE id = $1"))
-        {
-            mark.Parameters.Add(new() { Value = tenant.Id });
-            await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        // Mark it first: from here on no new session opens for it in this process, nor in others once the notification
+        // reaches them (or, with no listener, once their cached catalog entry expires). Until then their writes are
+        // fenced in the database itself (see TenantRegistry).
+        await ChangeCatalogRowAsync(slug, "UPDATE tenantrag.tenants SET status = 'deleting' WHERE id = $1", [tenant.Id], cancellationToken).ConfigureAwait(false);
         _sessions.Invalidate(slug);
         var on = await _sessions.Servers.ForAsync(tenant, cancellationToken).ConfigureAwait(false);
         TenantDeletion deletion;
@@ -275,17 +266,31 @@ public sealed class PostgresTenantCatalog : ITenantCatalog
         }
     }
 
-    private async Task DeleteCatalogRowAsync(TenantInfo tenant, string action, object details, CancellationToken cancellationToken)
-    {
-        using var catalog = AdminLease(Names.Catalog);
-        await using var cmd = catalog.DataSource.CreateCommand("""
+    private Task DeleteCatalogRowAsync(TenantInfo tenant, string action, object details, CancellationToken cancellationToken) =>
+        ChangeCatalogRowAsync(tenant.Slug, """
             WITH t AS (DELETE FROM tenantrag.tenants WHERE id = $1 RETURNING slug, id)
             INSERT INTO tenantrag.audit_log (action, tenant, tenant_id, details) SELECT $2, slug, id, $3::jsonb FROM t
-            """);
-        cmd.Parameters.Add(new() { Value = tenant.Id });
-        cmd.Parameters.Add(new() { Value = action });
-        cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(details) });
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            """, [tenant.Id, action, JsonSerializer.Serialize(details)], cancellationToken);
+
+    // One change of a tenant's catalog row, in a transaction that also notifies every serving process (their
+    // CatalogListener drops the cached entry), delivered only if and once it commits.
+    private async Task ChangeCatalogRowAsync(TenantSlug slug, string sql, object[] values, CancellationToken cancellationToken)
+    {
+        using var catalog = AdminLease(Names.Catalog);
+        await using var connection = await catalog.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var cmd = new NpgsqlCommand(sql, connection, tx))
+        {
+            foreach (var value in values)
+            {
+                cmd.Parameters.Add(new() { Value = value });
+            }
+
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await CatalogNotifications.NotifyAsync(connection, tx, slug, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private DataSourceRegistry.Lease AdminLease(string database) => _registry.Admin(_installation, database);

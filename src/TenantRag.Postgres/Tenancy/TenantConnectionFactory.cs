@@ -14,7 +14,7 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
 {
     private readonly Installation.Installation _installation;
     private readonly DataSourceRegistry _registry;
-    private readonly ConcurrentDictionary<TenantSlug, (TenantInfo? Tenant, long At)> _cache = new();
+    private readonly CatalogEntryCache<TenantSlug, TenantInfo?> _cache = new();
     private readonly ConcurrentDictionary<TenantSlug, long> _lastActiveWritten = new();
 
     /// <summary>Creates the factory over <paramref name="registry"/>'s pools.</summary>
@@ -179,23 +179,32 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
     }
 
     /// <inheritdoc />
-    public void Invalidate(TenantSlug slug) => _cache.TryRemove(slug, out _);
+    public void Invalidate(TenantSlug slug) => _cache.Invalidate(slug);
+
+    /// <summary>
+    /// Forgets every cached catalog entry, of tenants and of servers: anything may have changed (the
+    /// <see cref="CatalogListener"/> was not listening for a while, or was told <c>*</c>).
+    /// </summary>
+    public void InvalidateAll()
+    {
+        _cache.Clear();
+        Servers.InvalidateAll();
+    }
 
     /// <inheritdoc />
     public async Task<TenantInfo> ResolveAsync(TenantSlug slug, CancellationToken cancellationToken = default)
     {
-        var now = Environment.TickCount64;
-        if (!_cache.TryGetValue(slug, out var cached) || now - cached.At > (long)_installation.Options.CatalogCacheTtl.TotalMilliseconds)
+        if (!_cache.TryGet(slug, _installation.Options.CatalogCacheTtl, out var cached))
         {
+            var stamp = _cache.Stamp();
             using var lease = CatalogLease();
             await using var cmd = lease.DataSource.CreateCommand($"SELECT {CatalogReader.Columns} FROM tenantrag.tenants WHERE slug = $1");
             cmd.Parameters.Add(new() { Value = slug.Value });
-            var found = await CatalogReader.ReadAllAsync(cmd, cancellationToken).ConfigureAwait(false);
-            cached = (found.SingleOrDefault(), now);
-            _cache[slug] = cached;
+            cached = (await CatalogReader.ReadAllAsync(cmd, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+            _cache.Set(slug, cached, stamp);
         }
 
-        return cached.Tenant is { Status: "active" } tenant ? tenant : throw new TenantNotFoundException(slug);
+        return cached is { Status: "active" } tenant ? tenant : throw new TenantNotFoundException(slug);
     }
 
     /// <inheritdoc />

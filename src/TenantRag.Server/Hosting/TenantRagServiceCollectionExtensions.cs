@@ -21,7 +21,9 @@ public static class TenantRagServiceCollectionExtensions
     /// ingestion (<c>SearchService</c>, <c>AnswerService</c>, <c>IngestionPipeline</c>), and the <c>TenantRag</c> meter and
     /// activity source (exported over OTLP when <c>TenantRag:Telemetry:OtlpEndpoint</c> or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>
     /// names a collector). The database is opened (and the
-    /// embedded cluster started, if no server is configured) as the host starts; resolve these after that.
+    /// embedded cluster started, if no server is configured) as the host starts; resolve these after that. While the
+    /// host runs, a listener on the catalog database drops cached catalog entries as other processes change them
+    /// (<see cref="TenantRagSetup.ListenForCatalogChanges"/>).
     /// Nothing registered here reaches the admin role, the raw pools or the operator functions: those are
     /// <see cref="AddTenantRagOperator"/>'s, for operator tools only.
     /// </summary>
@@ -49,6 +51,11 @@ public static class TenantRagServiceCollectionExtensions
         services.AddSingleton(settings.Jobs);
         services.AddSingleton<TenantRagRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<TenantRagRuntime>());
+        if (setup.ListenForCatalogChanges)
+        {
+            services.AddSingleton<CatalogListenerService>();
+            services.AddHostedService<AfterStartup<CatalogListenerService>>();
+        }
 
         // The serving surface: ports and stores that open tenant sessions, each reaching rows only as the caller's tenant.
         services.AddSingleton<ITenantConnectionFactory>(sp => Database(sp).Sessions);

@@ -15,6 +15,14 @@ public sealed class TenantRagSetup
     /// </summary>
     public bool ForegroundUploads { get; set; }
 
+    /// <summary>
+    /// Whether this host keeps its cached catalog entries in step with the catalog by listening for its notifications
+    /// (<c>CatalogListener</c>: one connection of its own to the catalog database, held while the host runs), so a tenant
+    /// deleted, suspended or moved by another process is seen at once rather than after <c>Database:CatalogCacheTtl</c>.
+    /// Default true: every serving host needs it. The command line turns it off for its short-lived commands.
+    /// </summary>
+    public bool ListenForCatalogChanges { get; set; } = true;
+
     /// <summary>Called with each thing the database's start-up repaired or changed (a stale pid file, a taken port), one line each.</summary>
     public Action<string>? OnNotice { get; set; }
 
