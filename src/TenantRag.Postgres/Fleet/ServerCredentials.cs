@@ -75,7 +75,14 @@ public static partial class ServerCredentials
     }
 
     /// <summary>Deletes the server's file, if any.</summary>
-    public static void Delete(TenantRagHome home, string name) => File.Delete(FilePath(home, name));
+    public static void Delete(TenantRagHome home, string name)
+    {
+        // File.Delete throws when the directory itself is missing (a fresh home that never kept a password).
+        if (Directory.Exists(home.ServersDirectory))
+        {
+            File.Delete(FilePath(home, name));
+        }
+    }
 
     private sealed record Stored(string Password);
 
