@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using TenantRag.Documents;
+using TenantRag.Jobs;
+using TenantRag.Tenancy;
 using TenantRag.Testing;
 
 namespace TenantRag.Postgres.Tests;
@@ -174,6 +177,38 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         Assert.Equal(("second", mode), (place.Server, place.Mode));
         Assert.Equal(["Okapi ledger", "Walrus ledger"], await moves.TitlesAsync(place, slug));
         await serve.StopAsync();
+        await moves.DeleteAsync(slug);
+    }
+
+    [Fact]
+    public async Task ClaimedJob_WhoseTenantMovesMidWay_IsFinishedWhereTheTenantNowLives()
+    {
+        await fleet.EnsureSecondAddedAsync();
+        var moves = new FleetMoves(fleet);
+        var slug = await moves.CreateAsync("shared", "primary");
+        await using var database = await TenantRagDatabase.OpenAsync(Cluster.ServerEndpoint.Parse(fleet.MainUrl),
+            Installation.Secrets.LoadOrCreate(new Installation.TenantRagHome(fleet.Cli.Home)), cancellationToken: Ct);
+        var context = new TenantContext { Tenant = TenantSlug.Parse(slug), User = UserId.Parse("alice") };
+        var text = "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n"u8.ToArray();
+        var created = await database.Jobs.CreateAsync(context, new NewIngestJob
+        {
+            FileName = "walrus.md", Source = "walrus.md", MediaType = "text/markdown", Visibility = DocumentVisibility.Tenant, ByteSize = text.Length,
+        }, new MemoryStream(text), Ct);
+        var tenant = await database.Sessions.ResolveAsync(context.Tenant, Ct);
+        var claimed = await database.JobQueue.TryClaimAsync(tenant, "drill-worker", TimeSpan.FromMinutes(10), Ct);
+        Assert.NotNull(claimed);
+
+        // The tenant moves while the worker holds its job: the job's row moves with it, same id and attempt.
+        var move = await fleet.Cli.RunAsync("tenant", "move", slug, "--to-server", "second", "--mode", "dedicated");
+        Assert.True(move.ExitCode == 0, move.ToString());
+
+        Assert.True(await database.JobQueue.ReportAsync(claimed, "embedding", 1, 1, TimeSpan.FromMinutes(10), Ct));
+        Assert.True(await database.JobQueue.CompleteAsync(claimed, [], "{}", 1, Ct));
+        var place = await moves.PlaceAsync(slug);
+        Assert.Equal("succeeded", await fleet.ScalarAsync<string>(fleet.SecondUrl, "SELECT status FROM public.ingest_jobs WHERE id = $1", place.Database, created.Id));
+        Assert.Equal(1, await fleet.ScalarAsync<int>(fleet.SecondUrl, "SELECT attempt FROM public.ingest_jobs WHERE id = $1", place.Database, created.Id));
+        Assert.Equal(0L, await fleet.ScalarAsync<long>(fleet.SecondUrl, "SELECT count(*) FROM public.ingest_job_parts WHERE job_id = $1", place.Database, created.Id));
+        await moves.AssertServedFromOnlyAsync(slug, place);
         await moves.DeleteAsync(slug);
     }
 

@@ -153,10 +153,14 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
             """, [stage, chunksDone, chunksTotal, lease.TotalSeconds], cancellationToken);
 
     /// <summary>Marks the job succeeded with its documents and outcome, and deletes its upload, in one transaction.</summary>
-    public async Task<bool> CompleteAsync(ClaimedJob job, IReadOnlyList<Guid> documentIds, string resultJson, int chunks, CancellationToken cancellationToken = default)
+    public Task<bool> CompleteAsync(ClaimedJob job, IReadOnlyList<Guid> documentIds, string resultJson, int chunks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        using var admin = await AdminAsync(job.Tenant, cancellationToken).ConfigureAwait(false);
+        return AtTenantAsync(job, admin => CompleteAtAsync(admin, job, documentIds, resultJson, chunks, cancellationToken), cancellationToken);
+    }
+
+    private static async Task<bool> CompleteAtAsync(DataSourceRegistry.Lease admin, ClaimedJob job, IReadOnlyList<Guid> documentIds, string resultJson, int chunks, CancellationToken cancellationToken)
+    {
         await using var connection = await admin.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var done = new NpgsqlCommand("""
@@ -314,18 +318,82 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
     private async Task<DataSourceRegistry.Lease> AdminAsync(TenantInfo tenant, CancellationToken cancellationToken) =>
         database.Registry.Admin(await database.Sessions.Servers.ForAsync(tenant, cancellationToken).ConfigureAwait(false), tenant.Database);
 
-    private async Task<bool> UpdateAsync(ClaimedJob job, string sql, object[] values, CancellationToken cancellationToken)
+    private Task<bool> UpdateAsync(ClaimedJob job, string sql, object[] values, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        using var admin = await AdminAsync(job.Tenant, cancellationToken).ConfigureAwait(false);
-        await using var cmd = admin.DataSource.CreateCommand(sql);
-        cmd.Parameters.Add(new() { Value = job.Id });
-        cmd.Parameters.Add(new() { Value = job.Attempt });
-        foreach (var value in values)
+        return AtTenantAsync(job, async admin =>
         {
-            cmd.Parameters.Add(value is DBNull ? new NpgsqlParameter { Value = value, DataTypeName = "text" } : new NpgsqlParameter { Value = value });
-        }
+            await using var cmd = admin.DataSource.CreateCommand(sql);
+            cmd.Parameters.Add(new() { Value = job.Id });
+            cmd.Parameters.Add(new() { Value = job.Attempt });
+            foreach (var value in values)
+            {
+                cmd.Parameters.Add(value is DBNull ? new NpgsqlParameter { Value = value, DataTypeName = "text" } : new NpgsqlParameter { Value = value });
+            }
 
-        return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+    }
+
+    // Runs a write of the worker's on the job's row where its tenant lives. A tenant moved since the job was claimed
+    // (tenant move) took the job's row along, same id and attempt: its old database refuses the write (the registry
+    // fence of 009_online_moves.sql) or no longer has the row, so the write runs again where the catalog says the
+    // tenant is now. False when the row is not this attempt's there either (the lease was lost).
+    private async Task<bool> AtTenantAsync(ClaimedJob job, Func<DataSourceRegistry.Lease, Task<bool>> work, CancellationToken cancellationToken)
+    {
+        var tenant = job.Tenant;
+        for (var attempt = 1; ; attempt++)
+        {
+            bool done;
+            try
+            {
+                using var admin = await AdminAsync(tenant, cancellationToken).ConfigureAwait(false);
+                done = await work(admin).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (attempt == 1 && (TenantRegistry.IsFenced(ex) || TenantRegistry.IsMoving(ex)))
+            {
+                if (await MovedAsync(tenant, cancellationToken).ConfigureAwait(false) is not { } moved)
+                {
+                    throw;
+                }
+
+                tenant = moved;
+                continue;
+            }
+
+            if (done || attempt > 1)
+            {
+                return done;
+            }
+
+            if (await MovedAsync(tenant, cancellationToken).ConfigureAwait(false) is not { } now)
+            {
+                return false;
+            }
+
+            tenant = now;
+        }
+    }
+
+    // Where the same creation of the tenant lives now, when that is not where it was; null when it has not moved.
+    private async Task<TenantInfo?> MovedAsync(TenantInfo tenant, CancellationToken cancellationToken)
+    {
+        database.Sessions.Invalidate(tenant.Slug);
+        var now = await FindActiveAsync(tenant, cancellationToken).ConfigureAwait(false);
+        return now is null || (now.Server == tenant.Server && now.Database == tenant.Database) ? null : now;
+    }
+
+    // The same creation of the tenant, as the catalog has it now; null when it is gone (deleted, or created again).
+    private async Task<TenantInfo?> FindActiveAsync(TenantInfo tenant, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var now = await database.Sessions.ResolveAsync(tenant.Slug, cancellationToken).ConfigureAwait(false);
+            return now.Id == tenant.Id ? now : null;
+        }
+        catch (TenantNotFoundException)
+        {
+            return null;
+        }
     }
 }
