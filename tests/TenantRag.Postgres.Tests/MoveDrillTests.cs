@@ -30,13 +30,9 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         await fleet.EnsureSecondAddedAsync();
         var moves = new FleetMoves(fleet);
         var slug = await moves.CreateAsync("shared", "primary");
-        await IngestAsync(slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
+        await fleet.IngestAsync(slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
 
-        await using (var mover = await fleet.Cli.StartAsync(new Dictionary<string, string>(), "tenant", "move", slug, "--to-server", "second", "--mode", "dedicated", "--pause-after", step))
-        {
-            await mover.WaitForLineAsync(l => l == $"paused after {step}");
-            await mover.KillAsync();
-        }
+        await KillMoverAfterAsync(step, "tenant", "move", slug, "--to-server", "second", "--mode", "dedicated");
 
         // Killed: served from exactly one place, the one the catalog names; reads work. Deleting waits for the move.
         var during = await moves.PlaceAsync(slug);
@@ -59,7 +55,7 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         await moves.AssertNoReplicationObjectsAsync();
 
         // The tenant takes writes where it lives (not fenced anywhere).
-        await IngestAsync(slug, "okapi.md", "# Okapi ledger\n\nThe okapi ledger lists every stripe.\n");
+        await fleet.IngestAsync(slug, "okapi.md", "# Okapi ledger\n\nThe okapi ledger lists every stripe.\n");
         Assert.Equal(["Okapi ledger", "Walrus ledger"], await moves.TitlesAsync(place, slug));
         await moves.DeleteAsync(slug);
     }
@@ -70,12 +66,8 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         await fleet.EnsureSecondAddedAsync();
         var moves = new FleetMoves(fleet);
         var slug = await moves.CreateAsync("dedicated", "second");
-        await IngestAsync(slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
-        await using (var mover = await fleet.Cli.StartAsync(new Dictionary<string, string>(), "tenant", "move", slug, "--to-server", "primary", "--mode", "shared", "--pause-after", "switched"))
-        {
-            await mover.WaitForLineAsync(l => l == "paused after switched");
-            await mover.KillAsync();
-        }
+        await fleet.IngestAsync(slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
+        await KillMoverAfterAsync("switched", "tenant", "move", slug, "--to-server", "primary", "--mode", "shared");
 
         var abort = await fleet.Cli.RunAsync("tenant", "move", slug, "--abort");
         Assert.True(abort.ExitCode == 1, abort.ToString());
@@ -98,12 +90,8 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         await fleet.EnsureSecondAddedAsync();
         var moves = new FleetMoves(fleet);
         var slug = await moves.CreateAsync("shared", "primary");
-        await IngestAsync(slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
-        await using (var mover = await fleet.Cli.StartAsync(new Dictionary<string, string>(), "tenant", "move", slug, "--to-server", "second", "--pause-after", step))
-        {
-            await mover.WaitForLineAsync(l => l == $"paused after {step}");
-            await mover.KillAsync();
-        }
+        await fleet.IngestAsync(slug, "walrus.md", "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n");
+        await KillMoverAfterAsync(step, "tenant", "move", slug, "--to-server", "second");
 
         var cluster = stopped == "primary" ? "main" : "second";
         await StopImmediatelyAsync(cluster);
@@ -126,7 +114,7 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         Assert.Equal(["Walrus ledger"], await moves.TitlesAsync(place, slug));
         await moves.AssertServedFromOnlyAsync(slug, place);
         await moves.AssertNoReplicationObjectsAsync();
-        await IngestAsync(slug, "okapi.md", "# Okapi ledger\n\nThe okapi ledger lists every stripe.\n");
+        await fleet.IngestAsync(slug, "okapi.md", "# Okapi ledger\n\nThe okapi ledger lists every stripe.\n");
         Assert.Equal(["Okapi ledger", "Walrus ledger"], await moves.TitlesAsync(place, slug));
         await moves.DeleteAsync(slug);
     }
@@ -146,11 +134,7 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         var seedId = (await seed.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("documentIds")[0].GetGuid();
 
         // The mover dies holding the fence (after the target has every write, before the switch): a stalled move.
-        await using (var mover = await fleet.Cli.StartAsync(new Dictionary<string, string>(), "tenant", "move", slug, "--to-server", "second", "--pause-after", "fenced"))
-        {
-            await mover.WaitForLineAsync(l => l == "paused after fenced");
-            await mover.KillAsync();
-        }
+        await KillMoverAfterAsync("fenced", "tenant", "move", slug, "--to-server", "second");
 
         var upload = await http.SendAsync(FleetMoves.Upload("Okapi ledger", "The okapi ledger lists every stripe.", wait: false), Ct);
         var delete = await http.DeleteAsync($"/v1/documents/{seedId}", Ct);
@@ -212,12 +196,12 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         await moves.DeleteAsync(slug);
     }
 
-    private async Task IngestAsync(string slug, string name, string text)
+    // Starts 'tenant move <args> --pause-after <step>', waits until it says it paused there, and kills it (SIGKILL).
+    private async Task KillMoverAfterAsync(string step, params string[] args)
     {
-        var file = Path.Combine(fleet.Cli.Home, name);
-        await File.WriteAllTextAsync(file, text, Ct);
-        var run = await fleet.Cli.RunAsync("ingest", slug, file, "--user", "alice");
-        Assert.True(run.ExitCode == 0, run.ToString());
+        await using var mover = await fleet.Cli.StartAsync(new Dictionary<string, string>(), [.. args, "--pause-after", step]);
+        await mover.WaitForLineAsync(l => l == $"paused after {step}");
+        await mover.KillAsync();
     }
 
     // pg_ctl stop -m immediate, as the postgres user: no shutdown checkpoint, like a crash.

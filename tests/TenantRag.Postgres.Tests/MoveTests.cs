@@ -159,10 +159,7 @@ public sealed class MoveTests(ServerCommandTests.Fleet fleet) : IClassFixture<Se
         var dedicated = await moves.CreateAsync("dedicated", "second");
         foreach (var slug in new[] { shared, dedicated })
         {
-            var file = Path.Combine(fleet.Cli.Home, slug + ".md");
-            await File.WriteAllTextAsync(file, $"# Ledger of {slug}\n\nThe walrus ledger lists every tusk.\n", Ct);
-            var ingested = await fleet.Cli.RunAsync("ingest", slug, file, "--user", "alice");
-            Assert.True(ingested.ExitCode == 0, ingested.ToString());
+            await fleet.IngestAsync(slug, slug + ".md", $"# Ledger of {slug}\n\nThe walrus ledger lists every tusk.\n");
         }
 
         var drain = await fleet.Cli.RunAsync("server", "drain", "second", "--json");

@@ -41,7 +41,7 @@ public sealed class ServingProcessesTests(ServerCommandTests.Fleet fleet) : ICla
     [InlineData("dedicated")]
     public async Task Upload_ThroughOneProcess_FoundByTheNextSearchThroughTheOther(string mode)
     {
-        var slug = await CreateTenantAsync(mode, "primary");
+        var slug = await new FleetMoves(fleet).CreateAsync(mode, "primary");
         await using var both = await StartTwoAsync(slug);
         var (one, other) = both;
 
@@ -51,7 +51,7 @@ public sealed class ServingProcessesTests(ServerCommandTests.Fleet fleet) : ICla
 
         Assert.Equal(["Walrus ledger"], await other.SearchTitlesAsync("walrus ledger"));
         Assert.Equal(["Walrus ledger"], await one.SearchTitlesAsync("walrus ledger"));
-        await DeleteTenantAsync(slug);
+        await new FleetMoves(fleet).DeleteAsync(slug);
     }
 
     [Fact]
@@ -61,14 +61,14 @@ public sealed class ServingProcessesTests(ServerCommandTests.Fleet fleet) : ICla
         // dedicated tenant's dropped database fails its next session; a write, a search's usage count among them, is
         // refused by the shared database's registry and makes the process look again), so only the catalog's
         // notification can tell them.
-        var slug = await CreateTenantAsync("shared", "primary");
+        var slug = await new FleetMoves(fleet).CreateAsync("shared", "primary");
         await using var both = await StartTwoAsync(slug);
         var (one, other) = both;
         await one.UploadAsync("Okapi ledger", "The okapi ledger lists every stripe.");
         Assert.Equal(["Okapi ledger"], await one.ListTitlesAsync());
         Assert.Equal(["Okapi ledger"], await other.ListTitlesAsync());
 
-        await DeleteTenantAsync(slug);
+        await new FleetMoves(fleet).DeleteAsync(slug);
 
         await one.WaitForListAsync(HttpStatusCode.Forbidden);
         await other.WaitForListAsync(HttpStatusCode.Forbidden);
@@ -80,7 +80,7 @@ public sealed class ServingProcessesTests(ServerCommandTests.Fleet fleet) : ICla
     public async Task CatalogRowSwitchedToAnotherServer_BothProcessesServeFromThereAtOnce()
     {
         await fleet.EnsureSecondAddedAsync();
-        var slug = await CreateTenantAsync("shared", "primary");
+        var slug = await new FleetMoves(fleet).CreateAsync("shared", "primary");
         var id = await fleet.ScalarAsync<string>(fleet.MainUrl, "SELECT id FROM tenantrag.tenants WHERE slug = $1", Catalog, slug);
         await using var both = await StartTwoAsync(slug);
         var (one, other) = both;
@@ -90,7 +90,7 @@ public sealed class ServingProcessesTests(ServerCommandTests.Fleet fleet) : ICla
         // What a move does, by hand: the rows copied to the second server (same tenant id, same document ids; the copy's
         // title marked, so an answer tells which server gave it), and the catalog row switched in a transaction that
         // notifies. The source rows stay until the end, as in a move: a process still routing there would write there.
-        await CopyTenantRowsAsync(id, slug, MainPort, fleet.SecondPort);
+        await CopyTenantRowsAsync(id, slug, fleet.MainPort, fleet.SecondPort);
         await fleet.ExecuteAsync(AdminUrl(fleet.SecondPort), Shared, "UPDATE public.documents SET title = title || ' (moved)'");
         await SwitchServerAsync(id, slug, "second");
 
@@ -103,11 +103,11 @@ public sealed class ServingProcessesTests(ServerCommandTests.Fleet fleet) : ICla
         Assert.Contains("Okapi ledger", await one.SearchTitlesAsync("okapi ledger"));
         Assert.Contains("Tapir ledger", await other.SearchTitlesAsync("tapir ledger"));
         Assert.Equal(3L, await DocumentsAsync(fleet.SecondPort, id));
-        Assert.Equal(1L, await DocumentsAsync(MainPort, id));
+        Assert.Equal(1L, await DocumentsAsync(fleet.MainPort, id));
 
         // The move's end: the source rows go; the tenant is deleted where it lives now.
-        await DeleteTenantRowsAsync(MainPort, id);
-        await DeleteTenantAsync(slug);
+        await DeleteTenantRowsAsync(fleet.MainPort, id);
+        await new FleetMoves(fleet).DeleteAsync(slug);
         Assert.Equal(0L, await DocumentsAsync(fleet.SecondPort, id));
         await AssertNoPasswordAsync(one, other);
     }
@@ -115,7 +115,7 @@ public sealed class ServingProcessesTests(ServerCommandTests.Fleet fleet) : ICla
     [Fact]
     public async Task CatalogServerRestarted_ListenersReconnectAndStillInvalidate()
     {
-        var slug = await CreateTenantAsync("shared", "primary");
+        var slug = await new FleetMoves(fleet).CreateAsync("shared", "primary");
         await using var both = await StartTwoAsync(slug);
         var (one, other) = both;
         await one.UploadAsync("Walrus ledger", "The walrus ledger lists every tusk of the colony.");
@@ -143,27 +143,11 @@ public sealed class ServingProcessesTests(ServerCommandTests.Fleet fleet) : ICla
         // first requests after the restart may find dead connections in the pools: 503, try again.)
         await one.WaitForListAsync(HttpStatusCode.OK, "Walrus ledger");
         await other.WaitForListAsync(HttpStatusCode.OK, "Walrus ledger");
-        await DeleteTenantAsync(slug);
+        await new FleetMoves(fleet).DeleteAsync(slug);
 
         await one.WaitForListAsync(HttpStatusCode.Forbidden);
         await other.WaitForListAsync(HttpStatusCode.Forbidden);
         await AssertNoPasswordAsync(one, other);
-    }
-
-    private int MainPort => ServerEndpoint.Parse(fleet.MainUrl).Port;
-
-    private async Task<string> CreateTenantAsync(string mode, string server)
-    {
-        var slug = Slugs.UniqueText("serving");
-        var created = await fleet.Cli.RunAsync("tenant", "create", slug, "--mode", mode, "--server", server);
-        Assert.True(created.ExitCode == 0, created.ToString());
-        return slug;
-    }
-
-    private async Task DeleteTenantAsync(string slug)
-    {
-        var deleted = await fleet.Cli.RunAsync("tenant", "delete", slug, "--yes");
-        Assert.True(deleted.ExitCode == 0, deleted.ToString());
     }
 
     // Two serve processes over the fleet's primary, started one after the other (they share the home, so the
@@ -226,7 +210,7 @@ public sealed class ServingProcessesTests(ServerCommandTests.Fleet fleet) : ICla
     // transaction (delivered only when it commits).
     private async Task SwitchServerAsync(string tenantId, string slug, string server)
     {
-        await using var catalog = await OpenAsync(AdminUrl(MainPort), Catalog);
+        await using var catalog = await OpenAsync(AdminUrl(fleet.MainPort), Catalog);
         await using var tx = await catalog.BeginTransactionAsync(Ct);
         Assert.Equal(1, await Command(catalog, tx, "UPDATE tenantrag.tenants SET server_id = $1 WHERE id = $2", server, tenantId).ExecuteNonQueryAsync(Ct));
         await Command(catalog, tx, "SELECT pg_notify('tenantrag_catalog', $1)", slug).ExecuteNonQueryAsync(Ct);
