@@ -378,22 +378,7 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
     // Where the same creation of the tenant lives now, when that is not where it was; null when it has not moved.
     private async Task<TenantInfo?> MovedAsync(TenantInfo tenant, CancellationToken cancellationToken)
     {
-        database.Sessions.Invalidate(tenant.Slug);
-        var now = await FindActiveAsync(tenant, cancellationToken).ConfigureAwait(false);
+        var now = await database.Sessions.RelocateAsync(tenant, cancellationToken).ConfigureAwait(false);
         return now is null || (now.Server == tenant.Server && now.Database == tenant.Database) ? null : now;
-    }
-
-    // The same creation of the tenant, as the catalog has it now; null when it is gone (deleted, or created again).
-    private async Task<TenantInfo?> FindActiveAsync(TenantInfo tenant, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var now = await database.Sessions.ResolveAsync(tenant.Slug, cancellationToken).ConfigureAwait(false);
-            return now.Id == tenant.Id ? now : null;
-        }
-        catch (TenantNotFoundException)
-        {
-            return null;
-        }
     }
 }

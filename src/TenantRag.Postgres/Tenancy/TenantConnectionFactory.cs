@@ -115,13 +115,8 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
             }
             catch (PostgresException ex) when (at is not null && (TenantRegistry.IsFenced(ex) || TenantRegistry.IsMoving(ex)))
             {
-                // Where does the tenant live now? Not found: deleted. Another creation: the one written to was deleted.
-                Invalidate(context.Tenant);
-                var now = await ResolveAsync(context.Tenant, cancellationToken).ConfigureAwait(false);
-                if (now.Id != at.Id)
-                {
-                    throw new TenantNotFoundException(context.Tenant);
-                }
+                // Where does the tenant live now? Gone (deleted, or created again): the one written to was deleted.
+                var now = await RelocateAsync(at, cancellationToken).ConfigureAwait(false) ?? throw new TenantNotFoundException(context.Tenant);
 
                 if (now.Server != at.Server || now.Database != at.Database)
                 {
@@ -142,6 +137,25 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
                 await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
             }
+        }
+    }
+
+    /// <summary>
+    /// Where the creation of the tenant <paramref name="was"/> describes lives now, read afresh from the catalog (for
+    /// work refused where it used to live: the tenant moved, or was deleted); null when that creation is gone.
+    /// </summary>
+    public async Task<TenantInfo?> RelocateAsync(TenantInfo was, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(was);
+        Invalidate(was.Slug);
+        try
+        {
+            var now = await ResolveAsync(was.Slug, cancellationToken).ConfigureAwait(false);
+            return now.Id == was.Id ? now : null;
+        }
+        catch (TenantNotFoundException)
+        {
+            return null;
         }
     }
 
