@@ -13,6 +13,13 @@ internal sealed partial class TenantRagExceptionHandler(ILogger<TenantRagExcepti
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is QuotaExceededException quota)
+        {
+            // 413 for a storage quota, 429 with Retry-After for a rate quota: nothing of the work was done.
+            await QuotaProblems.WriteAsync(httpContext, quota).ConfigureAwait(false);
+            return true;
+        }
+
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),

@@ -4,7 +4,7 @@ using TenantRag.Tenancy;
 
 namespace TenantRag.Cli.Commands;
 
-/// <summary><c>tenantrag tenant create|list|show|delete|move</c>.</summary>
+/// <summary><c>tenantrag tenant create|list|show|delete|move|set</c>.</summary>
 internal static class TenantCommands
 {
     public static Command Create()
@@ -31,6 +31,7 @@ internal static class TenantCommands
         delete.SetAction(CliContext.Action(cli => DeleteAsync(cli, cli.Parse.GetValue(slug), cli.Parse.GetValue(yes))));
         tenant.Subcommands.Add(delete);
         tenant.Subcommands.Add(TenantMoveCommand.Create());
+        tenant.Subcommands.Add(TenantSetCommand.Create());
         return tenant;
     }
 
@@ -44,6 +45,7 @@ internal static class TenantCommands
         status = t.Status,
         createdAt = t.CreatedAt,
         lastActiveAt = t.LastActiveAt,
+        quotas = TenantSetCommand.ToJson(t.Quotas),
     };
 
     private static async Task<int> CreateAsync(CliContext cli, string? slugText, string? modeText, string? serverText)
@@ -113,6 +115,7 @@ internal static class TenantCommands
             Console.WriteLine($"status:      {tenant.Status}");
             Console.WriteLine($"created:     {tenant.CreatedAt:u}");
             Console.WriteLine($"last active: {(tenant.LastActiveAt is { } at ? at.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "never")}");
+            TenantSetCommand.Print(tenant.Quotas);
         }
 
         return 0;

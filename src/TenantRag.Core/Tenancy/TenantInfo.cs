@@ -31,4 +31,7 @@ public sealed record TenantInfo
 
     /// <summary>When the tenant last opened a session, if ever recorded.</summary>
     public DateTimeOffset? LastActiveAt { get; init; }
+
+    /// <summary>The tenant's limits (<c>tenantrag tenant set</c>); <see cref="TenantQuotas.None"/> when it has none.</summary>
+    public TenantQuotas Quotas { get; init; } = TenantQuotas.None;
 }

@@ -1,16 +1,35 @@
 using TenantRag.Documents;
+using TenantRag.Postgres.Quotas;
 using TenantRag.Postgres.Tenancy;
 using TenantRag.Retrieval;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Postgres.Documents;
 
-/// <summary><see cref="ISearchStore"/> on PostgreSQL: a search session is one read transaction in the tenant session.</summary>
+/// <summary>
+/// <see cref="ISearchStore"/> on PostgreSQL: a search session is one read transaction in the tenant session. Each is
+/// one query of the tenant, admitted against its queries-per-day quota (<see cref="QueryQuotaGate"/>) before any work.
+/// </summary>
 public sealed class PostgresSearchStore(TenantConnectionFactory sessions) : ISearchStore
 {
+    private readonly QueryQuotaGate _quota = new();
+
     /// <inheritdoc />
-    public async Task<ISearchSession> OpenAsync(TenantContext context, CancellationToken cancellationToken = default) =>
-        new Session(await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false));
+    /// <exception cref="QuotaExceededException">The tenant has used its queries of the day.</exception>
+    public async Task<ISearchSession> OpenAsync(TenantContext context, CancellationToken cancellationToken = default)
+    {
+        var session = await sessions.OpenSessionAsync(context, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _quota.AdmitAsync(session, cancellationToken).ConfigureAwait(false);
+            return new Session(session);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     private sealed class Session(TenantSession session) : ISearchSession
     {

@@ -66,7 +66,7 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            flagged.Add(new FlaggedTenant(CatalogReader.Read(reader), reader.GetFieldValue<DateTimeOffset>(8)));
+            flagged.Add(new FlaggedTenant(CatalogReader.Read(reader), reader.GetFieldValue<DateTimeOffset>(CatalogReader.Count)));
         }
 
         return flagged;

@@ -1,4 +1,5 @@
 using Npgsql;
+using TenantRag.Postgres.Quotas;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Postgres.Tenancy;
@@ -6,7 +7,10 @@ namespace TenantRag.Postgres.Tenancy;
 /// <summary>Maps catalog rows to <see cref="TenantInfo"/>.</summary>
 internal static class CatalogReader
 {
-    public const string Columns = "slug, mode, database_name, server_id, status, created_at, last_active_at, id";
+    public const string Columns = "slug, mode, database_name, server_id, status, created_at, last_active_at, id, quotas::text";
+
+    /// <summary>How many columns <see cref="Columns"/> names: a query may read more after them, from this ordinal on.</summary>
+    public const int Count = 9;
 
     public static TenantInfo Read(NpgsqlDataReader reader) => new()
     {
@@ -18,6 +22,7 @@ internal static class CatalogReader
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(5),
         LastActiveAt = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
         Id = reader.GetString(7),
+        Quotas = QuotaJson.Read(reader.GetString(8)),
     };
 
     public static async Task<List<TenantInfo>> ReadAllAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ namespace TenantRag.Postgres.Tenancy;
 /// Failures undo what was done, so a failed create changes nothing. Each change of a tenant's catalog row notifies every
 /// serving process in its transaction (<see cref="CatalogNotifications"/>), so none keeps serving from a stale entry.
 /// </summary>
-public sealed class PostgresTenantCatalog : ITenantCatalog
+public sealed partial class PostgresTenantCatalog : ITenantCatalog
 {
     private readonly Installation.Installation _installation;
     private readonly DataSourceRegistry _registry;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Npgsql;
+using TenantRag.Postgres.Quotas;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Postgres.Tenancy;
@@ -94,7 +95,8 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
     /// <c>005_tenant_registry.sql</c>), becomes <see cref="TenantNotFoundException"/>: nothing of it was written.
     /// A write refused because the tenant moved away, or is moving (its writes are fenced in the database it leaves, see
     /// <c>009_online_moves.sql</c>), runs again where the catalog says the tenant lives now; while the fence lasts it
-    /// waits (up to <see cref="MovingWriteWait"/>), then gives up with <see cref="TenantMovingException"/>. Either way
+    /// waits (up to <see cref="MovingWriteWait"/>), then gives up with <see cref="TenantMovingException"/>. A write over one
+    /// of the tenant's quotas (checked by the database, <c>011_quotas.sql</c>) becomes <see cref="QuotaExceededException"/>. Either way
     /// nothing of a refused attempt was written, so <paramref name="work"/> may run more than once, each time afresh.
     /// </summary>
     public async Task<T> WriteAsync<T>(TenantContext context, Func<TenantSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
@@ -112,6 +114,11 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
                 var result = await work(session, cancellationToken).ConfigureAwait(false);
                 await session.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result;
+            }
+            catch (PostgresException ex) when (QuotaErrors.IsQuotaExceeded(ex))
+            {
+                // Over one of the tenant's quotas (011_quotas.sql): rolled back, nothing of it was written.
+                throw QuotaErrors.ToException(ex, context.Tenant);
             }
             catch (PostgresException ex) when (at is not null && (TenantRegistry.IsFenced(ex) || TenantRegistry.IsMoving(ex)))
             {

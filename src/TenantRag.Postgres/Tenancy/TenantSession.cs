@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Npgsql;
+using TenantRag.Postgres.Quotas;
 using TenantRag.Tenancy;
 
 namespace TenantRag.Postgres.Tenancy;
@@ -53,17 +54,18 @@ public sealed class TenantSession : ITenantSession
             connection = await lease.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-            // One round trip (BEGIN goes out with this batch). Both settings are local to the transaction:
+            // One round trip (BEGIN goes out with this batch). Every setting is local to the transaction:
             // is_local = true, never a session SET, so nothing survives into the next borrower of the connection.
-            // Policies compare rows with the id of this creation of the tenant, not with its slug.
+            // Policies compare rows with the id of this creation of the tenant, not with its slug; the quota triggers
+            // read the tenant's quotas (011_quotas.sql), '' when it has none.
             await using var batch = new NpgsqlBatch(connection, transaction)
             {
                 BatchCommands =
                 {
                     new NpgsqlBatchCommand("SET LOCAL ROLE authenticated"),
-                    new NpgsqlBatchCommand("SELECT set_config('request.jwt.claims', $1, true), set_config('tenantrag.tenant_id', $2, true)")
+                    new NpgsqlBatchCommand("SELECT set_config('request.jwt.claims', $1, true), set_config('tenantrag.tenant_id', $2, true), set_config('tenantrag.quotas', $3, true)")
                     {
-                        Parameters = { new() { Value = Claims.ToJson(context) }, new() { Value = tenant.Id } },
+                        Parameters = { new() { Value = Claims.ToJson(context) }, new() { Value = tenant.Id }, new() { Value = tenant.Quotas.IsNone ? string.Empty : QuotaJson.Write(tenant.Quotas) } },
                     },
                 },
             };

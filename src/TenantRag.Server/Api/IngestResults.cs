@@ -46,6 +46,11 @@ internal static class IngestResults
                 extensions: new Dictionary<string, object?> { ["reason"] = job.ErrorReason, ["jobId"] = job.Id, ["documentIds"] = job.DocumentIds, ["rejected"] = rejected });
         }
 
+        if (job.Status == IngestJobStatus.Failed && job.ErrorReason == QuotaProblems.JobReason)
+        {
+            return QuotaProblems.FromJob(job.ErrorMessage, job.Id, rejected);
+        }
+
         if (job.Status == IngestJobStatus.Failed)
         {
             var reason = job.ErrorReason ?? "Failed";

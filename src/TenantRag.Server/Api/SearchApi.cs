@@ -1,5 +1,4 @@
 using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -64,27 +63,59 @@ internal static class SearchApi
         }
 
         http.Response.Headers[HeaderNames.CacheControl] = "no-cache";
-        return TypedResults.ServerSentEvents(StreamAsync(answers.AskStreamingAsync(context, question, k, http.RequestAborted), http.RequestAborted));
+
+        // The first update (the citations) is taken before the stream starts: a question over the tenant's quota of
+        // queries is refused before it, with its status (429) and Retry-After, which no event could carry.
+        var enumerator = answers.AskStreamingAsync(context, question, k, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
+        bool first;
+        try
+        {
+            first = await enumerator.MoveNextAsync().ConfigureAwait(false);
+        }
+        catch (QuotaExceededException)
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        catch (TenantRagException ex)
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+            return TypedResults.ServerSentEvents(ErrorAsync(ex));
+        }
+
+        return TypedResults.ServerSentEvents(StreamAsync(enumerator, first));
     }
 
-    // Events: "citations" (the numbered sources), "delta" (a piece of text), "answer" (the finished answer), or
-    // "error" (a problem, once the stream has started and a status code can no longer say it).
-    private static async IAsyncEnumerable<SseItem<object>> StreamAsync(IAsyncEnumerable<AnswerUpdate> updates, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SseItem<object>> ErrorAsync(TenantRagException ex)
     {
-        await using var enumerator = updates.GetAsyncEnumerator(cancellationToken);
+        await Task.CompletedTask.ConfigureAwait(false);
+        yield return Error(ex);
+    }
+
+    private static SseItem<object> Error(TenantRagException ex) =>
+        new(new ProblemDetails { Status = 400, Title = "Cannot answer", Detail = ex.Message }, "error");
+
+    // Events: "citations" (the numbered sources), "delta" (a piece of text), "answer" (the finished answer), or
+    // "error" (a problem, once the stream has started and a status code can no longer say it). The enumerator has
+    // moved once already (<paramref name="first"/>: whether that found an update).
+    private static async IAsyncEnumerable<SseItem<object>> StreamAsync(IAsyncEnumerator<AnswerUpdate> enumerator, bool first)
+    {
+        await using var owned = enumerator;
+        var primed = true;
         while (true)
         {
             SseItem<object>? item;
             bool more;
             try
             {
-                more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                more = primed ? first : await enumerator.MoveNextAsync().ConfigureAwait(false);
+                primed = false;
                 item = more ? ToEvent(enumerator.Current) : null;
             }
             catch (TenantRagException ex)
             {
                 more = false;
-                item = new SseItem<object>(new ProblemDetails { Status = 400, Title = "Cannot answer", Detail = ex.Message }, "error");
+                item = Error(ex);
             }
 
             if (item is { } value)

@@ -75,6 +75,16 @@ internal sealed partial class IngestionJobRunner(IngestJobQueue queue, Ingestion
             await StopHeartbeatAsync(lost, heartbeat).ConfigureAwait(false);
             run.End(JobOutcome.TenantDeleted);
         }
+        catch (QuotaExceededException ex)
+        {
+            // Another upload took the room this one needed (the database checks the tenant's storage quotas in the
+            // transaction that stores each document): what was over the quota was rolled back. Failed for good, since
+            // trying again would not make room.
+            await StopHeartbeatAsync(lost, heartbeat).ConfigureAwait(false);
+            await FinishAsync(run, JobOutcome.Failed, QuotaProblems.JobReason, async () => await Queue.FailAsync(job, QuotaProblems.JobReason, ex.Message, null,
+                await Queue.DocumentIdsAsync(job, CancellationToken.None).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false))
+                .ConfigureAwait(false);
+        }
         catch (Exception ex) when (IsDatabaseAway(ex))
         {
             // The database went away: nothing can be written now. The lease expires and a worker takes the job up again.
