@@ -334,8 +334,13 @@ public sealed partial class VectorIndex : IRetrievalIndex
 
     private void QuantizeRow(int row)
     {
-        var vector = _vectors.AsSpan(row * Dimensions, Dimensions);
-        var target = _quantized.AsSpan(row * _quantizedStride, _quantizedStride);
+        _rowScales![row] = Quantize(_vectors.AsSpan(row * Dimensions, Dimensions), _quantized.AsSpan(row * _quantizedStride, _quantizedStride),
+            out _rowResidualNorms![row], out _rowQuantizedNorms![row]);
+    }
+
+    // Symmetric int8 quantization of one row with its own scale; the norms come rounded up, so they stay upper bounds.
+    private static float Quantize(ReadOnlySpan<float> vector, Span<sbyte> target, out float residualNorm, out float quantizedNorm)
+    {
         var maxAbs = TensorPrimitives.MaxMagnitude(vector);
         var scale = maxAbs / Int8Max;
         double residualSquares = 0, quantizedSquares = 0;
@@ -349,10 +354,11 @@ public sealed partial class VectorIndex : IRetrievalIndex
             quantizedSquares += reconstructed * reconstructed;
         }
 
-        _rowScales![row] = scale;
-
-        // Stored rounded up (one float step plus a relative margin) so they stay upper bounds in float.
-        _rowResidualNorms![row] = MathF.BitIncrement((float)(Math.Sqrt(residualSquares) * (1 + 1e-6)));
-        _rowQuantizedNorms![row] = MathF.BitIncrement((float)(Math.Sqrt(quantizedSquares) * (1 + 1e-6)));
+        residualNorm = RoundedUpNorm(residualSquares);
+        quantizedNorm = RoundedUpNorm(quantizedSquares);
+        return scale;
     }
+
+    // A norm stored rounded up (one float step plus a relative margin) so it stays an upper bound in float.
+    private static float RoundedUpNorm(double sumOfSquares) => MathF.BitIncrement((float)(Math.Sqrt(sumOfSquares) * (1 + 1e-6)));
 }
