@@ -38,13 +38,6 @@ public sealed class MoveTests(ServerCommandTests.Fleet fleet) : IClassFixture<Se
         Assert.Equal(HttpStatusCode.Created, seed.StatusCode);
         var seedId = (await seed.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("documentIds")[0].GetGuid();
 
-        // An index snapshot (as a large tenant has) moves with the tenant, like its chunks.
-        var from = await moves.PlaceAsync(slug);
-        Assert.Equal(1L, await fleet.ScalarAsync<long>(moves.Url(from.Server), """
-            INSERT INTO public.index_snapshots (tenant_id, index_kind, data_version, row_count, bytes)
-            SELECT $1, 'lexical', version, 1, '\x54524958'::bytea FROM public.tenant_data_versions WHERE tenant_id = $1 RETURNING 1::bigint
-            """, from.Database, from.Id));
-
         using var stop = new CancellationTokenSource();
         var acknowledged = new ConcurrentDictionary<string, Guid>();
         var failures = new ConcurrentQueue<string>();
@@ -113,8 +106,6 @@ public sealed class MoveTests(ServerCommandTests.Fleet fleet) : IClassFixture<Se
 
         await moves.AssertServedFromOnlyAsync(slug, place);
         await moves.AssertNoReplicationObjectsAsync();
-        Assert.Equal(1L, await fleet.ScalarAsync<long>(moves.Url(place.Server),
-            "SELECT count(*) FROM public.index_snapshots WHERE tenant_id = $1 AND bytes = '\\x54524958'::bytea", place.Database, place.Id));
 
         // A write after the move lands at the target, and a search finds it.
         var after = await http.SendAsync(FleetMoves.Upload("Okapi ledger", "The okapi ledger lists every stripe.", wait: true), Ct);
