@@ -24,6 +24,7 @@ public sealed class TenantRagDatabase : IAsyncDisposable
         Catalog = new PostgresTenantCatalog(installation, Registry, Sessions);
         Documents = new PostgresDocumentRepository(Sessions, DocumentCursor.For(installation.Secrets));
         Search = new PostgresSearchStore(Sessions);
+        Snapshots = new IndexSnapshotStore(Sessions);
         Usage = new UsageStore(Sessions);
         Jobs = new IngestJobStore(Sessions);
         JobQueue = new IngestJobQueue(this);
@@ -43,6 +44,9 @@ public sealed class TenantRagDatabase : IAsyncDisposable
 
     /// <summary>Read sessions for retrieval.</summary>
     public PostgresSearchStore Search { get; }
+
+    /// <summary>Persisted retrieval index snapshots (written here, read in search sessions).</summary>
+    public IndexSnapshotStore Snapshots { get; }
 
     /// <summary>Server, names, secrets and settings.</summary>
     public Installation.Installation Installation { get; }

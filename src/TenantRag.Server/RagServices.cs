@@ -64,8 +64,15 @@ internal static class RagServices
             return new IngestionPipeline(sp.GetRequiredService<IDocumentRepository>(), uploads, tokens, options, sp.GetRequiredService<ILoggerFactory>());
         });
         services.AddSingleton(sp => new RetrievalIndexCache(logger: sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));
+
+        // Large tenants' shared index partitions persisted, so a cold tenant's first search reads them in one row each;
+        // rebuilt in the background after uploads and deletes (IngestionJobRunner, DocumentsApi) and after a load.
+        services.AddSingleton(sp => new IndexSnapshots(sp.GetRequiredService<ISearchStore>(), sp.GetRequiredService<IIndexSnapshotStore>(),
+            logger: sp.GetRequiredService<ILogger<IndexSnapshots>>()));
         services.AddSingleton(sp => new SearchService(sp.GetRequiredService<ISearchStore>(), sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            sp.GetRequiredService<RetrievalIndexCache>(), new SearchServiceOptions { Foreground = foreground, MeterFactory = sp.GetService<IMeterFactory>() }, sp.GetRequiredService<ILogger<SearchService>>()));
+            sp.GetRequiredService<RetrievalIndexCache>(),
+            new SearchServiceOptions { Foreground = foreground, MeterFactory = sp.GetService<IMeterFactory>(), Snapshots = sp.GetRequiredService<IndexSnapshots>() },
+            sp.GetRequiredService<ILogger<SearchService>>()));
         services.AddSingleton(sp =>
         {
             var endpoint = ChatEndpointOptions.FromEnvironment();

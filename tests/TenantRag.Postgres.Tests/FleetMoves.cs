@@ -99,7 +99,7 @@ internal sealed class FleetMoves(ServerCommandTests.Fleet fleet)
         foreach (var server in new[] { "primary", "second" })
         {
             var url = Url(server);
-            foreach (var table in new[] { "public.documents", "public.chunks", "public.ingest_jobs" })
+            foreach (var table in new[] { "public.documents", "public.chunks", "public.ingest_jobs", "public.index_snapshots" })
             {
                 var rows = await fleet.ScalarAsync<long>(url, $"SELECT count(*) FROM {table} WHERE tenant_id = $1", "tenantrag_shared", place.Id);
                 Assert.True((place.Server == server && place.Mode == "shared") || rows == 0, $"{rows} rows of {table} left in tenantrag_shared on {server}");

@@ -32,6 +32,14 @@ public interface ISearchSession : IAsyncDisposable
     /// <summary>Streams one partition's chunks with their full-text terms. Returns the count.</summary>
     Task<int> LoadTermsAsync(IndexPartition partition, Action<ChunkTerms> sink, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The persisted snapshot <paramref name="key"/> of the tenant-wide partition, in one read, if it was built at
+    /// <paramref name="dataVersion"/> (the version this session read); null when there is none at that version. A
+    /// store that keeps no snapshots returns null.
+    /// </summary>
+    Task<byte[]?> ReadSnapshotAsync(IndexSnapshotKey key, long dataVersion, CancellationToken cancellationToken = default) =>
+        Task.FromResult<byte[]?>(null);
+
     /// <summary>Visible chunks with their documents, in the order of <paramref name="ids"/>.</summary>
     Task<IReadOnlyList<ChunkDetails>> GetChunksAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken = default);
 }

@@ -63,6 +63,7 @@ public sealed partial class IsolationAuditor
             {
                 "tenant_usage" or "usage_events" or "usage_daily" => "usage counters",
                 "tenant_data_versions" => "data versions (the keys of the search caches)",
+                "index_snapshots" => "retrieval index snapshots",
                 _ => "rows",
             };
             findings.Add(Finding(AuditRules.OrphanedRows, $"{db}.public.{table}",

@@ -49,6 +49,9 @@ public sealed class PostgresSearchStore(TenantConnectionFactory sessions) : ISea
         public Task<int> LoadTermsAsync(IndexPartition partition, Action<ChunkTerms> sink, CancellationToken cancellationToken = default) =>
             ChunkStore.LoadTermsAsync(session, partition, sink, cancellationToken);
 
+        public Task<byte[]?> ReadSnapshotAsync(IndexSnapshotKey key, long dataVersion, CancellationToken cancellationToken = default) =>
+            IndexSnapshotStore.ReadAsync(session, key, dataVersion, cancellationToken);
+
         public Task<IReadOnlyList<ChunkDetails>> GetChunksAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken = default) =>
             ChunkStore.GetChunksAsync(session, ids, cancellationToken);
 

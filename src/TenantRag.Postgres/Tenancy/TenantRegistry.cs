@@ -67,6 +67,7 @@ internal static class TenantRegistry
             "DELETE FROM public.tenant_usage WHERE tenant_id = $1",
             "DELETE FROM public.usage_events WHERE tenant_id = $1",
             "DELETE FROM public.usage_daily WHERE tenant_id = $1",
+            "DELETE FROM public.index_snapshots WHERE tenant_id = $1",
             "DELETE FROM public.ingest_job_parts WHERE tenant_id = $1",
             "DELETE FROM public.ingest_jobs WHERE tenant_id = $1",
             "DELETE FROM tenantrag.tenant_registry WHERE id = $1",

@@ -20,7 +20,7 @@ namespace TenantRag.Rag.Retrieval;
 /// partition should hold none; this keeps a bug elsewhere from spreading).
 /// </para>
 /// </remarks>
-public sealed class LexicalIndex : IRetrievalIndex
+public sealed partial class LexicalIndex : IRetrievalIndex
 {
     /// <summary>BM25's term-frequency saturation.</summary>
     public const float K1 = 0.9f;
@@ -71,6 +71,9 @@ public sealed class LexicalIndex : IRetrievalIndex
 
     /// <summary>Gets an estimate of the managed memory the index holds, in bytes.</summary>
     public long EstimatedBytes { get; }
+
+    /// <summary>Gets whether any chunk is private to its owner (a tenant-wide partition must hold none).</summary>
+    internal bool HasPrivateRows => Array.Exists(_privateOwners, static owner => owner is not null);
 
     /// <summary>Creates an index with no chunks.</summary>
     /// <returns>The empty index.</returns>

@@ -19,7 +19,7 @@ namespace TenantRag.Rag.Retrieval;
 /// makes large searches several times faster, since a full float scan is limited by memory bandwidth.
 /// </para>
 /// </remarks>
-public sealed class VectorIndex : IRetrievalIndex
+public sealed partial class VectorIndex : IRetrievalIndex
 {
     /// <summary>Indexes with at least this many rows keep an int8 copy of their vectors for a faster first pass.</summary>
     public const int QuantizationMinRows = 4096;
@@ -52,6 +52,20 @@ public sealed class VectorIndex : IRetrievalIndex
         int[] visibility,
         string[] owners,
         Dictionary<string, int> ownerOrdinals)
+        : this(dimensions, count, vectors, chunkIds, visibility, owners, ownerOrdinals, null)
+    {
+    }
+
+    // With the int8 copy already made (read from a snapshot), or null to make it here when the index is large enough.
+    private VectorIndex(
+        int dimensions,
+        int count,
+        float[] vectors,
+        long[] chunkIds,
+        int[] visibility,
+        string[] owners,
+        Dictionary<string, int> ownerOrdinals,
+        QuantizedRows? quantized)
     {
         Dimensions = dimensions;
         Count = count;
@@ -61,7 +75,11 @@ public sealed class VectorIndex : IRetrievalIndex
         _owners = owners;
         _ownerOrdinals = ownerOrdinals;
         _hasPrivateRows = Array.Exists(visibility, static v => v >= 0);
-        if (count >= QuantizationMinRows)
+        if (quantized is not null)
+        {
+            (_quantized, _quantizedStride, _rowScales, _rowResidualNorms, _rowQuantizedNorms) = quantized;
+        }
+        else if (count >= QuantizationMinRows)
         {
             _quantizedStride = (dimensions + QuantizedDot.Granularity - 1) / QuantizedDot.Granularity * QuantizedDot.Granularity;
             _quantized = new sbyte[(long)count * _quantizedStride];
@@ -99,6 +117,9 @@ public sealed class VectorIndex : IRetrievalIndex
 
     /// <summary>Gets an estimate of the managed memory the index holds, in bytes (vectors dominate: 4 × rows × dimensions).</summary>
     public long EstimatedBytes { get; }
+
+    /// <summary>Gets whether any row is private to its owner (a tenant-wide partition must hold none).</summary>
+    internal bool HasPrivateRows => _hasPrivateRows;
 
     /// <summary>Creates an index with no rows.</summary>
     /// <param name="dimensions">Number of dimensions queries must have.</param>
@@ -313,8 +334,13 @@ public sealed class VectorIndex : IRetrievalIndex
 
     private void QuantizeRow(int row)
     {
-        var vector = _vectors.AsSpan(row * Dimensions, Dimensions);
-        var target = _quantized.AsSpan(row * _quantizedStride, _quantizedStride);
+        _rowScales![row] = Quantize(_vectors.AsSpan(row * Dimensions, Dimensions), _quantized.AsSpan(row * _quantizedStride, _quantizedStride),
+            out _rowResidualNorms![row], out _rowQuantizedNorms![row]);
+    }
+
+    // Symmetric int8 quantization of one row with its own scale; the norms come rounded up, so they stay upper bounds.
+    private static float Quantize(ReadOnlySpan<float> vector, Span<sbyte> target, out float residualNorm, out float quantizedNorm)
+    {
         var maxAbs = TensorPrimitives.MaxMagnitude(vector);
         var scale = maxAbs / Int8Max;
         double residualSquares = 0, quantizedSquares = 0;
@@ -328,10 +354,11 @@ public sealed class VectorIndex : IRetrievalIndex
             quantizedSquares += reconstructed * reconstructed;
         }
 
-        _rowScales![row] = scale;
-
-        // Stored rounded up (one float step plus a relative margin) so they stay upper bounds in float.
-        _rowResidualNorms![row] = MathF.BitIncrement((float)(Math.Sqrt(residualSquares) * (1 + 1e-6)));
-        _rowQuantizedNorms![row] = MathF.BitIncrement((float)(Math.Sqrt(quantizedSquares) * (1 + 1e-6)));
+        residualNorm = RoundedUpNorm(residualSquares);
+        quantizedNorm = RoundedUpNorm(quantizedSquares);
+        return scale;
     }
+
+    // A norm stored rounded up (one float step plus a relative margin) so it stays an upper bound in float.
+    private static float RoundedUpNorm(double sumOfSquares) => MathF.BitIncrement((float)(Math.Sqrt(sumOfSquares) * (1 + 1e-6)));
 }

@@ -12,6 +12,7 @@ using System.Globalization;
 using TenantRag.Documents;
 using TenantRag.Rag.Ingestion;
 using TenantRag.Rag.Ingestion.Pipeline;
+using TenantRag.Rag.Retrieval.Search;
 using TenantRag.Server.Uploads;
 using TenantRag.Server.Tenancy;
 using TenantRag.Server.Observability;
@@ -236,8 +237,15 @@ internal static class DocumentsApi
             ? TypedResults.Ok(ToResponse(document))
             : TypedResults.NotFound();
 
-    private static async Task<Results<NoContent, NotFound>> DeleteAsync(Guid id, HttpContext http, IDocumentRepository documents) =>
-        await documents.DeleteAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false)
-            ? TypedResults.NoContent()
-            : TypedResults.NotFound();
+    private static async Task<Results<NoContent, NotFound>> DeleteAsync(Guid id, HttpContext http, IDocumentRepository documents, IndexSnapshots snapshots)
+    {
+        if (!await documents.DeleteAsync(http.Tenant(), id, http.RequestAborted).ConfigureAwait(false))
+        {
+            return TypedResults.NotFound();
+        }
+
+        // In the background, debounced per tenant: the answer does not wait for it.
+        snapshots.RequestRebuild(http.Tenant());
+        return TypedResults.NoContent();
+    }
 }

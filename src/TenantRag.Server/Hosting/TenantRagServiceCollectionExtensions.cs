@@ -62,6 +62,7 @@ public static class TenantRagServiceCollectionExtensions
         services.AddSingleton<ITenantCatalog>(sp => Database(sp).Catalog);
         services.AddSingleton<IDocumentRepository>(sp => Database(sp).Documents);
         services.AddSingleton<ISearchStore>(sp => Database(sp).Search);
+        services.AddSingleton<IIndexSnapshotStore>(sp => Database(sp).Snapshots);
         services.AddSingleton(sp => Database(sp).Usage);
         services.AddSingleton(sp => Database(sp).Jobs);
         services.AddSingleton(sp => Database(sp).JobQueue);

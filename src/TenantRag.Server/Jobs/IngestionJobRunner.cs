@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using TenantRag.Postgres.Jobs;
 using TenantRag.Rag.Ingestion.Pipeline;
+using TenantRag.Rag.Retrieval.Search;
 using TenantRag.Server.Api;
 using TenantRag.Server.Observability;
 using TenantRag.Server.Uploads;
@@ -17,7 +18,7 @@ namespace TenantRag.Server.Jobs;
 /// loses its lease stops at once; a worker that is shutting down gives the job back.
 /// </summary>
 internal sealed partial class IngestionJobRunner(IngestJobQueue queue, IngestionPipeline pipeline, UploadDirectory uploads, JobOptions options,
-    JobCompletions completions, ILogger<IngestionJobRunner> logger, ServerTelemetry telemetry)
+    JobCompletions completions, ILogger<IngestionJobRunner> logger, ServerTelemetry telemetry, IndexSnapshots snapshots)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -55,6 +56,11 @@ internal sealed partial class IngestionJobRunner(IngestJobQueue queue, Ingestion
             await lost.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
             await FinishAsync(run, job, summary, progress.Current.ChunksTotal).ConfigureAwait(false);
+            if (summary.Added + summary.Replaced > 0)
+            {
+                // The tenant's chunks changed: its index snapshots are rebuilt in the background (debounced per tenant).
+                snapshots.RequestRebuild(job.Context);
+            }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

@@ -16,14 +16,20 @@ public sealed class LexicalRetriever
 {
     private static readonly string[] Kind = ["lexical"];
     private readonly PartitionedIndexes _partitions;
+    private readonly IndexSnapshots? _snapshots;
 
     /// <summary>Creates a retriever over <paramref name="cache"/>.</summary>
     /// <param name="cache">The index cache; it may be shared with other retrievers.</param>
     /// <param name="scope">Distinguishes installations sharing one cache; null for a scope unique to this retriever.</param>
-    public LexicalRetriever(RetrievalIndexCache cache, string? scope = null)
+    /// <param name="snapshots">
+    /// Where the tenant-wide partition is read from when a snapshot of the current data version is stored, and offered
+    /// to after a load from the chunks; null to always load from the chunks.
+    /// </param>
+    public LexicalRetriever(RetrievalIndexCache cache, string? scope = null, IndexSnapshots? snapshots = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
         _partitions = new PartitionedIndexes(cache, scope ?? Guid.NewGuid().ToString("N"));
+        _snapshots = snapshots;
     }
 
     /// <summary>The <paramref name="k"/> best chunks for the query <paramref name="terms"/> that the session's user may see.</summary>
@@ -48,12 +54,31 @@ public sealed class LexicalRetriever
         }
 
         var started = Stopwatch.GetTimestamp();
-        var (shared, own) = await _partitions.GetAsync(session, Kind, dataVersion, (partition, ct) => LoadAsync(session, partition, ct), cancellationToken).ConfigureAwait(false);
+        var (shared, own) = await _partitions.GetAsync(session, Kind, dataVersion, (partition, ct) => LoadAsync(session, partition, dataVersion, ct), cancellationToken).ConfigureAwait(false);
         var indexMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return (LexicalIndex.Search(own.Count == 0 ? [shared] : [shared, own], terms, k, session.Context.User.Value), indexMs);
     }
 
-    private static async Task<LexicalIndex> LoadAsync(ISearchSession session, IndexPartition partition, CancellationToken cancellationToken)
+    private async Task<LexicalIndex> LoadAsync(ISearchSession session, IndexPartition partition, long dataVersion, CancellationToken cancellationToken)
+    {
+        if (partition != IndexPartition.Tenant || _snapshots is null)
+        {
+            return await LoadFromChunksAsync(session, partition, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (await _snapshots.TryReadAsync(session, IndexSnapshotKey.Lexical, dataVersion, bytes => LexicalIndex.FromSnapshot(bytes), static index => index.HasPrivateRows,
+            cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            return stored;
+        }
+
+        var index = await LoadFromChunksAsync(session, partition, cancellationToken).ConfigureAwait(false);
+        _snapshots.Offer(session, IndexSnapshotKey.Lexical, dataVersion, index, index.ToSnapshot);
+        return index;
+    }
+
+    /// <summary>Builds one partition's index from the chunks' stored terms, read through the session.</summary>
+    internal static async Task<LexicalIndex> LoadFromChunksAsync(ISearchSession session, IndexPartition partition, CancellationToken cancellationToken)
     {
         var user = session.Context.User.Value;
         var builder = new LexicalIndexBuilder();

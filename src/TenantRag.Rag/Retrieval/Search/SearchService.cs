@@ -56,8 +56,8 @@ public sealed partial class SearchService
         _store = store;
         _embeddings = embeddings;
         var scope = options.CacheScope ?? Guid.NewGuid().ToString("N");
-        _vectors = new VectorRetriever(cache, scope);
-        _lexical = new LexicalRetriever(cache, scope);
+        _vectors = new VectorRetriever(cache, scope, options.Snapshots);
+        _lexical = new LexicalRetriever(cache, scope, options.Snapshots);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Defaults = options.Retrieval;
         QueryModel = ModelOf(embeddings);

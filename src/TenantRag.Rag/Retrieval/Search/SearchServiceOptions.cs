@@ -16,6 +16,13 @@ public sealed class SearchServiceOptions
     public string? CacheScope { get; set; }
 
     /// <summary>
+    /// Persisted snapshots of tenants' tenant-wide index partitions: a cold tenant's first search reads each index in one
+    /// row when a snapshot of its current data version is stored, and loads from its chunks otherwise. Null (the default)
+    /// always loads from the chunks.
+    /// </summary>
+    public IndexSnapshots? Snapshots { get; set; }
+
+    /// <summary>
     /// How many bytes of query vectors to keep, per tenant, model and exact query text, so a repeated query is not embedded
     /// again; 0 turns the cache off. An entry counts its vector (1.5 KB with 384 dimensions), its key's text and
     /// <see cref="QueryEmbeddingCache.EntryOverheadBytes"/>: the default 20 MiB holds about 10,000 queries of a few words.

@@ -16,6 +16,7 @@ namespace TenantRag.Rag.Retrieval.Search;
 public sealed class VectorRetriever
 {
     private readonly PartitionedIndexes _partitions;
+    private readonly IndexSnapshots? _snapshots;
 
     /// <summary>Creates a retriever over <paramref name="cache"/>.</summary>
     /// <param name="cache">The index cache; it may be shared with other retrievers.</param>
@@ -23,10 +24,15 @@ public sealed class VectorRetriever
     /// Distinguishes installations (databases) sharing one cache, since tenant slugs are unique only within one; null
     /// for a scope unique to this retriever.
     /// </param>
-    public VectorRetriever(RetrievalIndexCache cache, string? scope = null)
+    /// <param name="snapshots">
+    /// Where the tenant-wide partition is read from when a snapshot of the current data version is stored, and offered
+    /// to after a load from the chunks; null to always load from the chunks.
+    /// </param>
+    public VectorRetriever(RetrievalIndexCache cache, string? scope = null, IndexSnapshots? snapshots = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
         _partitions = new PartitionedIndexes(cache, scope ?? Guid.NewGuid().ToString("N"));
+        _snapshots = snapshots;
     }
 
     /// <summary>
@@ -51,7 +57,7 @@ public sealed class VectorRetriever
         var user = session.Context.User.Value;
         string[] kind = ["vector", model.Name, model.Dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         var started = Stopwatch.GetTimestamp();
-        var (shared, own) = await _partitions.GetAsync(session, kind, dataVersion, (partition, ct) => LoadAsync(session, partition, model, ct), cancellationToken).ConfigureAwait(false);
+        var (shared, own) = await _partitions.GetAsync(session, kind, dataVersion, (partition, ct) => LoadAsync(session, partition, model, dataVersion, ct), cancellationToken).ConfigureAwait(false);
         var indexMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var sharedHits = shared.Search(query.Span, k, user);
         if (own.Count == 0)
@@ -66,7 +72,27 @@ public sealed class VectorRetriever
             .Take(k)], indexMs);
     }
 
-    private static async Task<VectorIndex> LoadAsync(ISearchSession session, IndexPartition partition, EmbeddingModel model, CancellationToken cancellationToken)
+    private async Task<VectorIndex> LoadAsync(ISearchSession session, IndexPartition partition, EmbeddingModel model, long dataVersion, CancellationToken cancellationToken)
+    {
+        if (partition != IndexPartition.Tenant || _snapshots is null)
+        {
+            return await LoadFromChunksAsync(session, partition, model, cancellationToken).ConfigureAwait(false);
+        }
+
+        var key = IndexSnapshotKey.Vector(model);
+        if (await _snapshots.TryReadAsync(session, key, dataVersion, bytes => VectorIndex.FromSnapshot(bytes, model.Dimensions), static index => index.HasPrivateRows,
+            cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            return stored;
+        }
+
+        var index = await LoadFromChunksAsync(session, partition, model, cancellationToken).ConfigureAwait(false);
+        _snapshots.Offer(session, key, dataVersion, index, index.ToSnapshot);
+        return index;
+    }
+
+    /// <summary>Builds one partition's index from the chunks' vectors, read through the session.</summary>
+    internal static async Task<VectorIndex> LoadFromChunksAsync(ISearchSession session, IndexPartition partition, EmbeddingModel model, CancellationToken cancellationToken)
     {
         var user = session.Context.User.Value;
         var builder = new VectorIndexBuilder(model.Dimensions);
