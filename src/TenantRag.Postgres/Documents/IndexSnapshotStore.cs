@@ -6,7 +6,7 @@ using TenantRag.Tenancy;
 namespace TenantRag.Postgres.Documents;
 
 /// <summary>
-/// The tenants' persisted retrieval index snapshots (<c>public.index_snapshots</c>, 011_index_snapshots.sql): read in a
+/// The tenants' persisted retrieval index snapshots (<c>public.index_snapshots</c>, 012_index_snapshots.sql): read in a
 /// search session, written in a tenant session of the caller, so row-level security decides whose row either touches.
 /// </summary>
 public sealed class IndexSnapshotStore(TenantConnectionFactory sessions) : IIndexSnapshotStore

@@ -10,7 +10,7 @@ using TenantRag.Testing;
 namespace TenantRag.Integration.Tests.Retrieval;
 
 /// <summary>
-/// A tenant's persisted index snapshots (011_index_snapshots.sql): read by a cold search only at the tenant's current
+/// A tenant's persisted index snapshots (012_index_snapshots.sql): read by a cold search only at the tenant's current
 /// data version (a write is seen by the next search), never another tenant's or another user's, ignored when damaged,
 /// and deleted with the tenant.
 /// </summary>
