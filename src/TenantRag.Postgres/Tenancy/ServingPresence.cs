@@ -32,9 +32,10 @@ public sealed class ServingPresence
         var json = JsonSerializer.Serialize(holdings.Where(h => h.Value.CacheBytes > 0 || h.Value.Connections > 0)
             .ToDictionary(h => h.Key, h => new { cacheBytes = Math.Max(0, h.Value.CacheBytes), connections = Math.Max(0, h.Value.Connections) }));
         using var lease = CatalogLease();
+        // The parameters again rather than excluded.*: reading excluded columns needs SELECT on them, which the serving role lacks.
         await using var cmd = lease.DataSource.CreateCommand("""
             INSERT INTO tenantrag.serving_processes AS p (id, host, pid, expires_at, holdings) VALUES ($1, $2, $3, now() + $4, $5::jsonb)
-            ON CONFLICT (id) DO UPDATE SET seen_at = now(), expires_at = excluded.expires_at, holdings = excluded.holdings
+            ON CONFLICT (id) DO UPDATE SET seen_at = now(), expires_at = now() + $4, holdings = $5::jsonb
             """);
         cmd.Parameters.Add(new() { Value = Id });
         cmd.Parameters.Add(new() { Value = HostName() });

@@ -60,7 +60,8 @@ public static class TenantHoldings
         return reported;
     }
 
-    // Client connections per database on one server, or null when that server cannot be asked now.
+    // Client connections per database on one server, or null when that server cannot be asked now. A background worker
+    // (autovacuum) has no user; backend_type would say so too, but PostgreSQL hides it from the admin in rows of other roles.
     private static async Task<Dictionary<string, int>?> DatabaseConnectionsAsync(TenantRagDatabase database, string serverId, string[] databases,
         CancellationToken cancellationToken)
     {
@@ -70,7 +71,7 @@ public static class TenantHoldings
             using var lease = database.Registry.Admin(server, server.MaintenanceDatabase);
             await using var cmd = lease.DataSource.CreateCommand("""
                 SELECT datname, count(*)::int FROM pg_stat_activity
-                WHERE datname = ANY($1) AND backend_type = 'client backend' GROUP BY datname
+                WHERE datname = ANY($1) AND usesysid IS NOT NULL GROUP BY datname
                 """);
             cmd.Parameters.Add(new() { Value = databases });
             var counted = new Dictionary<string, int>(StringComparer.Ordinal);
