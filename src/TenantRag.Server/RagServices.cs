@@ -24,7 +24,15 @@ internal static class RagServices
 
     private static readonly int UploadThreads = Math.Clamp(Environment.ProcessorCount, 1, 8);
 
-    public static void AddRag(this IServiceCollection services, TenantRagSetup setup, ServerOptions settings, IngestionOptions limits)
+    /// <param name="services">The host's services.</param>
+    /// <param name="setup">What the host set in code.</param>
+    /// <param name="settings">The server's settings.</param>
+    /// <param name="limits">The limits of one file.</param>
+    /// <param name="idleTimeout">
+    /// <c>Database:IdleTimeout</c>: a tenant's cached indexes and query vectors go when unused this long, as its pool does,
+    /// so an idle tenant holds no memory and no connection.
+    /// </param>
+    public static void AddRag(this IServiceCollection services, TenantRagSetup setup, ServerOptions settings, IngestionOptions limits, TimeSpan idleTimeout)
     {
         var embeddings = setup.Embeddings;
         if (embeddings is null)
@@ -63,15 +71,16 @@ internal static class RagServices
             var options = new IngestionPipelineOptions { Extraction = limits, MaxConcurrentExtractions = settings.GlobalIngestConcurrency };
             return new IngestionPipeline(sp.GetRequiredService<IDocumentRepository>(), uploads, tokens, options, sp.GetRequiredService<ILoggerFactory>());
         });
-        services.AddSingleton(sp => new RetrievalIndexCache(logger: sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));
+        services.AddSingleton(sp => new RetrievalIndexCache(new RetrievalIndexCacheOptions { IdleTimeout = idleTimeout }, sp.GetRequiredService<ILogger<RetrievalIndexCache>>()));
 
         // Large tenants' shared index partitions persisted, so a cold tenant's first search reads them in one row each;
         // rebuilt in the background after uploads and deletes (IngestionJobRunner, DocumentsApi) and after a load.
         services.AddSingleton(sp => new IndexSnapshots(sp.GetRequiredService<ISearchStore>(), sp.GetRequiredService<IIndexSnapshotStore>(),
             logger: sp.GetRequiredService<ILogger<IndexSnapshots>>()));
-        services.AddSingleton(sp => new SearchService(sp.GetRequiredService<ISearchStore>(), sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            sp.GetRequiredService<RetrievalIndexCache>(),
-            new SearchServiceOptions { Foreground = foreground, MeterFactory = sp.GetService<IMeterFactory>(), Snapshots = sp.GetRequiredService<IndexSnapshots>() },
+        services.AddSingleton<SearchServiceSlot>();
+        services.AddSingleton(sp => sp.GetRequiredService<SearchServiceSlot>().Search = new SearchService(sp.GetRequiredService<ISearchStore>(),
+            sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(), sp.GetRequiredService<RetrievalIndexCache>(),
+            new SearchServiceOptions { Foreground = foreground, MeterFactory = sp.GetService<IMeterFactory>(), IdleTimeout = idleTimeout, Snapshots = sp.GetRequiredService<IndexSnapshots>() },
             sp.GetRequiredService<ILogger<SearchService>>()));
         services.AddSingleton(sp =>
         {

@@ -74,9 +74,11 @@ internal static class TenantCommands
         await using var host = await cli.StartHostAsync().ConfigureAwait(false);
         var database = host.Operator;
         var tenants = await database.Catalog.ListAsync(cli.CancellationToken).ConfigureAwait(false);
+        var holdings = await TenantActivity.ReadAsync(database, tenants, cli.CancellationToken).ConfigureAwait(false);
+        var now = DateTimeOffset.UtcNow;
         if (cli.Json)
         {
-            CliContext.WriteJson(new { tenants = tenants.Select(ToJson) });
+            CliContext.WriteJson(new { tenants = tenants.Select(t => TenantActivity.WithActivity(ToJson(t), t, holdings, now)) });
             return 0;
         }
 
@@ -86,10 +88,12 @@ internal static class TenantCommands
             return 0;
         }
 
-        Console.WriteLine($"{"SLUG",-40} {"MODE",-10} {"STATUS",-12} {"SERVER",-12} {"DATABASE",-40} CREATED");
+        Console.WriteLine($"{"SLUG",-40} {"MODE",-10} {"STATUS",-12} {"SERVER",-12} {"DATABASE",-40} {"CREATED",-20} {"LAST ACTIVE",-12} {"CACHE",9} {"CONNS",5}");
         foreach (var t in tenants)
         {
-            Console.WriteLine($"{t.Slug.Value,-40} {t.Mode.ToName(),-10} {t.Status,-12} {t.Server,-12} {t.Database,-40} {t.CreatedAt:u}");
+            var held = holdings.GetValueOrDefault(t.Id);
+            Console.WriteLine($"{t.Slug.Value,-40} {t.Mode.ToName(),-10} {t.Status,-12} {t.Server,-12} {t.Database,-40} {t.CreatedAt:u} "
+                + $"{TenantActivity.Ago(t.LastActiveAt, now),-12} {TenantActivity.Size(held.CacheBytes),9} {held.Connections,5}");
         }
 
         return 0;
@@ -101,9 +105,11 @@ internal static class TenantCommands
         await using var host = await cli.StartHostAsync().ConfigureAwait(false);
         var database = host.Operator;
         var tenant = await database.Catalog.FindAsync(slug, cli.CancellationToken).ConfigureAwait(false) ?? throw new TenantNotFoundException(slug);
+        var holdings = await TenantActivity.ReadAsync(database, [tenant], cli.CancellationToken).ConfigureAwait(false);
+        var now = DateTimeOffset.UtcNow;
         if (cli.Json)
         {
-            CliContext.WriteJson(ToJson(tenant));
+            CliContext.WriteJson(TenantActivity.WithActivity(ToJson(tenant), tenant, holdings, now));
         }
         else
         {
@@ -114,7 +120,11 @@ internal static class TenantCommands
             Console.WriteLine($"server:      {tenant.Server}");
             Console.WriteLine($"status:      {tenant.Status}");
             Console.WriteLine($"created:     {tenant.CreatedAt:u}");
-            Console.WriteLine($"last active: {(tenant.LastActiveAt is { } at ? at.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "never")}");
+            foreach (var line in TenantActivity.Lines(tenant, holdings.GetValueOrDefault(tenant.Id), now))
+            {
+                Console.WriteLine(line);
+            }
+
             TenantSetCommand.Print(tenant.Quotas);
         }
 

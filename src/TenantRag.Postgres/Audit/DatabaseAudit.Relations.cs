@@ -23,7 +23,19 @@ internal sealed partial class DatabaseAudit
         _database == _names.Catalog && access.Acting == _graph.App?.Oid && relation.Schema == "tenantrag"
         && (relation.Name == "tenants"
                 ? access.Privilege == "SELECT" || (access.Privilege == "UPDATE" && ColumnsTheServingRoleUpdates.Contains(access.Column, StringComparer.Ordinal))
-                : relation.Name == "servers" && access.Privilege == "SELECT" && ServerColumnsTheServingRoleReads.Contains(access.Column, StringComparer.Ordinal));
+                : relation.Name == "servers"
+                    ? access.Privilege == "SELECT" && ServerColumnsTheServingRoleReads.Contains(access.Column, StringComparer.Ordinal)
+                    : relation.Name == "serving_processes" && IsServingPresence(access));
+
+    // Each serving process's row of what it holds per tenant (Catalog/009_serving_processes.sql): it writes and deletes
+    // its own and finds rows by id and expiry, but reads no process's holdings. No tenant's data is in it.
+    private static bool IsServingPresence(Access access) => access.Privilege switch
+    {
+        "INSERT" or "DELETE" => true,
+        "SELECT" => access.Column is "id" or "expires_at",
+        "UPDATE" => access.Column is "seen_at" or "expires_at" or "holdings",
+        _ => false,
+    };
 
     private IEnumerable<AuditFinding> OwnershipFindings()
     {

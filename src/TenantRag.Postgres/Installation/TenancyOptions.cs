@@ -19,6 +19,13 @@ public sealed class TenancyOptions
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// How often a serving process writes what it holds per tenant (cache bytes, connections) to the catalog, for
+    /// <c>tenant show</c> and <c>tenant list</c>; a process's report counts for three intervals, so a killed process stops
+    /// counting within that. Default 5 s.
+    /// </summary>
+    public TimeSpan PresenceInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Most pools a process keeps open (one per dedicated tenant in use, plus the shared ones). Past it, the least
     /// recently used idle pool is closed, so many active dedicated tenants cannot exhaust the server's connections.
     /// </summary>
@@ -81,7 +88,7 @@ public sealed class TenancyOptions
         }
 
         _ = PoolerAddress();
-        foreach (var (key, value) in new[] { ("Database:IdleTimeout", IdleTimeout), ("Database:CatalogCacheTtl", CatalogCacheTtl) })
+        foreach (var (key, value) in new[] { ("Database:IdleTimeout", IdleTimeout), ("Database:CatalogCacheTtl", CatalogCacheTtl), ("Database:PresenceInterval", PresenceInterval) })
         {
             if (value <= TimeSpan.Zero)
             {

@@ -18,6 +18,10 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
     private readonly CatalogEntryCache<TenantSlug, TenantInfo?> _cache = new();
     private readonly ConcurrentDictionary<TenantSlug, long> _lastActiveWritten = new();
 
+    // Sessions open now per tenant id, and the pool key of each dedicated tenant this process opened a pool for.
+    private readonly ConcurrentDictionary<string, int> _openSessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _dedicatedPools = new(StringComparer.Ordinal);
+
     /// <summary>Creates the factory over <paramref name="registry"/>'s pools.</summary>
     public TenantConnectionFactory(Installation.Installation installation, DataSourceRegistry registry)
     {
@@ -49,6 +53,7 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
             {
                 tenant = await ResolveAsync(context, cancellationToken).ConfigureAwait(false);
                 session = await TenantSession.OpenAsync(context, tenant, await LeaseForAsync(tenant, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                session.Closed = Opened(tenant.Id);
                 await TouchAsync(tenant.Slug, cancellationToken).ConfigureAwait(false);
                 return session;
             }
@@ -249,9 +254,52 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The connections each tenant (by id) holds in this process now, only tenants holding some: a dedicated tenant its
+    /// pool's physical connections (idle ones included, until the pool's idle timeout closes them); a shared tenant the
+    /// sessions it has open on the shared pool (normally 0 between requests: the pool's connections serve every tenant).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ConnectionsByTenant()
+    {
+        var connections = _openSessions.Where(s => s.Value > 0).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+        var physical = PoolConnections.Snapshot();
+        foreach (var (key, tenant) in _dedicatedPools)
+        {
+            if (physical.TryGetValue(key, out var count))
+            {
+                connections[tenant] = Math.Max(connections.GetValueOrDefault(tenant), (int)Math.Min(count, int.MaxValue));
+            }
+            else
+            {
+                // The pool is closed (idle, or evicted); the next session's lease records it again.
+                _dedicatedPools.TryRemove(new KeyValuePair<string, string>(key, tenant));
+            }
+        }
+
+        return connections;
+    }
+
+    // Counts a session of the tenant open; the returned action, run when the session closes, counts it closed.
+    private Action Opened(string tenantId)
+    {
+        _openSessions.AddOrUpdate(tenantId, 1, (_, n) => n + 1);
+        return () =>
+        {
+            if (_openSessions.AddOrUpdate(tenantId, 0, (_, n) => n - 1) <= 0)
+            {
+                _openSessions.TryRemove(new KeyValuePair<string, int>(tenantId, 0));
+            }
+        };
+    }
+
     private async Task<DataSourceRegistry.Lease> LeaseForAsync(TenantInfo tenant, CancellationToken cancellationToken)
     {
         var server = await Servers.ForAsync(tenant, cancellationToken).ConfigureAwait(false);
+        if (tenant.Mode == TenancyMode.Dedicated)
+        {
+            _dedicatedPools[Pools.DedicatedKey(server, tenant.Slug)] = tenant.Id;
+        }
+
         return tenant.Mode switch
         {
             TenancyMode.Shared => _registry.App(server, tenant.Database, server.Options.SharedMaxPoolSize),

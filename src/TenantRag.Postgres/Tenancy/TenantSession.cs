@@ -108,6 +108,10 @@ public sealed class TenantSession : ITenantSession
         finally
         {
             _lease.Dispose();
+            Closed?.Invoke();
         }
     }
+
+    /// <summary>Called once when the session is disposed (the factory counts each tenant's open sessions).</summary>
+    internal Action? Closed { get; set; }
 }

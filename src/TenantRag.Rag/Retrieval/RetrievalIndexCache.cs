@@ -19,6 +19,10 @@ namespace TenantRag.Rag.Retrieval;
 /// A load keeps running when the callers waiting for it are cancelled, since its result is cached for the next request;
 /// the loader's token is cancelled only when the cache is disposed.
 /// </para>
+/// <para>
+/// With <see cref="RetrievalIndexCacheOptions.IdleTimeout"/> set, an index nobody asked for during that time is dropped
+/// (checked every half timeout, at most every 30 s), so an idle tenant holds no memory here however much budget is left.
+/// </para>
 /// </remarks>
 public sealed partial class RetrievalIndexCache : IDisposable
 {
@@ -31,6 +35,9 @@ public sealed partial class RetrievalIndexCache : IDisposable
     private readonly CancellationTokenSource _disposal = new();
     private readonly long _budgetBytes;
     private readonly ILogger _logger;
+    private readonly TimeSpan _idleTimeout;
+    private readonly TimeProvider _time;
+    private readonly ITimer? _idleSweeper;
     private long _totalBytes;
     private long _hits;
     private long _loads;
@@ -47,6 +54,14 @@ public sealed partial class RetrievalIndexCache : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MemoryBudgetBytes, nameof(options));
         _budgetBytes = options.MemoryBudgetBytes;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _idleTimeout = options.IdleTimeout;
+        _time = options.TimeProvider ?? TimeProvider.System;
+        if (_idleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_idleTimeout, TimeSpan.Zero, nameof(options));
+            var period = TimeSpan.FromMilliseconds(Math.Clamp(_idleTimeout.TotalMilliseconds / 2, 100, 30_000));
+            _idleSweeper = _time.CreateTimer(_ => DropIdle(), null, period, period);
+        }
     }
 
     /// <summary>Gets the memory budget, in bytes.</summary>
@@ -83,6 +98,7 @@ public sealed partial class RetrievalIndexCache : IDisposable
             {
                 _recency.Remove(entry.Node);
                 _recency.AddFirst(entry.Node);
+                entry.LastUsed = _time.GetTimestamp();
                 _hits++;
                 return (TIndex)entry.Index;
             }
@@ -149,6 +165,72 @@ public sealed partial class RetrievalIndexCache : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops every index unused for <see cref="RetrievalIndexCacheOptions.IdleTimeout"/> or longer (nothing when that is
+    /// infinite); the cache's own timer calls this, callers need to only when they cannot wait for it.
+    /// </summary>
+    /// <returns>How many indexes were dropped.</returns>
+    public int DropIdle()
+    {
+        if (_idleTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return 0;
+        }
+
+        int dropped;
+        long bytes;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return 0;
+            }
+
+            // The recency list is in order of use, so the idle ones are its tail.
+            (dropped, bytes) = (0, 0L);
+            while (_recency.Last is { } oldest && _time.GetElapsedTime(oldest.Value.LastUsed) >= _idleTimeout)
+            {
+                bytes += oldest.Value.Index.EstimatedBytes;
+                RemoveEntry(oldest.Value);
+                dropped++;
+            }
+        }
+
+        if (dropped > 0)
+        {
+            LogDroppedIdle(dropped, bytes, (long)_idleTimeout.TotalSeconds);
+        }
+
+        return dropped;
+    }
+
+    /// <summary>
+    /// The bytes (<see cref="IRetrievalIndex.EstimatedBytes"/>) the cached indexes take, summed per owner as
+    /// <paramref name="ownerOf"/> names it from each key; keys it gives null for are left out.
+    /// </summary>
+    /// <param name="ownerOf">Reads the owner (such as the tenant) from a key.</param>
+    /// <returns>Bytes per owner, only owners holding some.</returns>
+    public IReadOnlyDictionary<string, long> BytesBy(Func<string, string?> ownerOf)
+    {
+        ArgumentNullException.ThrowIfNull(ownerOf);
+        List<(string Key, long Bytes)> entries;
+        lock (_gate)
+        {
+            entries = [.. _entries.Values.Select(e => (e.Key, e.Index.EstimatedBytes))];
+        }
+
+        var bytes = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (key, size) in entries)
+        {
+            if (ownerOf(key) is { } owner)
+            {
+                bytes[owner] = bytes.GetValueOrDefault(owner) + size;
+            }
+        }
+
+        return bytes;
+    }
+
     /// <summary>Drops every cached index and cancels loads in progress.</summary>
     public void Dispose()
     {
@@ -165,6 +247,7 @@ public sealed partial class RetrievalIndexCache : IDisposable
             _totalBytes = 0;
         }
 
+        _idleSweeper?.Dispose();
         _disposal.Cancel();
         _disposal.Dispose();
     }
@@ -230,7 +313,7 @@ public sealed partial class RetrievalIndexCache : IDisposable
             return;
         }
 
-        var entry = new Entry(key, version, sequence, index);
+        var entry = new Entry(key, version, sequence, index) { LastUsed = _time.GetTimestamp() };
         entry.Node = _recency.AddFirst(entry);
         _entries.Add(key, entry);
         _totalBytes += index.EstimatedBytes;
@@ -262,6 +345,9 @@ public sealed partial class RetrievalIndexCache : IDisposable
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Loading index {Key} at version {Version} failed")]
     private partial void LogLoadFailed(Exception exception, string key, long version);
 
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Dropped {Count} indexes ({Bytes} bytes) unused for {IdleSeconds} s")]
+    private partial void LogDroppedIdle(int count, long bytes, long idleSeconds);
+
     private sealed class Entry(string key, long version, long sequence, IRetrievalIndex index)
     {
         public string Key { get; } = key;
@@ -273,6 +359,9 @@ public sealed partial class RetrievalIndexCache : IDisposable
         public IRetrievalIndex Index { get; } = index;
 
         public LinkedListNode<Entry> Node { get; set; } = null!;
+
+        // When it was stored or last returned (a TimeProvider timestamp), for the idle timeout.
+        public long LastUsed { get; set; }
     }
 
     private sealed class PendingLoad(long sequence)

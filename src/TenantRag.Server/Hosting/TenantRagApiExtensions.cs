@@ -98,6 +98,7 @@ public static partial class TenantRagApiExtensions
         v1.MapUsageApi();
         v1.MapSearchApi();
         app.MapAdminApi();
+        app.MapServingApi();
         return app;
     }
 

@@ -66,7 +66,11 @@ public static class TenantRagServiceCollectionExtensions
         services.AddSingleton(sp => Database(sp).Usage);
         services.AddSingleton(sp => Database(sp).Jobs);
         services.AddSingleton(sp => Database(sp).JobQueue);
-        services.AddRag(setup, settings.Server, settings.Ingestion);
+        services.AddRag(setup, settings.Server, settings.Ingestion, settings.Tenancy.IdleTimeout);
+
+        // What this process holds per tenant, told to the catalog for 'tenant show' and 'tenant list'.
+        services.AddSingleton<ServingPresenceService>();
+        services.AddHostedService<AfterStartup<ServingPresenceService>>();
         services.AddTenantRagTelemetry(configuration.GetSection($"{TenantRagSettings.SectionName}:Telemetry"));
         return services;
     }

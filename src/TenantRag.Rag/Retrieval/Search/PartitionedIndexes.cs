@@ -61,6 +61,35 @@ internal sealed class PartitionedIndexes(RetrievalIndexCache cache, string scope
         }
     }
 
+    /// <summary>
+    /// The tenant id in <paramref name="key"/> (its second part) when it is a key of this class's, made in
+    /// <paramref name="scope"/>; otherwise null.
+    /// </summary>
+    internal static string? TenantOf(string key, string scope)
+    {
+        var position = 0;
+        string? part = null;
+        for (var i = 0; i < 2; i++)
+        {
+            var colon = position < key.Length ? key.IndexOf(':', position) : -1;
+            if (colon < 0 || !int.TryParse(key.AsSpan(position, colon - position), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+                || length > key.Length - colon - 1)
+            {
+                return null;
+            }
+
+            part = key.Substring(colon + 1, length);
+            if (i == 0 && !string.Equals(part, scope, StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            position = colon + 1 + length + 1;
+        }
+
+        return part;
+    }
+
     // Length-prefixed parts: no user id or model name can make two different keys equal.
     private static string Key(string[] parts) =>
         string.Join('|', parts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Length}:{p}")));

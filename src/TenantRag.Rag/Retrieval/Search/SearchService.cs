@@ -32,6 +32,8 @@ public sealed partial class SearchService
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embeddings;
     private readonly VectorRetriever _vectors;
     private readonly LexicalRetriever _lexical;
+    private readonly RetrievalIndexCache _cache;
+    private readonly string _scope;
     private readonly ILogger _logger;
     private readonly ForegroundActivity? _foreground;
     private readonly SemaphoreSlim? _embeddingSlots;
@@ -56,13 +58,14 @@ public sealed partial class SearchService
         _store = store;
         _embeddings = embeddings;
         var scope = options.CacheScope ?? Guid.NewGuid().ToString("N");
+        (_cache, _scope) = (cache, scope);
         _vectors = new VectorRetriever(cache, scope, options.Snapshots);
         _lexical = new LexicalRetriever(cache, scope, options.Snapshots);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Defaults = options.Retrieval;
         QueryModel = ModelOf(embeddings);
         ArgumentOutOfRangeException.ThrowIfNegative(options.QueryEmbeddingCacheBytes);
-        QueryCache = options.QueryEmbeddingCacheBytes > 0 ? new QueryEmbeddingCache(options.QueryEmbeddingCacheBytes) : null;
+        QueryCache = options.QueryEmbeddingCacheBytes > 0 ? new QueryEmbeddingCache(options.QueryEmbeddingCacheBytes, options.IdleTimeout) : null;
         _foreground = options.Foreground;
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxConcurrentQueryEmbeddings);
         _embeddingSlots = options.MaxConcurrentQueryEmbeddings > 0 ? new SemaphoreSlim(options.MaxConcurrentQueryEmbeddings) : null;
@@ -71,6 +74,21 @@ public sealed partial class SearchService
 
     /// <summary>Vectors of recent query texts, per tenant (only texts and vectors, never results); null when off.</summary>
     public QueryEmbeddingCache? QueryCache { get; }
+
+    /// <summary>
+    /// The bytes each tenant (by id) holds in this process for this service: its indexes in the shared cache (of this
+    /// service's <see cref="SearchServiceOptions.CacheScope"/>) and its query vectors. Tenants holding nothing are absent.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> CacheBytesByTenant()
+    {
+        var bytes = new Dictionary<string, long>(_cache.BytesBy(key => PartitionedIndexes.TenantOf(key, _scope)), StringComparer.Ordinal);
+        foreach (var (tenant, size) in QueryCache?.BytesByTenant() ?? new Dictionary<string, long>())
+        {
+            bytes[tenant] = bytes.GetValueOrDefault(tenant) + size;
+        }
+
+        return bytes;
+    }
 
     /// <summary>The model queries are embedded with; a tenant's vectors must have been made with it.</summary>
     public EmbeddingModel QueryModel { get; }

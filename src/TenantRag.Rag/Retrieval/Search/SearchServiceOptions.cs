@@ -30,6 +30,13 @@ public sealed class SearchServiceOptions
     public long QueryEmbeddingCacheBytes { get; set; } = 20 * 1024 * 1024;
 
     /// <summary>
+    /// Drops a tenant's query vectors once it has not searched for this long, so an idle tenant holds none; null (the
+    /// default) keeps them until the capacity needs room. A server sets its <c>Database:IdleTimeout</c>, as it does for the
+    /// index cache (<see cref="RetrievalIndexCacheOptions.IdleTimeout"/>).
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>
     /// Where searches announce themselves while they run, so background embedding sharing it (see
     /// <see cref="LowPriorityWorkerOptions.Foreground"/>) steps back; null (the default) announces nothing.
     /// </summary>
