@@ -5,6 +5,7 @@ using TenantRag.Postgres.Installation;
 using TenantRag.Postgres.Jobs;
 using TenantRag.Postgres.Pooler;
 using TenantRag.Postgres.Tenancy;
+using TenantRag.Postgres.Usage;
 
 
 namespace TenantRag.Postgres;
@@ -25,6 +26,7 @@ public sealed class TenantRagDatabase : IAsyncDisposable
         Documents = new PostgresDocumentRepository(Sessions, DocumentCursor.For(installation.Secrets));
         Search = new PostgresSearchStore(Sessions);
         Usage = new UsageStore(Sessions);
+        UsageLedger = new UsageLedger(this);
         Jobs = new IngestJobStore(Sessions);
         JobQueue = new IngestJobQueue(this);
     }
@@ -35,8 +37,11 @@ public sealed class TenantRagDatabase : IAsyncDisposable
     /// <summary>The job workers' queue (claims, leases, completion).</summary>
     public IngestJobQueue JobQueue { get; }
 
-    /// <summary>Usage counters.</summary>
+    /// <summary>Metered usage, through tenant sessions (the caller's tenant).</summary>
     public UsageStore Usage { get; }
+
+    /// <summary>Metered usage of every tenant, as the admin: reports and the roll-up of past days.</summary>
+    public UsageLedger UsageLedger { get; }
 
     /// <summary>Documents, through tenant sessions.</summary>
     public PostgresDocumentRepository Documents { get; }

@@ -63,6 +63,7 @@ public static class TenantRagServiceCollectionExtensions
         services.AddSingleton<IDocumentRepository>(sp => Database(sp).Documents);
         services.AddSingleton<ISearchStore>(sp => Database(sp).Search);
         services.AddSingleton(sp => Database(sp).Usage);
+        services.AddSingleton(sp => Database(sp).UsageLedger);
         services.AddSingleton(sp => Database(sp).Jobs);
         services.AddSingleton(sp => Database(sp).JobQueue);
         services.AddRag(setup, settings.Server, settings.Ingestion);
