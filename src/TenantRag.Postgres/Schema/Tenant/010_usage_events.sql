@@ -93,10 +93,12 @@ CREATE TRIGGER usage_daily_fence_delete AFTER DELETE ON public.usage_daily
 -- re-embedding). Only tenant work counts: a session of the tenant (tenantrag.tenant_id set), not the admin's deletion
 -- of a tenant or of a moved tenant's old copy, and not the replication that copies a moving tenant (triggers do not
 -- fire in the apply worker). Embedding tokens are those of the chunks given a vector (stored with one, or re-embedded).
--- Runs as the writer: a session may insert events of its own tenant only (the policy above).
+-- The events follow the rows the writer's policies let it write, so the count runs as the admin (no session may call
+-- it: a trigger needs no EXECUTE), and counting never changes what a session may write.
 CREATE FUNCTION tenantrag.count_stored_usage() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, public
+    SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     IF auth.tenant_id() IS NULL THEN
