@@ -52,7 +52,7 @@ public sealed class UsageLedger(TenantRagDatabase database)
 
     /// <summary>
     /// Rolls up the past days' events of <paramref name="tenant"/> (null: every active tenant) into their days, in every
-    /// database they live in; returns how many events were rolled up. Tenants being moved are skipped (their events are
+    /// database they live in; returns how many tenant days were written. Tenants being moved are skipped (their events are
     /// carried between databases by id until the move is done), as are databases where a move fences a tenant just
     /// now: the next roll-up takes them. Idempotent, and safe to run in several processes at once.
     /// </summary>
