@@ -20,6 +20,7 @@ internal static class CommandLine
         root.Subcommands.Add(SearchCommands.CreateSearch());
         root.Subcommands.Add(SearchCommands.CreateAsk());
         root.Subcommands.Add(ReembedCommand.Create());
+        root.Subcommands.Add(UsageCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());

@@ -5,6 +5,7 @@ using TenantRag.Postgres.Installation;
 using TenantRag.Postgres.Jobs;
 using TenantRag.Postgres.Pooler;
 using TenantRag.Postgres.Tenancy;
+using TenantRag.Postgres.Usage;
 
 
 namespace TenantRag.Postgres;
@@ -26,6 +27,7 @@ public sealed class TenantRagDatabase : IAsyncDisposable
         Search = new PostgresSearchStore(Sessions);
         Snapshots = new IndexSnapshotStore(Sessions);
         Usage = new UsageStore(Sessions);
+        UsageLedger = new UsageLedger(this);
         Jobs = new IngestJobStore(Sessions);
         JobQueue = new IngestJobQueue(this);
     }
@@ -36,8 +38,11 @@ public sealed class TenantRagDatabase : IAsyncDisposable
     /// <summary>The job workers' queue (claims, leases, completion).</summary>
     public IngestJobQueue JobQueue { get; }
 
-    /// <summary>Usage counters.</summary>
+    /// <summary>Metered usage, through tenant sessions (the caller's tenant).</summary>
     public UsageStore Usage { get; }
+
+    /// <summary>Metered usage of every tenant, as the admin: reports and the roll-up of past days.</summary>
+    public UsageLedger UsageLedger { get; }
 
     /// <summary>Documents, through tenant sessions.</summary>
     public PostgresDocumentRepository Documents { get; }

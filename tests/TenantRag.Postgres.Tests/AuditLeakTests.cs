@@ -168,17 +168,17 @@ public sealed class AuditLeakTests(PostgresServer server)
 
         async Task<long?> OtherTenantsUsageWipedAsync()
         {
-            if (await scratch.AsAppAsync(commit: true, "authenticated", "TRUNCATE public.tenant_usage") is null)
+            if (await scratch.AsAppAsync(commit: true, "authenticated", "TRUNCATE public.usage_events") is null)
             {
                 return null;
             }
 
-            var left = await server.ScalarAsync<long>(scratch.Name, "SELECT count(*) FROM public.tenant_usage WHERE tenant_id = 'initech'");
+            var left = await server.ScalarAsync<long>(scratch.Name, "SELECT count(*) FROM public.usage_events WHERE tenant_id = 'initech'");
             await server.ExecuteAsync(scratch.Name, AuditScratch.UsageSql);
             return left == 0 ? 1 : 0;
         }
 
-        await DrillAsync(scratch, "GRANT TRUNCATE ON public.tenant_usage TO authenticated", OtherTenantsUsageWipedAsync, AuditRules.PrivilegeBypassesRls, ".public.tenant_usage");
+        await DrillAsync(scratch, "GRANT TRUNCATE ON public.usage_events TO authenticated", OtherTenantsUsageWipedAsync, AuditRules.PrivilegeBypassesRls, ".public.usage_events");
     }
 
     [Fact]
@@ -230,9 +230,9 @@ public sealed class AuditLeakTests(PostgresServer server)
             await using var scratch = await ScratchAsync();
 
             // As the owner, the serving role switches FORCE off and reads every tenant's usage.
-            var finding = await DrillAsync(scratch, $"ALTER TABLE public.tenant_usage OWNER TO {ops}; GRANT {ops} TO {Prefix}_app",
-                () => scratch.AsAppAsync(ops, "ALTER TABLE public.tenant_usage NO FORCE ROW LEVEL SECURITY", "SELECT count(*) FROM public.tenant_usage WHERE tenant_id <> 'acme'"),
-                AuditRules.ServingRoleOwnsTable, ".public.tenant_usage");
+            var finding = await DrillAsync(scratch, $"ALTER TABLE public.usage_events OWNER TO {ops}; GRANT {ops} TO {Prefix}_app",
+                () => scratch.AsAppAsync(ops, "ALTER TABLE public.usage_events NO FORCE ROW LEVEL SECURITY", "SELECT count(*) FROM public.usage_events WHERE tenant_id <> 'acme'"),
+                AuditRules.ServingRoleOwnsTable, ".public.usage_events");
 
             Assert.Equal($"REVOKE \"{ops}\" FROM \"{Prefix}_app\";", finding.Fix);
         }

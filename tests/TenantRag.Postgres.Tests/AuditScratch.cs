@@ -11,8 +11,8 @@ namespace TenantRag.Postgres.Tests;
 /// </summary>
 internal sealed class AuditScratch : IAsyncDisposable
 {
-    /// <summary>Usage counters of both tenants (again after a test wiped them).</summary>
-    public const string UsageSql = "INSERT INTO public.tenant_usage (tenant_id, queries) VALUES ('acme', 1), ('initech', 7) ON CONFLICT (tenant_id) DO NOTHING";
+    /// <summary>Usage events of both tenants (again after a test wiped them).</summary>
+    public const string UsageSql = "INSERT INTO public.usage_events (tenant_id, queries) VALUES ('acme', 1), ('initech', 7)";
 
     /// <summary>Gives initech rows in every tenant table (two documents, six chunks, usage) and acme a document and usage.</summary>
     public const string SeedSql = $"""

@@ -23,7 +23,7 @@ public sealed class AuditTests(PostgresServer server)
         },
         { AuditRules.PolicyAlwaysTrue, "CREATE POLICY leak ON documents FOR SELECT TO authenticated USING (true)", "DROP POLICY leak ON documents" },
         { AuditRules.PolicyWithoutTenant, "CREATE POLICY mine ON documents FOR SELECT TO authenticated USING (owner_id = (SELECT auth.user_id()))", "DROP POLICY mine ON documents" },
-        { AuditRules.ServingRoleOwnsTable, $"ALTER TABLE tenant_usage OWNER TO {Prefix}_app", $"ALTER TABLE tenant_usage OWNER TO {Prefix}_admin" },
+        { AuditRules.ServingRoleOwnsTable, $"ALTER TABLE usage_events OWNER TO {Prefix}_app", $"ALTER TABLE usage_events OWNER TO {Prefix}_admin" },
         {
             AuditRules.DefinerWithoutSearchPath,
             "CREATE FUNCTION public.peek() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 'SELECT count(*) FROM public.documents'",

@@ -132,5 +132,27 @@ internal sealed class FleetMoves(ServerCommandTests.Fleet fleet)
         }
     }
 
+    /// <summary>
+    /// The tenant's metered queries (<c>tenantrag usage --json</c>) are exactly <paramref name="queries"/>, all in
+    /// <paramref name="place"/>, and the documents, chunks and bytes it stores there are what its metered changes add up to.
+    /// </summary>
+    public async Task AssertMeteredAsync(string slug, Place place, long queries)
+    {
+        var usage = await fleet.Cli.RunAsync("usage", slug, "--json");
+        Assert.True(usage.ExitCode == 0, usage.ToString());
+        var days = usage.Json().GetProperty("tenants")[0].GetProperty("days").EnumerateArray().ToList();
+        var stored = await fleet.ScalarAsync<string>(Url(place.Server), """
+            SELECT (SELECT count(*) FROM public.documents WHERE tenant_id = $1) || ' ' || (SELECT count(*) FROM public.chunks WHERE tenant_id = $1)
+                || ' ' || (SELECT coalesce(sum(byte_size), 0) FROM public.documents WHERE tenant_id = $1)
+            """, place.Database, place.Id);
+        var metered = await fleet.ScalarAsync<long>(Url(place.Server),
+            "SELECT coalesce((SELECT sum(queries) FROM public.usage_events WHERE tenant_id = $1), 0)::bigint + coalesce((SELECT sum(queries) FROM public.usage_daily WHERE tenant_id = $1), 0)::bigint",
+            place.Database, place.Id);
+
+        Assert.Equal(queries, days.Sum(d => d.GetProperty("queries").GetInt64()));
+        Assert.Equal(queries, metered);
+        Assert.Equal(stored, $"{days[^1].GetProperty("documents")} {days[^1].GetProperty("chunks")} {days[^1].GetProperty("bytes")}");
+    }
+
     public sealed record Place(string Server, string Database, string Mode, string Id);
 }

@@ -26,7 +26,10 @@ public sealed class LeftoverAuditTests(PostgresServer server)
         {
             var documents = await TenantRows.InsertDocumentsAsync(database, tenant.Slug, "plan", "notes");
             await TenantRows.InsertChunksAsync(database, tenant.Slug, documents[0], 3);
-            await database.Usage.RecordAsync(TenantContext.For(tenant.Slug, UserId.Parse("alice")), 4, 40, Ct);
+            for (var query = 0; query < 4; query++)
+            {
+                await database.Usage.RecordQueryAsync(TenantContext.For(tenant.Slug, UserId.Parse("alice")), 10, 0, Ct);
+            }
         }
 
         // What the racing delete did: the tenant left the catalog while rows of it stayed behind.
@@ -40,13 +43,13 @@ public sealed class LeftoverAuditTests(PostgresServer server)
                 (AuditRules.OrphanedRows, $"{shared}.public.chunks"),
                 (AuditRules.OrphanedRows, $"{shared}.public.documents"),
                 (AuditRules.OrphanedRows, $"{shared}.public.tenant_data_versions"),
-                (AuditRules.OrphanedRows, $"{shared}.public.tenant_usage"),
+                (AuditRules.OrphanedRows, $"{shared}.public.usage_events"),
                 (AuditRules.RegistryOrphan, $"{shared}.tenantrag.tenant_registry {gone.Id}"),
             ],
             findings.Select(f => (f.Rule, f.Object)).Order());
         Assert.All(findings.Where(f => f.Rule == AuditRules.OrphanedRows), f => Assert.Contains(gone.Id, f.Message, StringComparison.Ordinal));
         Assert.Contains("2 rows", Assert.Single(findings, f => f.Object.EndsWith("documents", StringComparison.Ordinal)).Message, StringComparison.Ordinal);
-        Assert.Contains("usage counters", Assert.Single(findings, f => f.Object.EndsWith("tenant_usage", StringComparison.Ordinal)).Message, StringComparison.Ordinal);
+        Assert.Contains("usage counters", Assert.Single(findings, f => f.Object.EndsWith("usage_events", StringComparison.Ordinal)).Message, StringComparison.Ordinal);
 
         foreach (var finding in findings)
         {
@@ -55,7 +58,7 @@ public sealed class LeftoverAuditTests(PostgresServer server)
 
         Assert.Empty(await new IsolationAuditor(database).AuditAsync(Ct));
         Assert.Equal(2L, await server.ScalarAsync<long>(shared, "SELECT count(*) FROM documents WHERE tenant_id = $1", kept.Id));
-        Assert.Equal(4L, await server.ScalarAsync<long>(shared, "SELECT queries FROM tenant_usage WHERE tenant_id = $1", kept.Id));
+        Assert.Equal(4L, await server.ScalarAsync<long>(shared, "SELECT sum(queries)::bigint FROM usage_events WHERE tenant_id = $1", kept.Id));
     }
 
     [Fact]
@@ -64,7 +67,7 @@ public sealed class LeftoverAuditTests(PostgresServer server)
         await using var database = await server.OpenInstallationAsync(Prefix);
         var tenant = await database.Catalog.CreateAsync(Slugs.Unique("unreg"), TenancyMode.Dedicated, Ct);
         await server.ExecuteAsync(tenant.Database, "DELETE FROM tenantrag.tenant_registry WHERE id = $1", tenant.Id);
-        var refused = await Assert.ThrowsAsync<TenantNotFoundException>(() => database.Usage.RecordAsync(TenantContext.For(tenant.Slug, UserId.Parse("alice")), 1, 1, Ct));
+        var refused = await Assert.ThrowsAsync<TenantNotFoundException>(() => database.Usage.RecordQueryAsync(TenantContext.For(tenant.Slug, UserId.Parse("alice")), 1, 1, Ct));
 
         var finding = Assert.Single(await new IsolationAuditor(database).AuditAsync(Ct));
         await server.ExecuteAsync(tenant.Database, finding.Fix);
@@ -72,7 +75,7 @@ public sealed class LeftoverAuditTests(PostgresServer server)
         Assert.Equal(tenant.Slug, refused.Slug);
         Assert.Equal(AuditRules.RegistryMissing, finding.Rule);
         Assert.Empty(await new IsolationAuditor(database).AuditAsync(Ct));
-        await database.Usage.RecordAsync(TenantContext.For(tenant.Slug, UserId.Parse("alice")), 1, 1, Ct);
+        await database.Usage.RecordQueryAsync(TenantContext.For(tenant.Slug, UserId.Parse("alice")), 1, 1, Ct);
     }
 
     [Fact]

@@ -112,6 +112,11 @@ public sealed class MoveTests(ServerCommandTests.Fleet fleet) : IClassFixture<Se
         Assert.Equal(HttpStatusCode.Created, after.StatusCode);
         Assert.Contains("Okapi ledger", await moves.TitlesAsync(place, slug));
         await serve.StopAsync();
+
+        // Metering survived the move: every search (each one answered) counted exactly once, at the target, however
+        // many the source answered after the fence or after the switch; and what the tenant stores there is what its
+        // counted changes add up to.
+        await moves.AssertMeteredAsync(slug, place, searches);
         await moves.DeleteAsync(slug);
     }
 

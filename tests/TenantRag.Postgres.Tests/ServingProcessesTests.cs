@@ -224,7 +224,7 @@ public sealed class ServingProcessesTests(ServerCommandTests.Fleet fleet) : ICla
         foreach (var sql in new[]
         {
             "DELETE FROM public.chunks WHERE tenant_id = $1", "DELETE FROM public.documents WHERE tenant_id = $1",
-            "DELETE FROM public.tenant_data_versions WHERE tenant_id = $1", "DELETE FROM public.tenant_usage WHERE tenant_id = $1",
+            "DELETE FROM public.tenant_data_versions WHERE tenant_id = $1", "DELETE FROM public.usage_events WHERE tenant_id = $1", "DELETE FROM public.usage_daily WHERE tenant_id = $1",
             "DELETE FROM public.ingest_job_parts WHERE tenant_id = $1", "DELETE FROM public.ingest_jobs WHERE tenant_id = $1",
             "DELETE FROM tenantrag.tenant_registry WHERE id = $1",
         })

@@ -94,18 +94,18 @@ public sealed class TenantDeletionTests(PostgresServer server)
         var slug = Slugs.Unique("reborn");
         var old = await operatorView.Catalog.CreateAsync(slug, mode, ct);
         var alice = TenantContext.For(slug, UserId.Parse("alice"));
-        await stale.Usage.RecordAsync(alice, queries: 5, tokens: 50, ct);
+        await stale.Usage.RecordQueryAsync(alice, 50, 0, ct);
         await TenantRows.InsertDocumentsAsync(stale, slug, "old tenant's document");
         var bound = await stale.Sessions.BindAsync(alice, ct);
 
         await operatorView.Catalog.DeleteAsync(slug, ct);
         var reborn = await operatorView.Catalog.CreateAsync(slug, mode, ct);
-        var unbound = await Assert.ThrowsAsync<TenantNotFoundException>(() => stale.Usage.RecordAsync(alice, queries: 7, tokens: 70, ct));
-        var boundWrite = await Assert.ThrowsAsync<TenantNotFoundException>(() => stale.Usage.RecordAsync(bound, queries: 9, tokens: 90, ct));
+        var unbound = await Assert.ThrowsAsync<TenantNotFoundException>(() => stale.Usage.RecordQueryAsync(alice, 70, 0, ct));
+        var boundWrite = await Assert.ThrowsAsync<TenantNotFoundException>(() => stale.Usage.RecordQueryAsync(bound, 90, 0, ct));
         var boundRead = await Assert.ThrowsAsync<TenantNotFoundException>(() => stale.Documents.ListAsync(bound, ct));
 
         var bob = TenantContext.For(slug, UserId.Parse("bob"));
-        var usage = await operatorView.Usage.GetAsync(bob, ct);
+        var usage = await operatorView.Usage.GetAsync(bob, null, ct);
         Assert.NotEqual(old.Id, reborn.Id);
         Assert.Equal(slug, unbound.Slug);
         Assert.Equal(slug, boundWrite.Slug);
@@ -119,7 +119,8 @@ public sealed class TenantDeletionTests(PostgresServer server)
     private Task<long> LeftoversAsync(string database, TenantInfo tenant) =>
         server.ScalarAsync<long>(database, """
             SELECT (SELECT count(*) FROM documents WHERE tenant_id IN ($1, $2)) + (SELECT count(*) FROM chunks WHERE tenant_id IN ($1, $2))
-                 + (SELECT count(*) FROM tenant_data_versions WHERE tenant_id IN ($1, $2)) + (SELECT count(*) FROM tenant_usage WHERE tenant_id IN ($1, $2))
+                 + (SELECT count(*) FROM tenant_data_versions WHERE tenant_id IN ($1, $2)) + (SELECT count(*) FROM usage_events WHERE tenant_id IN ($1, $2))
+                 + (SELECT count(*) FROM usage_daily WHERE tenant_id IN ($1, $2))
             """, tenant.Id, tenant.Slug.Value);
 
     private Task<long> LockWaitsAsync(string database) =>

@@ -77,12 +77,11 @@ public sealed class TenantDeletionApiTests(PostgresServer postgres)
         }
 
         var listed = await list.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        await Task.Delay(TimeSpan.FromSeconds(1.5), Ct); // one more flush of the server's usage counters
         var usage = await (await server.GetAsync("/v1/usage", mallory)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         var shared = operatorView.Installation.Names.Shared;
         var leftovers = await postgres.ScalarAsync<long>(shared, """
             SELECT (SELECT count(*) FROM documents WHERE tenant_id IN ($1, $2)) + (SELECT count(*) FROM chunks WHERE tenant_id IN ($1, $2))
-                 + (SELECT count(*) FROM tenant_usage WHERE tenant_id IN ($1, $2)) + (SELECT count(*) FROM tenant_data_versions WHERE tenant_id IN ($1, $2))
+                 + (SELECT count(*) FROM usage_events WHERE tenant_id IN ($1, $2)) + (SELECT count(*) FROM usage_daily WHERE tenant_id IN ($1, $2)) + (SELECT count(*) FROM tenant_data_versions WHERE tenant_id IN ($1, $2))
                  + (SELECT count(*) FROM tenantrag.tenant_registry WHERE id = $1)
             """, old.Id, old.Slug.Value);
         var findings = await new IsolationAuditor(operatorView).AuditAsync(Ct);

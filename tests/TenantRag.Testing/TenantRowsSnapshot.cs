@@ -5,7 +5,7 @@ namespace TenantRag.Testing;
 
 /// <summary>
 /// Every tenant's rows in one installation, row by row (an md5 of each whole row), read as the superuser past
-/// row-level security: the catalog entry, documents, chunks, data versions and usage counters of every tenant in
+/// row-level security: the catalog entry, documents, chunks, data versions and metered usage of every tenant in
 /// every database. Take one before and one after an action; <see cref="ChangesSince"/> lists exactly what changed,
 /// so a test can assert that nothing but the intended change happened to any tenant.
 /// </summary>
@@ -17,7 +17,8 @@ public sealed class TenantRowsSnapshot
         ("documents", "id::text || ' ' || left(title, 40)"),
         ("chunks", "document_id::text || '#' || ordinal"),
         ("tenant_data_versions", "'version ' || version"),
-        ("tenant_usage", "'queries ' || queries"),
+        ("usage_events", "'usage ' || day || ' queries ' || queries"),
+        ("usage_daily", "'usage day ' || day"),
     ];
 
     private readonly HashSet<RowChange> _rows;

@@ -12,9 +12,18 @@ public sealed record TenantUsage
     /// <summary>Bytes of the originals of those documents.</summary>
     public required long Bytes { get; init; }
 
-    /// <summary>Searches and questions the tenant made.</summary>
+    /// <summary>Searches and questions the tenant made (metered, every day).</summary>
     public required long Queries { get; init; }
 
-    /// <summary>Tokens the tenant's queries and answers processed.</summary>
+    /// <summary>Tokens metered for the tenant (every day): <see cref="EmbeddingTokens"/> and <see cref="GeneratedTokens"/>.</summary>
     public required long Tokens { get; init; }
+
+    /// <summary>Tokens embedded for the tenant (every day): its chunks' and its queries'.</summary>
+    public long EmbeddingTokens { get; init; }
+
+    /// <summary>Tokens of answers a chat model wrote for the tenant (every day).</summary>
+    public long GeneratedTokens { get; init; }
+
+    /// <summary>The tenant's metered days (from the day asked for), oldest first.</summary>
+    public IReadOnlyList<UsageDay> Days { get; init; } = [];
 }

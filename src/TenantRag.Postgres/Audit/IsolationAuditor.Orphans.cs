@@ -61,7 +61,7 @@ public sealed partial class IsolationAuditor
             var more = orphans.Count > IdsShown ? $" and {orphans.Count - IdsShown} more" : string.Empty;
             var what = table switch
             {
-                "tenant_usage" or "usage_events" or "usage_daily" => "usage counters",
+                "usage_events" or "usage_daily" => "usage counters",
                 "tenant_data_versions" => "data versions (the keys of the search caches)",
                 "index_snapshots" => "retrieval index snapshots",
                 _ => "rows",

@@ -120,6 +120,7 @@ public sealed partial class TenantMover
     {
         await DropSubscriptionAsync(move, target, source, cancellationToken).ConfigureAwait(false);
         await DropPublicationAndSlotAsync(move, source, cancellationToken).ConfigureAwait(false);
+        await CarryUsageAsync(move, source, target, cancellationToken).ConfigureAwait(false);
         await using (var subscriber = await OpenAsync(target, move.To.Database, cancellationToken).ConfigureAwait(false))
         {
             await ExecuteAsync(subscriber, "DELETE FROM tenantrag.move_markers WHERE move_id = $1", cancellationToken, move.Id).ConfigureAwait(false);
@@ -127,6 +128,51 @@ public sealed partial class TenantMover
 
         await Task.Delay(Primary.Options.CatalogCacheTtl + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         await RemoveCopyAsync(move, move.From, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Query events are not fenced (reads never are), so the source took some the target never got: between the fence
+    // (the subscription stopped at its marker) and the switch, and from processes that had not heard of the switch yet.
+    // The source's registry entry is marked left once the events in flight there commit (FOR UPDATE waits for their
+    // key-share locks): later ones are refused and written where the catalog says the tenant lives now. Then every event
+    // of the source that the target lacks is copied over by id, so a clean-up resumed after a crash copies none twice.
+    // The target rolls none of them up meanwhile: the roll-up skips a tenant whose move is in progress.
+    private static async Task CarryUsageAsync(TenantMove move, ServerEndpoint source, ServerEndpoint target, CancellationToken cancellationToken)
+    {
+        const string Columns = "id, at, day, documents, chunks, bytes, queries, embedding_tokens, generated_tokens";
+        string events;
+        try
+        {
+            await using var publisher = await OpenAsync(source, move.From.Database, cancellationToken).ConfigureAwait(false);
+            await using (var tx = await publisher.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await using var batch = new NpgsqlBatch(publisher, tx);
+                foreach (var sql in new[]
+                {
+                    "SELECT 1 FROM tenantrag.tenant_registry WHERE id = $1 FOR UPDATE",
+                    "UPDATE tenantrag.tenant_registry SET left_at = coalesce(left_at, now()) WHERE id = $1",
+                })
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = move.TenantId } } });
+                }
+
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            events = await ScalarAsync<string>(publisher, $"SELECT coalesce(json_agg(e), '[]')::text FROM (SELECT {Columns} FROM public.usage_events WHERE tenant_id = $1) e",
+                cancellationToken, move.TenantId).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            return; // a resumed clean-up: the dedicated source database is already gone, and its events were carried before
+        }
+
+        await using var subscriber = await OpenAsync(target, move.To.Database, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(subscriber, $"""
+            INSERT INTO public.usage_events (tenant_id, {Columns})
+            SELECT $1, {Columns} FROM json_populate_recordset(NULL::public.usage_events, $2::json)
+            ON CONFLICT (tenant_id, id) DO NOTHING
+            """, cancellationToken, move.TenantId, events).ConfigureAwait(false);
     }
 
     private static object Millis(TimeSpan? span) => span is { } s ? (long)s.TotalMilliseconds : DBNull.Value;

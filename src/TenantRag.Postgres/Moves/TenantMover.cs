@@ -33,8 +33,8 @@ public sealed partial class TenantMover(TenantRagDatabase database, ServerFleet 
     private static readonly string[] PublishedTables =
     [
         "tenantrag.tenant_registry", "public.documents", "public.chunks", "public.tenant_data_versions",
-        "public.tenant_usage", "public.usage_events", "public.usage_daily", "public.ingest_jobs", "public.ingest_job_parts",
-        "public.index_snapshots", "tenantrag.move_markers",
+        "public.usage_events", "public.usage_daily", "public.ingest_jobs", "public.ingest_job_parts", "public.index_snapshots",
+        "tenantrag.move_markers",
     ];
 
     private Installation.Installation Primary => database.Installation;

@@ -64,7 +64,6 @@ internal static class TenantRegistry
             "DELETE FROM public.chunks WHERE tenant_id = $1",
             "DELETE FROM public.documents WHERE tenant_id = $1",
             "DELETE FROM public.tenant_data_versions WHERE tenant_id = $1",
-            "DELETE FROM public.tenant_usage WHERE tenant_id = $1",
             "DELETE FROM public.usage_events WHERE tenant_id = $1",
             "DELETE FROM public.usage_daily WHERE tenant_id = $1",
             "DELETE FROM public.index_snapshots WHERE tenant_id = $1",

@@ -6,10 +6,10 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 using TenantRag.Postgres;
+using TenantRag.Postgres.Documents;
 using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Generation;
 using TenantRag.Rag.Retrieval.Search;
-using TenantRag.Server.Limits;
 using TenantRag.Server.Tenancy;
 
 namespace TenantRag.Server.Api;
@@ -39,27 +39,35 @@ internal static class SearchApi
             .Produces<AnswerResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream");
     }
 
-    private static async Task<Ok<SearchResponse>> SearchAsync(SearchRequest request, HttpContext http, SearchService search, UsageMeter usage, ITokenCounter tokens)
+    // Every answered query is counted (one usage event, committed) before its answer is sent: a client that got an answer
+    // was billed for it exactly once, whatever happens to the process after.
+    private static async Task<Ok<SearchResponse>> SearchAsync(SearchRequest request, HttpContext http, SearchService search, UsageStore usage, ITokenCounter tokens)
     {
         var context = http.Tenant();
         var options = request.Retriever is null ? null : search.Defaults with { Retriever = RetrieverKinds.Parse(request.Retriever) };
         var result = await search.SearchAsync(context, request.Query ?? string.Empty, request.K ?? 10, options, http.RequestAborted).ConfigureAwait(false);
-        usage.Record(context, tokens.CountTokens(result.Query));
+        await usage.RecordQueryAsync(context, tokens.CountTokens(result.Query), 0, http.RequestAborted).ConfigureAwait(false);
         return TypedResults.Ok(new SearchResponse(result.Query, result.Retriever.ToName(),
             [.. result.Hits.Select(h => new HitResponse(h.Rank, h.Score, h.Chunk.DocumentId, h.Chunk.DocumentTitle, h.Chunk.Ordinal, h.Chunk.Heading, h.Chunk.Content, h.Chunk.Visibility.ToString().ToLowerInvariant()))],
             result.Timings.TotalMs));
     }
 
-    private static async Task<IResult> AskAsync(AskRequest request, HttpContext http, AnswerService answers, UsageMeter usage, ITokenCounter tokens)
+    private static async Task<IResult> AskAsync(AskRequest request, HttpContext http, AnswerService answers, UsageStore usage, ITokenCounter tokens)
     {
         var context = http.Tenant();
         var question = SearchLimits.ValidateQuery(request.Question, "question");
         var k = SearchLimits.ValidateCount(request.K ?? 5);
-        usage.Record(context, tokens.CountTokens(question));
+
+        // The question's tokens were embedded; a chat model's answer is counted in the tokens it wrote (an extractive
+        // answer quotes the documents: nothing generated).
+        Task CountAsync(Answer answer) => usage.RecordQueryAsync(context, tokens.CountTokens(question),
+            answer.Mode == AnswerMode.Generated ? tokens.CountTokens(answer.Text) : 0, http.RequestAborted);
         var wantsStream = http.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));
         if (!wantsStream)
         {
-            return TypedResults.Ok(ToResponse(await answers.AskAsync(context, question, k, http.RequestAborted).ConfigureAwait(false)));
+            var answer = await answers.AskAsync(context, question, k, http.RequestAborted).ConfigureAwait(false);
+            await CountAsync(answer).ConfigureAwait(false);
+            return TypedResults.Ok(ToResponse(answer));
         }
 
         http.Response.Headers[HeaderNames.CacheControl] = "no-cache";
@@ -83,7 +91,7 @@ internal static class SearchApi
             return TypedResults.ServerSentEvents(ErrorAsync(ex));
         }
 
-        return TypedResults.ServerSentEvents(StreamAsync(enumerator, first));
+        return TypedResults.ServerSentEvents(StreamAsync(enumerator, first, CountAsync));
     }
 
     private static async IAsyncEnumerable<SseItem<object>> ErrorAsync(TenantRagException ex)
@@ -95,10 +103,10 @@ internal static class SearchApi
     private static SseItem<object> Error(TenantRagException ex) =>
         new(new ProblemDetails { Status = 400, Title = "Cannot answer", Detail = ex.Message }, "error");
 
-    // Events: "citations" (the numbered sources), "delta" (a piece of text), "answer" (the finished answer), or
-    // "error" (a problem, once the stream has started and a status code can no longer say it). The enumerator has
-    // moved once already (<paramref name="first"/>: whether that found an update).
-    private static async IAsyncEnumerable<SseItem<object>> StreamAsync(IAsyncEnumerator<AnswerUpdate> enumerator, bool first)
+    // Events: "citations" (the numbered sources), "delta" (a piece of text), "answer" (the finished answer, sent once it
+    // is counted), or "error" (a problem, once the stream has started and a status code can no longer say it). The
+    // enumerator has moved once already (<paramref name="first"/>: whether that found an update).
+    private static async IAsyncEnumerable<SseItem<object>> StreamAsync(IAsyncEnumerator<AnswerUpdate> enumerator, bool first, Func<Answer, Task> count)
     {
         await using var owned = enumerator;
         var primed = true;
@@ -110,6 +118,11 @@ internal static class SearchApi
             {
                 more = primed ? first : await enumerator.MoveNextAsync().ConfigureAwait(false);
                 primed = false;
+                if (more && enumerator.Current.Completed is { } answer)
+                {
+                    await count(answer).ConfigureAwait(false);
+                }
+
                 item = more ? ToEvent(enumerator.Current) : null;
             }
             catch (TenantRagException ex)

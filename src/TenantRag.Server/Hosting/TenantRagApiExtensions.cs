@@ -22,7 +22,7 @@ public static partial class TenantRagApiExtensions
     /// <summary>
     /// Registers what the API needs besides <see cref="TenantRagServiceCollectionExtensions.AddTenantRag"/> (call that
     /// first): JWT bearer authentication by <c>TenantRag:Auth</c>, per-tenant rate limits, problem details, the OpenAPI
-    /// document, the upload job workers and the usage meter. Kestrel's request body limit becomes
+    /// document, the upload job workers and the usage roll-up. Kestrel's request body limit becomes
     /// <c>TenantRag:Limits:MaxRequestBytes</c>, and requests Kestrel refuses answer problem+json.
     /// </summary>
     /// <exception cref="InvalidOperationException">AddTenantRag was not called first.</exception>
@@ -54,8 +54,8 @@ public static partial class TenantRagApiExtensions
         services.AddSingleton<IngestionJobRunner>();
         services.AddSingleton<IngestionJobWorker>();
         services.AddHostedService<AfterStartup<IngestionJobWorker>>();
-        services.AddSingleton<UsageMeter>();
-        services.AddHostedService<AfterStartup<UsageMeter>>();
+        services.AddSingleton<UsageRollUp>();
+        services.AddHostedService<AfterStartup<UsageRollUp>>();
         services.AddSingleton<AutoProvisioner>();
         services.AddProblemDetails();
         services.AddExceptionHandler<TenantRagExceptionHandler>();
@@ -68,7 +68,7 @@ public static partial class TenantRagApiExtensions
     /// <summary>
     /// Adds the middleware the API needs, in its order (problem details for errors, authentication, the tenant resolved
     /// from the token, per-tenant rate limits, authorization, the request charset check), and maps the endpoints:
-    /// <c>/v1/documents</c>, <c>/v1/jobs</c>, <c>/v1/search</c>, <c>/v1/ask</c>, <c>/v1/usage</c>, <c>/admin/tenants</c>,
+    /// <c>/v1/documents</c>, <c>/v1/jobs</c>, <c>/v1/search</c>, <c>/v1/ask</c>, <c>/v1/usage</c>, <c>/admin/v1/tenants</c>, <c>/admin/v1/usage</c>,
     /// <c>/auth/*</c>, <c>/healthz</c> (<c>/live</c>, <c>/ready</c>) and <c>/openapi/v1.json</c>. Call it before mapping
     /// the app's own endpoints.
     /// </summary>
@@ -99,6 +99,7 @@ public static partial class TenantRagApiExtensions
         v1.MapSearchApi();
         app.MapAdminApi();
         app.MapServingApi();
+        app.MapAdminUsageApi();
         return app;
     }
 

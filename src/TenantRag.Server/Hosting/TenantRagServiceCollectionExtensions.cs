@@ -64,6 +64,7 @@ public static class TenantRagServiceCollectionExtensions
         services.AddSingleton<ISearchStore>(sp => Database(sp).Search);
         services.AddSingleton<IIndexSnapshotStore>(sp => Database(sp).Snapshots);
         services.AddSingleton(sp => Database(sp).Usage);
+        services.AddSingleton(sp => Database(sp).UsageLedger);
         services.AddSingleton(sp => Database(sp).Jobs);
         services.AddSingleton(sp => Database(sp).JobQueue);
         services.AddRag(setup, settings.Server, settings.Ingestion, settings.Tenancy.IdleTimeout);

@@ -71,7 +71,7 @@ public sealed partial class HostileInputTests(HostileInputFixture f) : IClassFix
         Assert.DoesNotContain("SQLSTATE", body, StringComparison.Ordinal);
     }
 
-    /// <summary>No tenant's rows changed since <paramref name="before"/> (the caller's usage counters aside: reads count).</summary>
+    /// <summary>No tenant's rows changed since <paramref name="before"/> (the caller's usage events aside: reads are metered).</summary>
     private async Task AssertUnchangedAsync(TenantRowsSnapshot before)
     {
         var changes = await ChangesSinceAsync(before);
@@ -79,7 +79,7 @@ public sealed partial class HostileInputTests(HostileInputFixture f) : IClassFix
     }
 
     private async Task<List<RowChange>> ChangesSinceAsync(TenantRowsSnapshot before) =>
-        [.. (await f.SnapshotAsync()).ChangesSince(before).Where(c => !(c.Tenant == f.Caller.Value && c.Table == "tenant_usage"))];
+        [.. (await f.SnapshotAsync()).ChangesSince(before).Where(c => !(c.Tenant == f.Caller.Value && c.Table == "usage_events"))];
 
     /// <summary>
     /// A successful upload: 201, and the only change anywhere is one new document of the caller's tenant (with its
