@@ -23,6 +23,7 @@ public static class BenchCommands
         bench.Subcommands.Add(BenchIngestCommand.Create(action));
         bench.Subcommands.Add(BenchPoolerCommand.Create(action));
         bench.Subcommands.Add(BenchMoveCommand.Create(action));
+        bench.Subcommands.Add(BenchFleetCommand.Create(action));
         return bench;
     }
 
