@@ -11,8 +11,11 @@ namespace TenantRag.Lab;
 /// <summary>A tenant of the fleet: its slug, model, and whether it is one of the big ones.</summary>
 internal sealed record BenchFleetTenant(TenantSlug Slug, TenancyMode Mode, bool Big);
 
-/// <summary>Create times of one model: how many, wall-clock seconds for all of them, p50/p95/max of one create.</summary>
-internal sealed record BenchFleetCreateFigures(string Mode, int Count, int Parallel, double Seconds, double PerSecond, double P50Ms, double P95Ms, double MaxMs);
+/// <summary>
+/// Create times of one model: how many, wall-clock seconds for all of them, the latency of a create one at a time, and of
+/// a create while <c>Parallel</c> run at once.
+/// </summary>
+internal sealed record BenchFleetCreateFigures(string Mode, int Count, double Seconds, double PerSecond, BenchFleetLatency OneAtATime, int Parallel, BenchFleetLatency Concurrent);
 
 /// <summary>
 /// Builds the fleet through the product's own paths: tenants with the catalog (<c>CreateAsync</c>, the same call as
@@ -26,27 +29,39 @@ internal static class BenchFleetBuilder
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// Creates <paramref name="tenants"/> of one model, <paramref name="parallel"/> at a time; the latency of each
-    /// create is timed under that concurrency.
+    /// Creates <paramref name="tenants"/> of one model: the first <paramref name="oneAtATime"/> one after the other (the
+    /// latency of a create on a quiet server), the rest <paramref name="parallel"/> at a time (throughput, and the latency
+    /// of a create under that concurrency).
     /// </summary>
     public static async Task<BenchFleetCreateFigures> CreateAsync(BenchContext cli, TenantRagDatabase database, IReadOnlyList<BenchFleetTenant> tenants,
-        TenancyMode mode, int parallel, CancellationToken ct)
+        TenancyMode mode, int oneAtATime, int parallel, CancellationToken ct)
     {
-        var timings = new ConcurrentBag<double>();
+        var alone = new List<double>();
+        var together = new ConcurrentBag<double>();
         var watch = Stopwatch.StartNew();
         var progress = Progress(cli, $"creating {tenants.Count} {mode.ToName()} tenants", tenants.Count);
-        await Parallel.ForEachAsync(tenants, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (tenant, token) =>
+        foreach (var tenant in tenants.Take(oneAtATime))
         {
-            var one = Stopwatch.StartNew();
-            await database.Catalog.CreateAsync(tenant.Slug, mode, token).ConfigureAwait(false);
-            timings.Add(one.Elapsed.TotalMilliseconds);
+            alone.Add(await TimedCreateAsync(database, tenant, mode, ct).ConfigureAwait(false));
+            progress();
+        }
+
+        await Parallel.ForEachAsync(tenants.Skip(oneAtATime), new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (tenant, token) =>
+        {
+            together.Add(await TimedCreateAsync(database, tenant, mode, token).ConfigureAwait(false));
             progress();
         }).ConfigureAwait(false);
 
-        var sorted = timings.Order().ToList();
         var seconds = watch.Elapsed.TotalSeconds;
-        return new BenchFleetCreateFigures(mode.ToName(), sorted.Count, parallel, Math.Round(seconds, 2), Math.Round(sorted.Count / Math.Max(seconds, 1e-3), 1),
-            Math.Round(BenchApiLoad.Percentile(sorted, 0.50), 2), Math.Round(BenchApiLoad.Percentile(sorted, 0.95), 2), Math.Round(sorted.Count > 0 ? sorted[^1] : 0, 2));
+        return new BenchFleetCreateFigures(mode.ToName(), tenants.Count, Math.Round(seconds, 2), Math.Round(tenants.Count / Math.Max(seconds, 1e-3), 1),
+            BenchFleetLatency.Of(alone), parallel, BenchFleetLatency.Of(together));
+    }
+
+    private static async Task<double> TimedCreateAsync(TenantRagDatabase database, BenchFleetTenant tenant, TenancyMode mode, CancellationToken ct)
+    {
+        var one = Stopwatch.StartNew();
+        await database.Catalog.CreateAsync(tenant.Slug, mode, ct).ConfigureAwait(false);
+        return one.Elapsed.TotalMilliseconds;
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ namespace TenantRag.Lab;
 internal sealed class BenchFleetEmbeddings(IEmbeddingGenerator<string, Embedding<float>> model) : IEmbeddingGenerator<string, Embedding<float>>
 {
     private readonly ConcurrentDictionary<string, Embedding<float>> _vectors = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _model = new(1, 1);
     private long _embedded;
     private long _reused;
 
@@ -25,24 +26,43 @@ internal sealed class BenchFleetEmbeddings(IEmbeddingGenerator<string, Embedding
         CancellationToken cancellationToken = default)
     {
         var texts = values as IReadOnlyList<string> ?? [.. values];
-        var missing = texts.Where(t => !_vectors.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToList();
-        if (missing.Count > 0)
+        var missing = 0;
+        if (texts.Any(t => !_vectors.ContainsKey(t)))
         {
-            var generated = await model.GenerateAsync(missing, options, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < missing.Count; i++)
+            // One caller at a time asks the model, so tenants ingesting the same text at once embed it once.
+            await _model.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                _vectors.TryAdd(missing[i], generated[i]);
+                var toEmbed = texts.Where(t => !_vectors.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToList();
+                if (toEmbed.Count > 0)
+                {
+                    var generated = await model.GenerateAsync(toEmbed, options, cancellationToken).ConfigureAwait(false);
+                    for (var i = 0; i < toEmbed.Count; i++)
+                    {
+                        _vectors[toEmbed[i]] = generated[i];
+                    }
+                }
+
+                missing = toEmbed.Count;
+            }
+            finally
+            {
+                _model.Release();
             }
 
-            Interlocked.Add(ref _embedded, missing.Count);
+            Interlocked.Add(ref _embedded, missing);
         }
 
-        Interlocked.Add(ref _reused, texts.Count - missing.Count);
+        Interlocked.Add(ref _reused, texts.Count - missing);
         return [.. texts.Select(t => _vectors[t])];
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceType.IsInstanceOfType(this) && serviceKey is null ? this : model.GetService(serviceType, serviceKey);
 
-    public void Dispose() => model.Dispose();
+    public void Dispose()
+    {
+        _model.Dispose();
+        model.Dispose();
+    }
 }

@@ -8,8 +8,8 @@ internal sealed record BenchFleetDisk
     /// <summary>A shared tenant with no documents: the shared database's growth plus the catalog's, per tenant created.</summary>
     public long SharedOverhead { get; init; }
 
-    /// <summary>The shared database's growth alone while the shared tenants were created.</summary>
-    public long SharedDatabaseGrowth { get; init; }
+    /// <summary>The shared database's part of <see cref="SharedOverhead"/> (the rest is the catalog's).</summary>
+    public long SharedDatabasePerShared { get; init; }
 
     public long CatalogPerShared { get; init; }
 
@@ -52,6 +52,9 @@ internal sealed class BenchFleetReport(BenchFleetSettings settings)
     private const double HotRatioTarget = 1.2;
 
     public string LoadAverageBefore { get; init; } = "unknown";
+
+    /// <summary>The throwaway home (cluster, secrets), removed when the bench ends.</summary>
+    public string Home { get; set; } = string.Empty;
 
     public string LoadAverageAfter { get; set; } = "unknown";
 
@@ -147,6 +150,7 @@ internal sealed class BenchFleetReport(BenchFleetSettings settings)
                 },
                 provenance = Provenance(),
                 seconds = Seconds,
+                home = Home,
                 create = new { shared = CreateShared, dedicated = CreateDedicated, firstSharedTenants = BenchFleetSettings.FirstTenants },
                 disk = Disk,
                 ingest = new { figures = Ingest, textsEmbedded = EmbeddedTexts, textsReused = ReusedTexts, documentBytesPerTenant = BenchFleetCorpus.Bytes(settings.Docs) },
@@ -181,11 +185,12 @@ internal sealed class BenchFleetReport(BenchFleetSettings settings)
         {
             if (create is not null)
             {
-                Console.WriteLine(Invariant($"create {create.Mode,-9} {create.Count} tenants, {create.Parallel} at once, {create.Seconds:F1} s ({create.PerSecond:F1}/s): p50 {create.P50Ms:F1} ms, p95 {create.P95Ms:F1} ms, max {create.MaxMs:F1} ms"));
+                Console.WriteLine(Invariant($"create {create.Mode,-9} {create.Count} tenants in {create.Seconds:F1} s ({create.PerSecond:F1}/s): one at a time {create.OneAtATime.Describe()}"));
+                Console.WriteLine(Invariant($"                 {create.Parallel} at once {create.Concurrent.Describe()}"));
             }
         }
 
-        Console.WriteLine(Invariant($"disk per tenant, no documents: shared {Kib(Disk.SharedOverhead)} (shared database {Kib(Disk.SharedDatabaseGrowth)} + catalog {Kib(Disk.CatalogPerShared)}), dedicated {Mib(Disk.DedicatedOverhead)}"));
+        Console.WriteLine(Invariant($"disk per tenant, no documents: shared {Kib(Disk.SharedOverhead)} (shared database {Kib(Disk.SharedDatabasePerShared)} + catalog {Kib(Disk.CatalogPerShared)}), dedicated {Mib(Disk.DedicatedOverhead)}"));
         Console.WriteLine(Invariant($"disk per tenant, {settings.Docs} documents ({BenchFleetCorpus.Bytes(settings.Docs)} bytes of text): shared {Kib(Disk.SharedWithDocuments)}, dedicated {Mib(Disk.DedicatedWithDocuments)}; shared database {Mib(Disk.SharedDatabaseBytes)}, catalog {Mib(Disk.CatalogDatabaseBytes)}"));
         if (Ingest is not null)
         {
@@ -200,7 +205,7 @@ internal sealed class BenchFleetReport(BenchFleetSettings settings)
         if (Peak is not null)
         {
             Console.WriteLine(Invariant($"memory at peak: serve {Mib(Peak.ServerRssBytes)} RSS; PostgreSQL {Peak.PostgresProcesses} processes, {Mib(Peak.PostgresRssBytes)} RSS summed, {(Peak.PostgresPssBytes is { } pss ? Mib(pss) : "unknown")} PSS"));
-            Console.WriteLine($"server connections at peak: {Peak.TotalConnections} (by kind, peaks: {Peak.Connections.Describe()}); max_connections {MaxConnections}");
+            Console.WriteLine($"server connections at peak: {Peak.TotalConnections} in all; the peak of each kind: {Peak.Connections.Shared} shared database, {Peak.Connections.Dedicated} dedicated databases, {Peak.Connections.Catalog} catalog; max_connections {MaxConnections}");
         }
 
         foreach (var (label, phase) in new[] { ($"{BenchFleetSettings.FirstTenants} tenants", Hot10), ($"{settings.Tenants} tenants", HotN) })

@@ -95,15 +95,27 @@ internal sealed partial class BenchFleetServe : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Kills the process (SIGKILL) without waiting for it to go.</summary>
+    public void Kill()
     {
         try
         {
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                _process.Kill();
             }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Gone already.
+        }
+    }
 
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        try
+        {
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
         }
