@@ -141,6 +141,13 @@ internal static class BenchFleetCommand
             BenchServer.Say(cli, $"  cold: {report.HotN.Cold.Describe()}");
             serve.EnsureRunning();
 
+            // The first ten tenants alone again, now that the fleet is full size: what the size of the fleet costs a hot
+            // search when popularity does not spread (and how much the machine drifted since phase 1).
+            BenchServer.Say(cli, $"phase 2b: the first {first.Count} tenants alone again, {settings.Seconds} s");
+            await workload.RunAsync(first, fleet.Count, settings.Clients, settings.Rate, warmUp, Seed + 3, ct).ConfigureAwait(false);
+            report.Hot10Again = await workload.RunAsync(first, fleet.Count, settings.Clients, settings.Rate, TimeSpan.FromSeconds(settings.Seconds), Seed + 4, ct).ConfigureAwait(false);
+            BenchServer.Say(cli, $"  hot: {report.Hot10Again.Hot.Describe()}");
+
             // 5. Each big tenant, untouched for longer than the idle timeout, searched once (the server and model warm), then again.
             foreach (var tenant in fleet.Where(t => t.Big))
             {
@@ -284,7 +291,7 @@ internal static class BenchFleetCommand
         var started = Stopwatch.GetTimestamp();
         await Task.Delay(wait, ct).ConfigureAwait(false);
         var exported = await metrics.WaitForExportsAsync(2, TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
-        var connections = await probe.ConnectionsAsync(ct).ConfigureAwait(false);
+        var connections = await probe.ConnectionsAsync(serve.Id, ct).ConfigureAwait(false);
         var cache = exported ? metrics.Gauge(BenchFleetReport.CacheGauge) : null;
         var postgres = BenchFleetMemory.Cluster(dataDirectory);
         return new BenchFleetIdle(Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1), connections, cache, metrics.Exports, serve.ResidentBytes(), postgres);
@@ -312,7 +319,7 @@ internal static class BenchFleetCommand
     }
 
     private static string Describe(BenchFleetCreateFigures f) => FormattableString.Invariant(
-        $"{f.Count} created in {f.Seconds:F1} s ({f.PerSecond:F1}/s); one at a time {f.OneAtATime.Describe()}; {f.Parallel} at once {f.Concurrent.Describe()}");
+        $"{f.Count} created in {f.Seconds:F1} s ({f.PerSecond:F1}/s); one at a time {f.OneAtATime.Describe("creates")}; {f.Parallel} at once {f.Concurrent.Describe("creates")}");
 
     private static long PerTenant(long bytes, int tenants) => tenants == 0 ? 0 : bytes / tenants;
 

@@ -26,17 +26,22 @@ internal sealed class BenchFleetProbe : IAsyncDisposable
     }
 
     /// <summary>
-    /// Client connections other than this probe's, by where they point: the catalog, the shared database, dedicated
-    /// databases, anything else. When the bench's own pools are closed, these are the serve process's.
+    /// The connections of process <paramref name="pid"/>, by where they point: the catalog, the shared database, dedicated
+    /// databases, anything else. A backend is the process's when its client port is the local port of one of the
+    /// process's own sockets (<c>/proc/PID/fd</c> and <c>/proc/net/tcp</c>); when those cannot be read, every client
+    /// connection but this probe's counts.
     /// </summary>
-    public async Task<BenchFleetConnections> ConnectionsAsync(CancellationToken cancellationToken)
+    public async Task<BenchFleetConnections> ConnectionsAsync(int pid, CancellationToken cancellationToken)
     {
+        var ports = BenchFleetSockets.LocalPorts(pid);
         await using var cmd = _monitor.CreateCommand("""
             SELECT datname, count(*) FROM pg_stat_activity
             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name <> $1
+              AND ($2::int[] IS NULL OR client_port = ANY($2))
             GROUP BY datname
             """);
         cmd.Parameters.Add(new() { Value = ApplicationName });
+        cmd.Parameters.Add(new() { Value = ports is null ? DBNull.Value : ports.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer });
         int catalog = 0, shared = 0, dedicated = 0, other = 0;
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -61,7 +66,7 @@ internal sealed class BenchFleetProbe : IAsyncDisposable
             }
         }
 
-        return new BenchFleetConnections(catalog, shared, dedicated, other);
+        return new BenchFleetConnections(catalog, shared, dedicated, other) { ByClientPort = ports is not null };
     }
 
     /// <summary>Bytes on disk of each of <paramref name="databases"/>, summed (<c>pg_database_size</c>).</summary>
@@ -85,13 +90,16 @@ internal sealed class BenchFleetProbe : IAsyncDisposable
 /// <summary>Client connections by where they point.</summary>
 internal sealed record BenchFleetConnections(int Catalog, int Shared, int Dedicated, int Other)
 {
+    /// <summary>True when the connections were matched to the process by client port; false when every one was counted.</summary>
+    public bool ByClientPort { get; init; }
+
     /// <summary>Connections to databases that hold tenant data (shared and dedicated).</summary>
     public int TenantData => Shared + Dedicated;
 
     public int Total => Catalog + Shared + Dedicated + Other;
 
     public static BenchFleetConnections Max(BenchFleetConnections a, BenchFleetConnections b) =>
-        new(Math.Max(a.Catalog, b.Catalog), Math.Max(a.Shared, b.Shared), Math.Max(a.Dedicated, b.Dedicated), Math.Max(a.Other, b.Other));
+        new(Math.Max(a.Catalog, b.Catalog), Math.Max(a.Shared, b.Shared), Math.Max(a.Dedicated, b.Dedicated), Math.Max(a.Other, b.Other)) { ByClientPort = b.ByClientPort };
 
     public string Describe() => $"{Total} ({Shared} shared database, {Dedicated} dedicated databases, {Catalog} catalog, {Other} other)";
 }

@@ -40,7 +40,7 @@ internal sealed class BenchFleetSampler : IAsyncDisposable
         {
             do
             {
-                Sample(await probe.ConnectionsAsync(ct).ConfigureAwait(false), serve, dataDirectory);
+                Sample(await probe.ConnectionsAsync(serve.Id, ct).ConfigureAwait(false), serve, dataDirectory);
             }
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
         }
