@@ -213,7 +213,7 @@ internal static class BenchFleetCommand
     // dedicated ones. Big tenants are the last of each model, alternating shared and dedicated while there are both.
     private static List<BenchFleetTenant> Fleet(BenchFleetSettings settings)
     {
-        var bigDedicated = Math.Min(settings.Dedicated, settings.Big / 2);
+        var bigDedicated = settings.BigDedicated;
         var bigShared = settings.Big - bigDedicated;
         var fleet = new List<BenchFleetTenant>(settings.Tenants);
         for (var i = 0; i < settings.Shared; i++)

@@ -22,6 +22,9 @@ internal sealed record BenchFleetSettings(int Tenants, int Dedicated, int Big, i
     /// <summary>Shared tenants.</summary>
     public int Shared => Tenants - Dedicated;
 
+    /// <summary>Big tenants that are dedicated: every second one, while there are dedicated tenants.</summary>
+    public int BigDedicated => Math.Min(Dedicated, Big / 2);
+
     public void Validate()
     {
         BenchServer.CheckRange("--tenants", Tenants, FirstTenants + 1, 100_000);
@@ -33,6 +36,10 @@ internal sealed record BenchFleetSettings(int Tenants, int Dedicated, int Big, i
         BenchServer.CheckRange("--clients", Clients, 1, 64);
         BenchServer.CheckRange("--rate", Rate, 1, 10_000);
         BenchServer.CheckRange("--parallel", Parallel, 1, 32);
+        if (Big - BigDedicated > Shared - FirstTenants)
+        {
+            throw new UsageException($"--big {Big} needs {Big - BigDedicated} shared tenants besides the first {FirstTenants}, and --tenants {Tenants} --dedicated {Dedicated} leaves {Shared - FirstTenants}: give more tenants or fewer big ones");
+        }
         if (IdleTimeout < TimeSpan.FromSeconds(1) || IdleTimeout > TimeSpan.FromMinutes(30))
         {
             throw new UsageException(FormattableString.Invariant($"--idle-timeout {Duration(IdleTimeout)} is out of range: use 1s to 30m"));

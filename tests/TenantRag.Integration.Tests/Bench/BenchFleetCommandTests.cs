@@ -21,7 +21,7 @@ public sealed class BenchFleetCommandTests(PostgresServer server) : IDisposable
     private readonly CliRunner _cli = new(server, Path.Combine(AppContext.BaseDirectory, "tenantrag.dll")) { Timeout = TimeSpan.FromMinutes(4) };
 
     [Fact]
-    public async Task Fleet_TinyRun_ReportsEveryFigure_BadIdleTimeoutExits2()
+    public async Task Fleet_TinyRun_ReportsEveryFigure_BadSettingsExit2()
     {
         var run = await _cli.RunAsync("bench", "fleet", "--tenants", $"{Tenants}", "--dedicated", $"{Dedicated}", "--big", "1", "--big-chunks", $"{BigChunks}",
             "--docs", $"{Docs}", "--idle-timeout", "2s", "--seconds", "2", "--rate", "20", "--clients", "2", "--json");
@@ -103,6 +103,11 @@ public sealed class BenchFleetCommandTests(PostgresServer server) : IDisposable
         var bad = await _cli.RunAsync("bench", "fleet", "--idle-timeout", "soon");
         Assert.True(bad.ExitCode == 2, bad.ToString());
         Assert.Contains("--idle-timeout 'soon' is not a duration", bad.StdErr, StringComparison.Ordinal);
+
+        // A big tenant must not be one of the ten the first phase searches.
+        var tooFew = await _cli.RunAsync("bench", "fleet", "--tenants", "11", "--dedicated", "1", "--big", "1");
+        Assert.True(tooFew.ExitCode == 2, tooFew.ToString());
+        Assert.Contains("--big 1 needs 1 shared tenants besides the first 10", tooFew.StdErr, StringComparison.Ordinal);
     }
 
     public void Dispose() => _cli.Dispose();
