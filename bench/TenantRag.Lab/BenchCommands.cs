@@ -24,6 +24,7 @@ public static class BenchCommands
         bench.Subcommands.Add(BenchPoolerCommand.Create(action));
         bench.Subcommands.Add(BenchMoveCommand.Create(action));
         bench.Subcommands.Add(BenchColdCommand.Create(action));
+        bench.Subcommands.Add(BenchFleetCommand.Create(action));
         return bench;
     }
 

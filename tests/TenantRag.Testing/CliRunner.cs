@@ -50,6 +50,9 @@ public sealed class CliRunner : IDisposable
         }
     }
 
+    /// <summary>How long one run may take before it is killed and the test fails (default 90 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(90);
+
     /// <summary>Where the program runs (its working directory); null for the tests' own.</summary>
     public string? WorkingDirectory { get; set; }
 
@@ -86,7 +89,7 @@ public sealed class CliRunner : IDisposable
         return await RunAsync(psi, input);
     }
 
-    private static async Task<CliRun> RunAsync(ProcessStartInfo psi, string? input)
+    private async Task<CliRun> RunAsync(ProcessStartInfo psi, string? input)
     {
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName}");
         if (input is not null)
@@ -99,7 +102,7 @@ public sealed class CliRunner : IDisposable
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        timeout.CancelAfter(Timeout);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
