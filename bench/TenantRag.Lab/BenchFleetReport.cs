@@ -130,7 +130,8 @@ internal sealed class BenchFleetReport(BenchFleetSettings settings)
             + "data version), the same texts in every tenant; the real model embedded each distinct text once and the bench handed its vector to every later "
             + "tenant (the product reuses vectors only inside one tenant)",
         ["bigTenants"] = $"seeded: {settings.BigChunks} synthetic passages with random unit vectors of the server's model per big tenant, inserted in the tenant's own "
-            + "write sessions (row-level security and triggers apply), not embedded",
+            + "write sessions (row-level security and triggers apply), not embedded; each searched once through the server after seeding (its index loaded, and "
+            + "its snapshot stored), then left idle until its cold first answer",
         ["searches"] = "real: POST /v1/search with each tenant's own JWT to a separate 'tenantrag serve' process",
         ["cacheBytes"] = $"the server's own gauge {CacheGauge}, exported over OTLP/HTTP to the bench",
         ["connections"] = "pg_stat_activity client backends whose client port is one of the serve process's sockets (/proc/PID/fd, /proc/net/tcp)",
