@@ -21,6 +21,9 @@ public static class MoveSteps
     /// <summary>Rolled back: the tenant stayed where it was.</summary>
     public const string Aborted = "aborted";
 
+    /// <summary>The condition on <c>tenantrag.tenant_moves</c> rows of the moves still in progress (neither done nor aborted).</summary>
+    public const string InProgressSql = "step NOT IN ('done', 'aborted')";
+
     /// <summary>Every TenantRag move's publication, slot and subscription is named this prefix and the move's id.</summary>
     public const string ObjectPrefix = "tenantrag_move_";
 

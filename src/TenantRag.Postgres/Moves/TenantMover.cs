@@ -173,9 +173,9 @@ public sealed partial class TenantMover(TenantRagDatabase database, ServerFleet 
     public async Task<TenantMove?> FindInProgressAsync(TenantSlug slug, CancellationToken cancellationToken = default)
     {
         using var catalog = database.Registry.Admin(Primary, Primary.Names.Catalog);
-        await using var cmd = catalog.DataSource.CreateCommand("""
+        await using var cmd = catalog.DataSource.CreateCommand($"""
             SELECT id, tenant_id, slug, source_server, source_database, source_mode, target_server, target_database, target_mode, step
-            FROM tenantrag.tenant_moves WHERE slug = $1 AND step NOT IN ('done', 'aborted')
+            FROM tenantrag.tenant_moves WHERE slug = $1 AND {MoveSteps.InProgressSql}
             """);
         cmd.Parameters.Add(new() { Value = slug.Value });
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using TenantRag.Postgres.Moves;
 using TenantRag.Postgres.Installation;
 using TenantRag.Tenancy;
 
@@ -156,7 +157,7 @@ public sealed partial class PostgresTenantCatalog : ITenantCatalog
     {
         var tenant = await FindAsync(slug, cancellationToken).ConfigureAwait(false) ?? throw new TenantNotFoundException(slug);
         using (var moves = AdminLease(Names.Catalog))
-        await using (var moving = moves.DataSource.CreateCommand("SELECT step FROM tenantrag.tenant_moves WHERE tenant_id = $1 AND step NOT IN ('done', 'aborted')"))
+        await using (var moving = moves.DataSource.CreateCommand($"SELECT step FROM tenantrag.tenant_moves WHERE tenant_id = $1 AND {MoveSteps.InProgressSql}"))
         {
             moving.Parameters.Add(new() { Value = tenant.Id });
             if (await moving.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string step)

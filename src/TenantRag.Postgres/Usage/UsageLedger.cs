@@ -1,4 +1,5 @@
 using Npgsql;
+using TenantRag.Postgres.Moves;
 using TenantRag.Postgres.Tenancy;
 using TenantRag.Tenancy;
 
@@ -96,7 +97,7 @@ public sealed class UsageLedger(TenantRagDatabase database)
     {
         var installation = database.Installation;
         using var catalog = database.Registry.Admin(installation, installation.Names.Catalog);
-        await using var cmd = catalog.DataSource.CreateCommand("SELECT tenant_id FROM tenantrag.tenant_moves WHERE step NOT IN ('done', 'aborted')");
+        await using var cmd = catalog.DataSource.CreateCommand($"SELECT tenant_id FROM tenantrag.tenant_moves WHERE {MoveSteps.InProgressSql}");
         var ids = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
