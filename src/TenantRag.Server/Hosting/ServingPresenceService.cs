@@ -36,15 +36,30 @@ internal sealed partial class ServingPresenceService(TenantRagRuntime runtime, S
         }
 
         using var timer = new PeriodicTimer(interval);
+        var failing = false;
         do
         {
             try
             {
                 await _presence.ReportAsync(Holdings(), 3 * interval, stoppingToken).ConfigureAwait(false);
+                if (failing)
+                {
+                    failing = false;
+                    Log.Reachable(logger);
+                }
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && IsUnreachable(ex))
+            {
+                // The catalog may be restarting: the row expires meanwhile, and the next tick writes it again. One
+                // line when the outage starts, without a stack trace (the cause is the server, not this code).
+                if (!failing)
+                {
+                    failing = true;
+                    Log.Unreachable(logger, ex.Message, interval.TotalSeconds);
+                }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                // The catalog may be restarting: the row expires meanwhile, and the next tick writes it again.
                 Log.ReportFailed(logger, ex);
             }
         }
@@ -65,8 +80,18 @@ internal sealed partial class ServingPresenceService(TenantRagRuntime runtime, S
         }
     }
 
+    private static bool IsUnreachable(Exception ex) =>
+        ex is Npgsql.NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException
+        || (ex is Npgsql.NpgsqlException && ex.InnerException is System.IO.IOException or System.IO.EndOfStreamException or System.Net.Sockets.SocketException);
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 1603, Level = LogLevel.Warning, Message = "The catalog is unreachable ({Reason}); this process's presence is written again every {Seconds} s until it is back")]
+        public static partial void Unreachable(ILogger logger, string reason, double seconds);
+
+        [LoggerMessage(EventId = 1604, Level = LogLevel.Information, Message = "The catalog is reachable again; this process's presence is written")]
+        public static partial void Reachable(ILogger logger);
+
         [LoggerMessage(EventId = 1602, Level = LogLevel.Warning, Message = "Could not write this process's presence (what it holds per tenant) to the catalog")]
         public static partial void ReportFailed(ILogger logger, Exception exception);
     }
