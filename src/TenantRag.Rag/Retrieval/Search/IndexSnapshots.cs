@@ -163,6 +163,14 @@ public sealed partial class IndexSnapshots : IAsyncDisposable
             return null;
         }
 
+        if (SnapshotWriter.IsOtherFormat(bytes))
+        {
+            // Written by an older release: expected once per tenant after an upgrade, so no warning. The caller loads from
+            // the chunks and offers the index, which replaces this snapshot in the current format.
+            LogOtherFormat(session.TenantId, key.ToString(), dataVersion);
+            return null;
+        }
+
         try
         {
             var index = decode(bytes);
@@ -284,6 +292,9 @@ public sealed partial class IndexSnapshots : IAsyncDisposable
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The {Kind} index snapshot of tenant {Tenant} at version {Version} is unusable ({Reason}); the index loads from its chunks")]
     private partial void LogUnusable(string tenant, string kind, long version, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "The {Kind} index snapshot of tenant {Tenant} at version {Version} is of an older format; the index loads from its chunks and is stored again")]
+    private partial void LogOtherFormat(string tenant, string kind, long version);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Building index snapshot {Key} failed; searches load the index from its chunks")]
     private partial void LogBuildFailed(Exception exception, string key);
