@@ -93,7 +93,7 @@ public sealed partial class IndexSnapshots : IAsyncDisposable
             if (lexical.Count >= MinRows)
             {
                 built.Add((IndexSnapshotKey.Lexical, lexical.Count, lexical.ToSnapshot()));
-                foreach (var (model, _) in await session.EmbeddingModelsAsync(cancellationToken).ConfigureAwait(false))
+                foreach (var model in await session.DistinctEmbeddingModelsAsync(cancellationToken).ConfigureAwait(false))
                 {
                     var vectors = await VectorRetriever.LoadFromChunksAsync(session, IndexPartition.Tenant, model, cancellationToken).ConfigureAwait(false);
                     built.Add((IndexSnapshotKey.Vector(model), vectors.Count, vectors.ToSnapshot()));
