@@ -6,6 +6,15 @@ public sealed record AnswerKey
     /// <summary>The page that answers the question: its path below the pages directory, with <c>/</c> separators (e.g. <c>guide/tests.html</c>).</summary>
     public required string Page { get; init; }
 
+    /// <summary>
+    /// Other pages that answer the question as well (a command's page and the guide chapter that shows the same flag):
+    /// finding one of them counts as finding the answer, a little less than finding <see cref="Page"/>. Often empty.
+    /// </summary>
+    public IReadOnlyList<string> AlsoPages { get; init; } = [];
+
+    /// <summary><see cref="Page"/> and then <see cref="AlsoPages"/>: every page that answers the question.</summary>
+    public IEnumerable<string> AnsweringPages => [Page, .. AlsoPages];
+
     /// <summary>The heading of the section on <see cref="Page"/> that holds the answer.</summary>
     public required string Section { get; init; }
 

@@ -21,13 +21,22 @@ public sealed record QuestionResult
     /// <summary>The page that answers it.</summary>
     public required string Page { get; init; }
 
+    /// <summary>Other pages that answer it as well.</summary>
+    public required IReadOnlyList<string> AlsoPages { get; init; }
+
     /// <summary>The section of <see cref="Page"/> that answers it.</summary>
     public required string Section { get; init; }
 
-    /// <summary>Rank (from 1) of <see cref="Page"/> among the pages the search returned (the first 10), or null when it is not among them.</summary>
+    /// <summary>
+    /// Rank (from 1) of the first page that answers the question (<see cref="Page"/> or one of <see cref="AlsoPages"/>)
+    /// among the pages the search returned (the first 10), or null when none is among them.
+    /// </summary>
     public int? Rank { get; init; }
 
-    /// <summary>True when <see cref="Page"/> is among the first <see cref="TopCutOff"/> pages.</summary>
+    /// <summary>The page at <see cref="Rank"/>; null when none was found.</summary>
+    public string? FoundPage { get; init; }
+
+    /// <summary>True when a page that answers the question is among the first <see cref="TopCutOff"/> pages.</summary>
     public bool Top3 => Rank <= TopCutOff;
 
     /// <summary>Milliseconds of the search, query embedding included.</summary>
@@ -73,16 +82,20 @@ public sealed record QuestionResult
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(retrieval);
-        var rank = retrieval.Ranking.Take(QueryEvaluation.CutOff).ToList().IndexOf(key.Page) + 1;
+        var ranking = retrieval.Ranking.Take(QueryEvaluation.CutOff).ToList();
+        var answering = key.AnsweringPages.ToHashSet(StringComparer.Ordinal);
+        var found = ranking.FindIndex(answering.Contains);
         var result = new QuestionResult
         {
             Id = query.Id,
             Question = query.Text,
             Page = key.Page,
+            AlsoPages = key.AlsoPages,
             Section = key.Section,
-            Rank = rank > 0 ? rank : null,
+            Rank = found >= 0 ? found + 1 : null,
+            FoundPage = found >= 0 ? ranking[found] : null,
             SearchMs = retrieval.LatencyMs,
-            Ranking = [.. retrieval.Ranking.Take(QueryEvaluation.CutOff)],
+            Ranking = ranking,
             KeyFacts = key.KeyFacts,
         };
         return answer is null ? result : result with

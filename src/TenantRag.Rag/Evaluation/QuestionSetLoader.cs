@@ -5,9 +5,11 @@ namespace TenantRag.Rag.Evaluation;
 /// <summary>
 /// Loads a question set: how-to questions over a directory of HTML pages (a manual), each with the page and section
 /// that answer it and a key fact the answer must state. The set is a directory holding <see cref="QuestionsFile"/> (one
-/// JSON object a line: <c>_id</c>, <c>text</c>, <c>page</c>, <c>section</c>, <c>keyFacts</c>, <c>split</c>) and
+/// JSON object a line: <c>_id</c>, <c>text</c>, <c>page</c>, optionally <c>alsoPages</c>, <c>section</c>, <c>keyFacts</c>,
+/// <c>split</c>) and
 /// optionally <see cref="ExcludeFile"/> (pages of the manual that are not part of the corpus, one path a line). The
-/// corpus is every <c>.html</c> page below the pages directory but those, document id = its path below it. Everything
+/// corpus is every <c>.html</c> page below the pages directory but those, document id = its path below it. A question
+/// may name <c>alsoPages</c>, other pages that answer it as well: its page is judged 2, those 1. Everything
 /// is checked before anything is ingested: a problem is an <see cref="EvaluationDataException"/> naming the file and line.
 /// </summary>
 public static class QuestionSetLoader
@@ -83,11 +85,18 @@ public static class QuestionSetLoader
             Split = split,
             Corpus = [.. pages.Select(id => new BeirDocument { Id = id, Title = string.Empty, Text = string.Empty })],
             Queries = queries,
-            Qrels = keys.ToDictionary(k => k.Key, k => (IReadOnlyDictionary<string, int>)new Dictionary<string, int>(StringComparer.Ordinal) { [k.Value.Page] = 1 },
-                StringComparer.Ordinal),
+            Qrels = keys.ToDictionary(k => k.Key, k => Judgements(k.Value), StringComparer.Ordinal),
             PagesDirectory = Path.GetFullPath(pagesDirectory),
             AnswerKeys = keys,
         };
+    }
+
+    /// <summary>The page that answers a question is judged 2, the other pages that answer it 1 (graded nDCG).</summary>
+    private static IReadOnlyDictionary<string, int> Judgements(AnswerKey key)
+    {
+        var judged = key.AlsoPages.ToDictionary(p => p, _ => 1, StringComparer.Ordinal);
+        judged[key.Page] = 2;
+        return judged;
     }
 
     private static (BeirQuery Query, AnswerKey Key, BeirSplit Split) ReadQuestion(string path, int number, JsonElement root, HashSet<string> pages, string pagesDirectory)
@@ -95,12 +104,25 @@ public static class QuestionSetLoader
         var id = BeirDatasetLoader.ReadId(path, number, root);
         var text = Required(path, number, root, "text", id);
         var page = Required(path, number, root, "page", id);
-        if (!pages.Contains(page))
+        CheckPage(path, number, id, page, pages, pagesDirectory);
+        var alsoPages = new List<string>();
+        if (root.TryGetProperty("alsoPages", out var also))
         {
-            var why = page.Contains('\\', StringComparison.Ordinal) || page.StartsWith('/') || page.Split('/').Contains("..")
-                ? "is not a path below the pages directory (write it relative, with / separators)"
-                : $"is not a page of the corpus (no such {PageExtension} file in '{pagesDirectory}', or it is in {ExcludeFile})";
-            throw EvaluationDataException.AtLine(path, number, $"question '{id}': page '{page}' {why}");
+            if (also.ValueKind != JsonValueKind.Array || also.EnumerateArray().Any(p => p.ValueKind != JsonValueKind.String))
+            {
+                throw EvaluationDataException.AtLine(path, number, $"question '{id}': \"alsoPages\" must be an array of pages");
+            }
+
+            foreach (var other in also.EnumerateArray().Select(p => p.GetString()!.Trim()))
+            {
+                CheckPage(path, number, id, other, pages, pagesDirectory);
+                if (other == page || alsoPages.Contains(other))
+                {
+                    throw EvaluationDataException.AtLine(path, number, $"question '{id}' names page '{other}' twice");
+                }
+
+                alsoPages.Add(other);
+            }
         }
 
         var section = Required(path, number, root, "section", id);
@@ -126,7 +148,18 @@ public static class QuestionSetLoader
             "test" => BeirSplit.Test,
             var other => throw EvaluationDataException.AtLine(path, number, $"question '{id}': split '{other}' is neither train nor test"),
         };
-        return (new BeirQuery { Id = id, Text = text }, new AnswerKey { Page = page, Section = section, KeyFacts = keyFacts }, split);
+        return (new BeirQuery { Id = id, Text = text }, new AnswerKey { Page = page, AlsoPages = alsoPages, Section = section, KeyFacts = keyFacts }, split);
+    }
+
+    private static void CheckPage(string path, int number, string id, string page, HashSet<string> pages, string pagesDirectory)
+    {
+        if (!pages.Contains(page))
+        {
+            var why = page.Contains('\\', StringComparison.Ordinal) || page.StartsWith('/') || page.Split('/').Contains("..")
+                ? "is not a path below the pages directory (write it relative, with / separators)"
+                : $"is not a page of the corpus (no such {PageExtension} file in '{pagesDirectory}', or it is in {ExcludeFile})";
+            throw EvaluationDataException.AtLine(path, number, $"question '{id}': page '{page}' {why}");
+        }
     }
 
     private static string Required(string path, int number, JsonElement root, string name, string id)

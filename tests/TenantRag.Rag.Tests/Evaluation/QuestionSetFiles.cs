@@ -7,7 +7,7 @@ internal sealed class QuestionSetFiles : IDisposable
 {
     public const string Questions = """
         {"_id": "q1", "text": "How do I run one test?", "page": "guide/tests.html", "section": "Tests", "keyFacts": ["cargo test foo"], "split": "train"}
-        {"_id": "q2", "text": "Where do integration tests go?", "page": "guide/layout.html", "section": "Layout", "keyFacts": ["the tests directory", "tests/"], "split": "test"}
+        {"_id": "q2", "text": "Where do integration tests go?", "page": "guide/layout.html", "alsoPages": ["guide/tests.html"], "section": "Layout", "keyFacts": ["the tests directory", "tests/"], "split": "test"}
 
         {"_id": "q3", "text": "How do I make a dependency optional?", "page": "reference/features.html", "section": "Optional dependencies", "keyFacts": ["optional = true"], "split": "test"}
         """;

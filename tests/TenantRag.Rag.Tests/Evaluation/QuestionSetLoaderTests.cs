@@ -14,10 +14,13 @@ public sealed class QuestionSetLoaderTests
         Assert.Equal(["q2", "q3"], data.Queries.Select(q => q.Id));
         Assert.Equal(["guide/layout.html", "guide/tests.html", "index.html", "reference/features.html"], data.Corpus.Select(d => d.Id));
         Assert.Equal(Path.GetFullPath(files.Pages.Path), data.PagesDirectory);
-        Assert.Equal(1, data.Qrels["q2"]["guide/layout.html"]);
-        Assert.Single(data.Qrels["q2"]);
+        Assert.Equal(2, data.Qrels["q2"]["guide/layout.html"]);
+        Assert.Equal(1, data.Qrels["q2"]["guide/tests.html"]);
+        Assert.Equal(2, Assert.Single(data.Qrels["q3"]).Value);
         var key = data.AnswerKeys!["q2"];
         Assert.Equal("guide/layout.html", key.Page);
+        Assert.Equal(["guide/tests.html"], key.AlsoPages);
+        Assert.Empty(data.AnswerKeys["q3"].AlsoPages);
         Assert.Equal("Layout", key.Section);
         Assert.Equal(["the tests directory", "tests/"], key.KeyFacts);
         Assert.Equal(["q2", "q3"], data.AnswerKeys.Keys.Order(StringComparer.Ordinal));
@@ -99,6 +102,10 @@ public sealed class QuestionSetLoaderTests
     [InlineData("""{"_id": "x", "text": "?", "page": "../outside.html", "section": "S", "keyFacts": ["a"], "split": "test"}""", "is not a path below the pages directory")]
     [InlineData("""{"_id": "x", "text": "?", "page": "/etc/passwd", "section": "S", "keyFacts": ["a"], "split": "test"}""", "is not a path below the pages directory")]
     [InlineData("""{"_id": "q1", "text": "?", "page": "index.html", "section": "S", "keyFacts": ["a"], "split": "test"}""", "duplicate _id 'q1'")]
+    [InlineData("""{"_id": "x", "text": "?", "page": "index.html", "alsoPages": "guide/tests.html", "section": "S", "keyFacts": ["a"], "split": "test"}""", "\"alsoPages\" must be an array of pages")]
+    [InlineData("""{"_id": "x", "text": "?", "page": "index.html", "alsoPages": [1], "section": "S", "keyFacts": ["a"], "split": "test"}""", "\"alsoPages\" must be an array of pages")]
+    [InlineData("""{"_id": "x", "text": "?", "page": "index.html", "alsoPages": ["guide/gone.html"], "section": "S", "keyFacts": ["a"], "split": "test"}""", "page 'guide/gone.html' is not a page of the corpus")]
+    [InlineData("""{"_id": "x", "text": "?", "page": "index.html", "alsoPages": ["index.html"], "section": "S", "keyFacts": ["a"], "split": "test"}""", "names page 'index.html' twice")]
     public async Task LoadAsync_BadQuestionLine_IsUsageErrorNamingFileAndLine(string line, string expected)
     {
         using var files = new QuestionSetFiles(QuestionSetFiles.Questions + "\n" + line + "\n");
@@ -129,7 +136,7 @@ public sealed class QuestionSetLoaderTests
         var slice = data.Slice(1, 1, perTenant: false);
 
         Assert.Equal(["q2"], slice.AnswerKeys!.Keys);
-        Assert.Equal(["guide/layout.html", "guide/tests.html"], slice.Corpus.Select(d => d.Id));
+        Assert.Equal(["guide/layout.html", "guide/tests.html", "index.html"], slice.Corpus.Select(d => d.Id));
         Assert.Equal(data.PagesDirectory, slice.PagesDirectory);
     }
 

@@ -39,6 +39,7 @@ public sealed class RetrievalEvaluatorQuestionTests
         var questions = report.Questions!;
         Assert.Equal(["q2", "q3"], questions.Select(q => q.Id));
         Assert.Equal(2, questions[0].Rank);
+        Assert.Equal("guide/layout.html", questions[0].FoundPage);
         Assert.True(questions[0].KeyFactFound);
         Assert.Equal(["Tests"], questions[0].Citations!);
         Assert.Equal(4, questions[1].Rank);
@@ -50,6 +51,27 @@ public sealed class RetrievalEvaluatorQuestionTests
         // Each tenant is warmed once, untimed, then every question is asked once.
         Assert.Equal(3, answerer.Asked.Count);
         Assert.Equal(["guide/layout.html", "guide/tests.html", "index.html", "reference/features.html"], _ingestor.Offered["cargo-book"]);
+    }
+
+    [Fact]
+    public async Task RunAsync_AnotherPageThatAnswers_CountsAsFoundButScoresBelowThePage()
+    {
+        using var files = new QuestionSetFiles();
+        var data = await QuestionSetLoader.LoadAsync(files.Set.Path, files.Pages.Path, BeirSplit.Test, TestContext.Current.CancellationToken);
+        // q2's page is guide/layout.html; guide/tests.html answers it as well.
+        var retriever = new ScriptedRetriever(new() { [Q2] = ["index.html", "guide/tests.html", "guide/layout.html"], [Q3] = ["index.html"] });
+
+        var report = await new RetrievalEvaluator(_catalog, _ingestor, retriever, _embeddings)
+            .RunAsync(data, new EvaluationOptions { TenantPrefix = "cargo-book", MeasureEmbedding = false }, cancellationToken: TestContext.Current.CancellationToken);
+
+        var q2 = report.Questions![0];
+        Assert.Equal(2, q2.Rank);
+        Assert.Equal("guide/tests.html", q2.FoundPage);
+        Assert.True(q2.Top3);
+        Assert.Equal(["guide/tests.html"], q2.AlsoPages);
+        var ndcg = report.PerQuery.Single(q => q.QueryId == "q2").NdcgAt10;
+        var ideal = 2 + (1 / Math.Log2(3));
+        Assert.Equal(((1 / Math.Log2(3)) + (2 / Math.Log2(4))) / ideal, ndcg, 6);
     }
 
     [Fact]
