@@ -51,7 +51,7 @@ internal static class EvalOutput
     private static void PrintQuestions(EvaluationReport report, IReadOnlyList<QuestionResult> questions)
     {
         var n = questions.Count;
-        Line($"  {"top3 (hit@3)",-22} {report.Top3:F4} ({questions.Count(q => q.Top3)} of {n} questions with their page in the first 3)");
+        Line($"  {"top3 (hit@3)",-22} {report.Top3:F4} ({questions.Count(q => q.Top3)} of {n} questions with a page that answers them in the first 3)");
         if (report.KeyFact is { } keyFact)
         {
             var answered = questions.Count(q => q.Answered == true);
@@ -62,7 +62,7 @@ internal static class EvalOutput
         }
 
         var missed = questions.Where(q => !q.Top3).Select(q => $"{q.Id} ({(q.Rank is { } rank ? $"rank {rank}" : "not in the first 10")})").ToList();
-        Line($"  {"page not in top 3",-22} {(missed.Count == 0 ? "none" : string.Join(", ", missed))}");
+        Line($"  {"no page in top 3",-22} {(missed.Count == 0 ? "none" : string.Join(", ", missed))}");
         if (report.KeyFact is not null)
         {
             var unstated = questions.Where(q => q.KeyFactFound != true).Select(q => q.Answered == true ? q.Id : $"{q.Id} (not found)").ToList();
