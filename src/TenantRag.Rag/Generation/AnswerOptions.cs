@@ -29,6 +29,20 @@ public sealed class AnswerOptions
     /// <summary>Weight of the question-word overlap in a sentence's score (default 0.3).</summary>
     public float LexicalOverlapWeight { get; set; } = 0.3f;
 
+    /// <summary>
+    /// Added to the score of a sentence that quotes code, an option or a command when the question asks how to do
+    /// something (default 0.3): such questions are answered by an instruction, not by a sentence that only shares
+    /// their words.
+    /// </summary>
+    public float InstructionWeight { get; set; } = 0.3f;
+
+    /// <summary>
+    /// How many candidate sentences are embedded and scored by meaning (default 12): the best by a cheap first ranking
+    /// (question words in the sentence and its heading, code, chunk rank). Embedding is what an extractive answer
+    /// costs, about one query's embedding per sentence.
+    /// </summary>
+    public int EmbeddedCandidates { get; set; } = 12;
+
     /// <summary>The most sentences in an extractive answer (default 3).</summary>
     public int MaxSentences { get; set; } = 3;
 
@@ -45,8 +59,10 @@ public sealed class AnswerOptions
         Retrieval.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSentences, 1, nameof(MaxSentences));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCandidateSentences, MaxSentences, nameof(MaxCandidateSentences));
+        ArgumentOutOfRangeException.ThrowIfLessThan(EmbeddedCandidates, MaxSentences, nameof(EmbeddedCandidates));
         ArgumentOutOfRangeException.ThrowIfLessThan(ContextTokenBudget, 100, nameof(ContextTokenBudget));
-        if (!float.IsFinite(MinVectorSimilarity) || !float.IsFinite(MinSentenceScore) || !float.IsFinite(LexicalOverlapWeight) || LexicalOverlapWeight < 0)
+        if (!float.IsFinite(MinVectorSimilarity) || !float.IsFinite(MinSentenceScore) || !float.IsFinite(LexicalOverlapWeight) || LexicalOverlapWeight < 0
+            || !float.IsFinite(InstructionWeight) || InstructionWeight < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MinVectorSimilarity), "thresholds and weights must be finite (weights 0 or more)");
         }
