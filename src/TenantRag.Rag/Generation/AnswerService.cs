@@ -90,7 +90,7 @@ public sealed partial class AnswerService
 
         if (_chat is null)
         {
-            var answer = await _extractive.AnswerAsync(question, found.Hits, cancellationToken).ConfigureAwait(false);
+            var answer = await _extractive.AnswerAsync(question, found.QueryVector, found.Hits, cancellationToken).ConfigureAwait(false);
             if (answer.IsAnswered)
             {
                 yield return new AnswerUpdate { Sources = answer.Citations };
