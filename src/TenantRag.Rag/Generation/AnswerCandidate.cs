@@ -9,13 +9,13 @@ internal sealed record AnswerCandidate
     /// <summary>The text as the answer quotes it (code in backticks); one sentence as <see cref="SentenceSplitter"/> reads it.</summary>
     public required string Text { get; init; }
 
-    /// <summary>What is embedded to compare with the question: the section's heading, then the sentence (code left out).</summary>
+    /// <summary>What is embedded to compare with the question: the document's title and section heading, then the sentence (code left out).</summary>
     public required string Context { get; init; }
 
     /// <summary>The content words of <see cref="Text"/>.</summary>
     public required HashSet<string> Terms { get; init; }
 
-    /// <summary>The content words of the section's heading.</summary>
+    /// <summary>The content words of the section's (innermost) heading.</summary>
     public required HashSet<string> HeadingTerms { get; init; }
 
     /// <summary>Index of the search hit (best first) whose passage holds it.</summary>

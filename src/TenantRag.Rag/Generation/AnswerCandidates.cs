@@ -32,8 +32,8 @@ internal static partial class AnswerCandidates
         var seen = new List<string>();
         for (var h = 0; h < hits.Count && candidates.Count < max; h++)
         {
-            var heading = SectionHeading(hits[h].Chunk.Heading);
-            var reader = new PassageReader(hits[h].Chunk.Content, heading, h);
+            var (context, section) = Headings(hits[h].Chunk.Heading);
+            var reader = new PassageReader(hits[h].Chunk.Content, context, section, h);
             foreach (var candidate in reader.Read())
             {
                 // Overlapping chunks repeat sentences, and a chunk may start inside one: a sentence contained in one already taken is not new.
@@ -72,11 +72,16 @@ internal static partial class AnswerCandidates
         return $"{fence}\n{body}\n{fence}";
     }
 
-    /// <summary>The innermost heading of a chunk's heading path ("Title > Section > Subsection"), or the whole when it has one part.</summary>
-    private static string SectionHeading(string heading)
+    /// <summary>
+    /// What a chunk's heading path ("Title > Chapter > Section") puts in front of its sentences: the document's title and the
+    /// innermost heading ("cargo clean > DESCRIPTION": a sentence saying "This command..." needs the title to say which),
+    /// and the innermost heading alone, whose words rank candidates.
+    /// </summary>
+    private static (string Context, string Section) Headings(string heading)
     {
+        var first = heading.IndexOf(" > ", StringComparison.Ordinal);
         var last = heading.LastIndexOf(" > ", StringComparison.Ordinal);
-        return last < 0 ? heading : heading[(last + 3)..];
+        return first < 0 ? (heading, heading) : (string.Concat(heading.AsSpan(0, first), " > ", heading.AsSpan(last + 3)), heading[(last + 3)..]);
     }
 
     private static int LongestBacktickRun(string text)
@@ -96,9 +101,9 @@ internal static partial class AnswerCandidates
     private static partial Regex InlineCode();
 
     /// <summary>Reads one passage's blocks into candidates, in reading order.</summary>
-    private sealed class PassageReader(string passage, string heading, int hitIndex)
+    private sealed class PassageReader(string passage, string heading, string section, int hitIndex)
     {
-        private readonly HashSet<string> _headingTerms = QuestionTerms.Of(heading);
+        private readonly HashSet<string> _headingTerms = QuestionTerms.Of(section);
         private int _position;
 
         public IEnumerable<AnswerCandidate> Read()
