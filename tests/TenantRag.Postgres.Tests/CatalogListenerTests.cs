@@ -202,7 +202,7 @@ public sealed class CatalogListenerTests(PostgresServer server) : IAsyncLifetime
     [Fact]
     public void Cache_ReadOverlappedByAnInvalidation_IsNotKept()
     {
-        var cache = new CatalogEntryCache<string, int>();
+        var cache = new CatalogEntryCache<string, int>(new CatalogFreshness());
 
         // A read began (its stamp taken), the entry was invalidated while the read was answered, then it was stored.
         var stamp = cache.Stamp();
@@ -219,6 +219,69 @@ public sealed class CatalogListenerTests(PostgresServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ShortTtl_WithAListener_EntriesOutliveItUntilNotified_WithoutOneTheyExpire()
+    {
+        // Two processes trusting an entry for 1 s; only one listens. A change the product would notify is made without
+        // a notification: after 2.5 s the listening process still serves its entry (its listener confirms every change
+        // older than 1 s was heard, so there is nothing to look up), the other has looked the tenant up again. Then the
+        // notification drops the listening process's entry at once.
+        var ttl = TimeSpan.FromSeconds(1);
+        await using var listening = await server.OpenInstallationAsync(Prefix, o => o.CatalogCacheTtl = ttl);
+        await using var polling = await server.OpenInstallationAsync(Prefix, o => o.CatalogCacheTtl = ttl);
+        var listener = new CatalogListener(listening.Installation, listening.Sessions);
+        using var stop = new CancellationTokenSource();
+        var running = listener.RunAsync(stop.Token);
+        await listener.Listening.WaitAsync(Prompt, Ct);
+        var slug = Slugs.Unique("listen");
+        await _operator.Catalog.CreateAsync(slug, TenancyMode.Shared, Ct);
+        await SettleAsync(listener); // the create's own notification heard before the entry is read
+        await listening.Sessions.ResolveAsync(slug, Ct);
+        await polling.Sessions.ResolveAsync(slug, Ct);
+
+        await server.ExecuteAsync(CatalogDatabase, "UPDATE tenantrag.tenants SET status = 'deleting' WHERE slug = $1", slug.Value);
+        await Task.Delay(ttl * 2.5, Ct);
+        var listenedServes = await ResolvesAsync(listening, slug);
+        var polledServes = await ResolvesAsync(polling, slug);
+        await NotifyAsync("tenantrag_catalog", slug.Value);
+        await EventuallyAsync(async () => !await ResolvesAsync(listening, slug));
+        await stop.CancelAsync();
+        await running;
+
+        Assert.True(listenedServes);
+        Assert.False(polledServes);
+        await server.ExecuteAsync(CatalogDatabase, "UPDATE tenantrag.tenants SET status = 'active' WHERE slug = $1", slug.Value);
+        await _operator.Catalog.DeleteAsync(slug, Ct);
+    }
+
+    [Fact]
+    public async Task Cache_OlderThanItsLifetime_TrustedOnlyWhileEveryChangeIsKnownHeard()
+    {
+        var freshness = new CatalogFreshness();
+        var cache = new CatalogEntryCache<string, int>(freshness);
+        var lifetime = TimeSpan.FromMilliseconds(200);
+        cache.Set("acme", 1, cache.Stamp());
+        await Task.Delay(lifetime * 2, Ct);
+
+        var expiredUnheard = cache.TryGet("acme", lifetime, out _);
+        freshness.Heard(Environment.TickCount64);
+        var heard = cache.TryGet("acme", lifetime, out var value);
+        await Task.Delay(lifetime * 2, Ct);
+        var heardLongAgo = cache.TryGet("acme", lifetime, out _);
+        freshness.Heard(Environment.TickCount64);
+        freshness.Heard(Environment.TickCount64 - 10_000); // an older confirmation never moves it back
+        var heardAgain = cache.TryGet("acme", lifetime, out _);
+        freshness.Lost();
+        var lost = cache.TryGet("acme", lifetime, out _);
+
+        Assert.False(expiredUnheard);
+        Assert.True(heard);
+        Assert.Equal(1, value);
+        Assert.False(heardLongAgo);
+        Assert.True(heardAgain);
+        Assert.False(lost);
+    }
+
+    [Fact]
     public void RetryDelay_DoublesFromHalfASecondUpToTheMost()
     {
         Assert.Equal(TimeSpan.FromMilliseconds(500), CatalogListener.RetryDelay(1));
@@ -228,11 +291,13 @@ public sealed class CatalogListenerTests(PostgresServer server) : IAsyncLifetime
         Assert.Equal(CatalogListener.MaxRetryDelay, CatalogListener.RetryDelay(int.MaxValue));
     }
 
-    private async Task<bool> ResolvesAsync(TenantSlug slug)
+    private Task<bool> ResolvesAsync(TenantSlug slug) => ResolvesAsync(_served, slug);
+
+    private static async Task<bool> ResolvesAsync(TenantRagDatabase process, TenantSlug slug)
     {
         try
         {
-            await _served.Sessions.ResolveAsync(slug, Ct);
+            await process.Sessions.ResolveAsync(slug, Ct);
             return true;
         }
         catch (TenantNotFoundException)
@@ -243,11 +308,13 @@ public sealed class CatalogListenerTests(PostgresServer server) : IAsyncLifetime
 
     // Waits until the listener has acted on every notification sent so far: they arrive in the order they committed,
     // so once a notification sent now is handled, so are the earlier ones (the creates' and deletes' own).
-    private async Task SettleAsync()
+    private Task SettleAsync() => SettleAsync(_listener);
+
+    private async Task SettleAsync(CatalogListener listener)
     {
         var sentinel = Slugs.UniqueText("sentinel");
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _listener.Handled = (_, payload) =>
+        listener.Handled = (_, payload) =>
         {
             if (payload == sentinel)
             {
@@ -256,7 +323,7 @@ public sealed class CatalogListenerTests(PostgresServer server) : IAsyncLifetime
         };
         await NotifyAsync("tenantrag_catalog", sentinel);
         await seen.Task.WaitAsync(Prompt, Ct);
-        _listener.Handled = null;
+        listener.Handled = null;
     }
 
     private Task NotifyAsync(string channel, string payload) =>

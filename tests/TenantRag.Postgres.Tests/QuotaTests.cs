@@ -108,9 +108,9 @@ public sealed class QuotaTests(PostgresServer server)
     [InlineData(TenantQuota.MaxConcurrentUploads, "2 uploads")]
     public void ParseLimit_BadValues_RefusedNamingTheOption(TenantQuota quota, string text)
     {
-        var refused = Assert.Throws<TenantRagException>(() => TenantQuotas.ParseLimit(quota, text));
+        var refused = Assert.Throws<UsageException>(() => TenantQuotas.ParseLimit(quota, text));
 
-        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal(2, refused.ExitCode);
         Assert.StartsWith("--" + quota.ToName() + " '", refused.Message, StringComparison.Ordinal);
         Assert.EndsWith("nothing was changed", refused.Message, StringComparison.Ordinal);
     }

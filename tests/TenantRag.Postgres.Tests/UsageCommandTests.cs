@@ -129,6 +129,9 @@ public sealed class UsageCommandTests(PostgresServer server) : IDisposable
         await File.WriteAllTextAsync(file, "# Otter ledger\n\nThe otter ledger lists every whisker.\n", Ct);
         var ingest = await _cli.RunAsync("ingest", slug, file, "--user", "alice");
         File.Delete(file);
+        // The operator's own queries of the tenant are metered too (and draw on its quota), as the API's are.
+        var search = await _cli.RunAsync("search", slug, "otter ledger", "--user", "alice");
+        var ask = await _cli.RunAsync("ask", slug, "What does the otter ledger list?", "--user", "alice");
 
         var one = await _cli.RunAsync("usage", slug);
         var json = await _cli.RunAsync("usage", slug, "--json", "--since", DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
@@ -136,11 +139,12 @@ public sealed class UsageCommandTests(PostgresServer server) : IDisposable
         var later = await _cli.RunAsync("usage", slug, "--since", "2999-01-01");
 
         Assert.True(ingest.ExitCode == 0, ingest.ToString());
+        Assert.True(search.ExitCode == 0 && ask.ExitCode == 0, search.ToString() + ask);
         Assert.True(one.ExitCode == 0, one.ToString());
         Assert.Contains(slug, one.StdOut, StringComparison.Ordinal);
         Assert.Contains("1 (+1)", one.StdOut, StringComparison.Ordinal);
         var day = Assert.Single(Assert.Single(json.Json().GetProperty("tenants").EnumerateArray()).GetProperty("days").EnumerateArray());
-        Assert.Equal((1L, 1L, 0L), (day.GetProperty("documents").GetInt64(), day.GetProperty("documentsChange").GetInt64(), day.GetProperty("queries").GetInt64()));
+        Assert.Equal((1L, 1L, 2L), (day.GetProperty("documents").GetInt64(), day.GetProperty("documentsChange").GetInt64(), day.GetProperty("queries").GetInt64()));
         Assert.True(day.GetProperty("embeddingTokens").GetInt64() > 0, day.ToString());
         Assert.Contains(all.Json().GetProperty("tenants").EnumerateArray(), t => t.GetProperty("tenant").GetString() == slug);
         Assert.Contains($"nothing metered for tenant {slug} since 2999-01-01", later.StdOut, StringComparison.Ordinal);

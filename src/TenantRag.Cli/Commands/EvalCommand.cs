@@ -5,6 +5,7 @@ using Microsoft.Extensions.AI;
 using TenantRag.Hosting;
 using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Evaluation;
+using TenantRag.Rag.Generation;
 using TenantRag.Rag.Ingestion.Pipeline;
 using TenantRag.Rag.Retrieval;
 using TenantRag.Rag.Retrieval.Search;
@@ -14,8 +15,9 @@ using TenantRag.Tenancy;
 namespace TenantRag.Cli.Commands;
 
 /// <summary>
-/// <c>tenantrag eval --data &lt;dir&gt; [--split train|test] [--tenants] [--mode shared|dedicated]
-/// [--retriever hybrid|vector|lexical] [--limit N] [--fresh] [--json]</c>: retrieval quality on a BEIR-format set.
+/// <c>tenantrag eval --data &lt;dir&gt; [--pages &lt;dir&gt;] [--split train|test] [--tenants] [--mode shared|dedicated]
+/// [--retriever hybrid|vector|lexical] [--limit N] [--fresh] [--quick] [--json]</c>: retrieval quality on a BEIR-format set, or
+/// retrieval and answer quality on a question set over HTML pages (a directory with <c>questions.jsonl</c>).
 /// </summary>
 internal static class EvalCommand
 {
@@ -26,31 +28,35 @@ internal static class EvalCommand
 
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = "A BEIR-format directory: corpus.jsonl, queries.jsonl, qrels.tsv (and the train and tenant files)", Required = true };
+        var data = new Option<string>("--data") { Description = "A BEIR-format directory (corpus.jsonl, queries.jsonl, qrels.tsv, and the train and tenant files), or a question set (questions.jsonl)", Required = true };
+        var pages = new Option<string>("--pages") { Description = "For a question set: the directory of the HTML pages it asks about (e.g. the Cargo Book, see eval/cargo-book)" };
         var split = new Option<string>("--split") { Description = "test (report) or train (tune)", DefaultValueFactory = _ => "test" };
         var tenants = new Option<bool>("--tenants") { Description = "Index each document in its tenant from tenants.tsv and ask each query in its own tenant" };
         var mode = new Option<string>("--mode") { Description = "shared or dedicated: the model new evaluation tenants are created in", DefaultValueFactory = _ => "shared" };
         var retriever = new Option<string>("--retriever") { Description = "hybrid, vector or lexical", DefaultValueFactory = _ => "hybrid" };
         var limit = new Option<int?>("--limit") { Description = $"Only the first N queries, their judged documents and {DistractorsPerQuery} other documents per query (in tenants of their own)" };
+        var quick = new Option<bool>("--quick") { Description = "Do not measure the embedding model alone (ingestion throughput is then not compared with it): for runs that compare settings, e.g. fusion on --split train" };
         var fresh = new Option<bool>("--fresh") { Description = "Delete the evaluation tenants first, so ingestion is measured from scratch" };
         var vectorWeight = new Option<double?>("--vector-weight") { Description = "Fusion weight of the vector ranking (tune on --split train only)" };
         var lexicalWeight = new Option<double?>("--lexical-weight") { Description = "Fusion weight of the full-text ranking (tune on --split train only)" };
         var rrfK = new Option<double?>("--rrf-k") { Description = "The k of reciprocal rank fusion (tune on --split train only)" };
         var depth = new Option<int?>("--depth") { Description = "Candidates each retriever contributes before fusion" };
         var queryPrecision = new Option<string>("--query-precision") { Description = "int8 (as the server embeds queries) or float32; documents always embed in float32", DefaultValueFactory = _ => "int8" };
-        var eval = new Command("eval", "Retrieval quality on a BEIR-format set: nDCG@10, Recall@10, MRR@10, query latency, ingestion throughput")
+        var eval = new Command("eval", "Retrieval quality on a BEIR-format set (nDCG@10, Recall@10, MRR@10, query latency, ingestion throughput), and answer quality on a question set (page in the top 3, key fact stated)")
         {
-            data, split, tenants, mode, retriever, limit, fresh, vectorWeight, lexicalWeight, rrfK, depth, queryPrecision,
+            data, pages, split, tenants, mode, retriever, limit, fresh, quick, vectorWeight, lexicalWeight, rrfK, depth, queryPrecision,
         };
         eval.SetAction(CliContext.Action(cli => RunAsync(cli, new EvalArguments
         {
             Data = cli.Parse.GetValue(data),
+            Pages = cli.Parse.GetValue(pages),
             Split = cli.Parse.GetValue(split),
             PerTenant = cli.Parse.GetValue(tenants),
             Mode = cli.Parse.GetValue(mode),
             Retriever = cli.Parse.GetValue(retriever),
             Limit = cli.Parse.GetValue(limit),
             Fresh = cli.Parse.GetValue(fresh),
+            Quick = cli.Parse.GetValue(quick),
             VectorWeight = cli.Parse.GetValue(vectorWeight),
             LexicalWeight = cli.Parse.GetValue(lexicalWeight),
             RrfK = cli.Parse.GetValue(rrfK),
@@ -78,7 +84,7 @@ internal static class EvalCommand
             throw new UsageException("--data is empty: point it at a BEIR-format directory, e.g. --data ~/datasets/scifact (BEIR format: corpus.jsonl, queries.jsonl, qrels/)");
         }
 
-        var data = await BeirDatasetLoader.LoadAsync(arguments.Data, split, arguments.PerTenant, ct).ConfigureAwait(false);
+        var data = await LoadAsync(arguments, split, ct).ConfigureAwait(false);
         var prefix = TenantPrefix(arguments.Data);
         if (arguments.Limit is { } limit)
         {
@@ -86,7 +92,7 @@ internal static class EvalCommand
             prefix = $"{prefix}-{split.ToName()}-n{limit}";
         }
 
-        var options = new EvaluationOptions { TenantPrefix = prefix, PerTenant = arguments.PerTenant, Mode = mode, Fresh = arguments.Fresh };
+        var options = new EvaluationOptions { TenantPrefix = prefix, PerTenant = arguments.PerTenant, Mode = mode, Fresh = arguments.Fresh, MeasureEmbedding = !arguments.Quick };
         options.Validate();
 
         var progress = new EvalProgress();
@@ -96,8 +102,14 @@ internal static class EvalCommand
         using var cache = new RetrievalIndexCache();
         // No query vector cache: every timed query pays for its own embedding, as the latency target requires.
         var search = new SearchService(host.Get<ISearchStore>(), queries, cache, new SearchServiceOptions { QueryEmbeddingCacheBytes = 0 });
-        var evaluator = new RetrievalEvaluator(host.Get<ITenantCatalog>(), new PipelineEvaluationIngestor(host.Get<IngestionPipeline>(), progress.Ingestion),
-            new SearchServiceEvaluationRetriever(search, retrieval), queries);
+        IEvaluationIngestor ingestor = data.PagesDirectory is { } pageDirectory
+            ? new PageEvaluationIngestor(host.Get<IngestionPipeline>(), pageDirectory, progress.Ingestion)
+            : new PipelineEvaluationIngestor(host.Get<IngestionPipeline>(), progress.Ingestion);
+
+        // A question set's answers are made as 'ask' makes them without a chat model, from the same search settings.
+        var answerer = data.AnswerKeys is null ? null
+            : new AnswerServiceEvaluationAnswerer(new AnswerService(search, chat: null, new AnswerOptions { Retrieval = retrieval }));
+        var evaluator = new RetrievalEvaluator(host.Get<ITenantCatalog>(), ingestor, new SearchServiceEvaluationRetriever(search, retrieval), queries, answerer);
 
         var report = await evaluator.RunAsync(data, options, progress.Stages, ct).ConfigureAwait(false);
         if (cli.Json)
@@ -116,6 +128,21 @@ internal static class EvalCommand
         }
 
         return 0;
+    }
+
+    /// <summary>A question set when the directory holds one, otherwise a BEIR-format set; options that do not fit the kind are usage errors.</summary>
+    private static async Task<BeirDataset> LoadAsync(EvalArguments arguments, BeirSplit split, CancellationToken ct)
+    {
+        if (!QuestionSetLoader.IsQuestionSet(arguments.Data!))
+        {
+            return arguments.Pages is null
+                ? await BeirDatasetLoader.LoadAsync(arguments.Data!, split, arguments.PerTenant, ct).ConfigureAwait(false)
+                : throw new UsageException($"--pages is for question sets, and '{arguments.Data}' has no {QuestionSetLoader.QuestionsFile}: drop --pages for a BEIR-format set");
+        }
+
+        return arguments.PerTenant
+            ? throw new UsageException($"'{arguments.Data}' is a question set, which has no tenant files: drop --tenants")
+            : await QuestionSetLoader.LoadAsync(arguments.Data!, arguments.Pages, split, ct).ConfigureAwait(false);
     }
 
     /// <summary>The search service's defaults, with what the command line overrides; out-of-range values are usage errors.</summary>
@@ -160,6 +187,8 @@ internal static class EvalCommand
     {
         public string? Data { get; init; }
 
+        public string? Pages { get; init; }
+
         public string? Split { get; init; }
 
         public bool PerTenant { get; init; }
@@ -171,6 +200,8 @@ internal static class EvalCommand
         public int? Limit { get; init; }
 
         public bool Fresh { get; init; }
+
+        public bool Quick { get; init; }
 
         public double? VectorWeight { get; init; }
 

@@ -23,6 +23,11 @@ internal static class EvalOutput
         Line($"  {"nDCG@10",-22} {report.NdcgAt10:F4}");
         Line($"  {"Recall@10",-22} {report.RecallAt10:F4}");
         Line($"  {"MRR@10",-22} {report.MrrAt10:F4}");
+        if (report.Questions is { Count: > 0 } questions)
+        {
+            PrintQuestions(report, questions);
+        }
+
         Line($"  {"cross-tenant results",-22} {report.CrossTenantResults}{(report.PerTenant ? string.Empty : " (one tenant: use --tenants to test isolation)")}");
         Line($"  {"query latency",-22} p50 {report.QueryLatencyMs.P50:F1} ms, p95 {report.QueryLatencyMs.P95:F1} ms (query embedding included)");
         if (report.QueryStagesMsP50.Count > 0)
@@ -31,8 +36,38 @@ internal static class EvalOutput
             Line($"  {"stage medians (ms)",-22} {stages} (embedding overlaps the database work)");
         }
 
-        Line($"  {"ingestion",-22} {ingested}");
-        Line($"  {"embedding alone",-22} {report.EmbeddingOnlyChunksPerSecond:F1} chunks/s on {report.EmbeddingSample} chunk texts{ratio}");
+        Line($"  {"ingestion",-22} {ingested}{(ingest.DocumentsRefused > 0 ? $"; {ingest.DocumentsRefused} pages refused as only redirecting" : string.Empty)}");
+        if (report.EmbeddingSample == 0)
+        {
+            Line($"  {"embedding alone",-22} not measured (--quick)");
+        }
+        else
+        {
+            Line($"  {"embedding alone",-22} {report.EmbeddingOnlyChunksPerSecond:F1} chunks/s on {report.EmbeddingSample} chunk texts{ratio}");
+        }
+    }
+
+    /// <summary>The question set's figures, and the questions whose page missed the top 3 or whose answer missed the key fact.</summary>
+    private static void PrintQuestions(EvaluationReport report, IReadOnlyList<QuestionResult> questions)
+    {
+        var n = questions.Count;
+        Line($"  {"top3 (hit@3)",-22} {report.Top3:F4} ({questions.Count(q => q.Top3)} of {n} questions with a page that answers them in the first 3)");
+        if (report.KeyFact is { } keyFact)
+        {
+            var answered = questions.Count(q => q.Answered == true);
+            Line($"  {"key fact stated",-22} {keyFact:F4} ({questions.Count(q => q.KeyFactFound == true)} of {n} answers)");
+            Line($"  {"every sentence cited",-22} {report.EverySentenceCited:F4} ({questions.Count(q => q.EverySentenceCited == true)} of {answered} answers given)");
+            Line($"  {"not found",-22} {report.NotFound} of {n}");
+            Line($"  {"answer latency",-22} p50 {report.AnswerLatencyMs?.P50:F1} ms, p95 {report.AnswerLatencyMs?.P95:F1} ms (as 'ask' without a chat model, its search included)");
+        }
+
+        var missed = questions.Where(q => !q.Top3).Select(q => $"{q.Id} ({(q.Rank is { } rank ? $"rank {rank}" : "not in the first 10")})").ToList();
+        Line($"  {"no page in top 3",-22} {(missed.Count == 0 ? "none" : string.Join(", ", missed))}");
+        if (report.KeyFact is not null)
+        {
+            var unstated = questions.Where(q => q.KeyFactFound != true).Select(q => q.Answered == true ? q.Id : $"{q.Id} (not found)").ToList();
+            Line($"  {"key fact not stated",-22} {(unstated.Count == 0 ? "none" : string.Join(", ", unstated))}");
+        }
     }
 
     private static void Line(FormattableString text) => Console.WriteLine(text.ToString(CultureInfo.InvariantCulture));

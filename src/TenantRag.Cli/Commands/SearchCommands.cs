@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using TenantRag.Postgres.Documents;
+using TenantRag.Rag.Embeddings;
 using TenantRag.Rag.Generation;
 using TenantRag.Rag.Retrieval;
 using TenantRag.Rag.Retrieval.Search;
@@ -57,6 +59,10 @@ internal static class SearchCommands
         await using var host = await cli.StartHostAsync().ConfigureAwait(false);
         var service = host.Get<SearchService>();
         var result = await service.SearchAsync(context, query, k, options, cli.CancellationToken).ConfigureAwait(false);
+
+        // Counted (committed) before it is printed, as the HTTP API counts before it answers: a query of the tenant is
+        // metered and draws on its queries-per-day quota whoever asks it.
+        await host.Get<UsageStore>().RecordQueryAsync(context, host.Get<ITokenCounter>().CountTokens(result.Query), 0, cli.CancellationToken).ConfigureAwait(false);
 
         if (cli.Json)
         {
@@ -144,6 +150,12 @@ internal static class SearchCommands
         {
             throw new TenantRagException("the answer ended before it was complete: try again");
         }
+
+        // Counted once complete, before the citations are printed (a streamed answer's text is already out): the
+        // question's tokens were embedded, a chat model's answer is counted in the tokens it wrote.
+        var tokens = host.Get<ITokenCounter>();
+        await host.Get<UsageStore>().RecordQueryAsync(context, tokens.CountTokens(question),
+            answer.Mode == AnswerMode.Generated ? tokens.CountTokens(answer.Text) : 0, cli.CancellationToken).ConfigureAwait(false);
 
         if (cli.Json)
         {

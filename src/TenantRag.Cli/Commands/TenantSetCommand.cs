@@ -56,7 +56,7 @@ internal static class TenantSetCommand
         var changes = given.Where(g => g.Value is not null).ToDictionary(g => g.Key, g => TenantQuotas.ParseLimit(g.Key, g.Value));
         if (changes.Count == 0)
         {
-            throw new TenantRagException($"no quota given: name one or more of {string.Join(", ", TenantQuotaNames.All.Select(q => "--" + q.ToName()))} (a number, or 'none'); nothing was changed");
+            throw new UsageException($"no quota given: name one or more of {string.Join(", ", TenantQuotaNames.All.Select(q => "--" + q.ToName()))} (a number, or 'none'); nothing was changed");
         }
 
         await using var host = await cli.StartHostAsync().ConfigureAwait(false);

@@ -10,8 +10,9 @@ namespace TenantRag.Retrieval;
 public interface IIndexSnapshotStore
 {
     /// <summary>
-    /// Stores the snapshot <paramref name="key"/> built at <paramref name="dataVersion"/>, replacing an older one, but only
-    /// while that is still the tenant's current data version (a snapshot of an older version could never be used).
+    /// Stores the snapshot <paramref name="key"/> built at <paramref name="dataVersion"/>, replacing an older one (or one of
+    /// the same version whose first 8 bytes, its format header, differ), but only while that is still the tenant's
+    /// current data version (a snapshot of an older version could never be used).
     /// </summary>
     /// <param name="context">A user of the tenant.</param>
     /// <param name="key">Which index.</param>

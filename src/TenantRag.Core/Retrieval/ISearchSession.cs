@@ -23,8 +23,15 @@ public interface ISearchSession : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the read.</param>
     Task<SearchStart> StartAsync(string? lexicalQuery, CancellationToken cancellationToken = default);
 
-    /// <summary>Embedding models of the visible chunks, most chunks first.</summary>
+    /// <summary>Embedding models of the visible chunks, most chunks first, with their counts (reads every chunk: for reports and errors).</summary>
     Task<IReadOnlyList<(EmbeddingModel Model, long Chunks)>> EmbeddingModelsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The distinct embedding models of the visible chunks, in no particular order, without counting them: what every
+    /// search asks once per data version, so a store should answer it without reading every chunk.
+    /// </summary>
+    async Task<IReadOnlyList<EmbeddingModel>> DistinctEmbeddingModelsAsync(CancellationToken cancellationToken = default) =>
+        [.. (await EmbeddingModelsAsync(cancellationToken).ConfigureAwait(false)).Select(m => m.Model)];
 
     /// <summary>Streams one partition's vectors of <paramref name="model"/>: chunk id, owner, private flag, vector. Returns the count.</summary>
     Task<int> LoadVectorsAsync(IndexPartition partition, EmbeddingModel model, Action<long, string, bool, float[]> sink, CancellationToken cancellationToken = default);

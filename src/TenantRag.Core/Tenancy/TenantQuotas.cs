@@ -54,7 +54,7 @@ public sealed partial record TenantQuotas
     /// <see cref="MaxValue"/>; for <see cref="TenantQuota.MaxBytes"/> also with a unit: <c>kB</c>, <c>MB</c>, <c>GB</c>,
     /// <c>TB</c> (powers of 1000) or <c>KiB</c>, <c>MiB</c>, <c>GiB</c>, <c>TiB</c> (powers of 1024), as in <c>10MB</c> or <c>1 GiB</c>.
     /// </summary>
-    /// <exception cref="TenantRagException">The value is none of those; the message says what is accepted.</exception>
+    /// <exception cref="UsageException">The value is none of those; the message says what is accepted.</exception>
     public static long? ParseLimit(TenantQuota quota, string? text)
     {
         var option = "--" + quota.ToName();
@@ -70,14 +70,14 @@ public sealed partial record TenantQuotas
         var match = LimitPattern().Match(value);
         if (!match.Success || (match.Groups["unit"].Success && quota != TenantQuota.MaxBytes))
         {
-            throw new TenantRagException($"{option} '{UsageException.Echo(text)}' is not a limit: give {accepted}; nothing was changed");
+            throw new UsageException($"{option} '{UsageException.Echo(text)}' is not a limit: give {accepted}; nothing was changed");
         }
 
         var multiplier = Multiplier(match.Groups["unit"].Value);
         if (!long.TryParse(match.Groups["number"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             || number > MaxValue / multiplier)
         {
-            throw new TenantRagException($"{option} '{UsageException.Echo(text)}' is too large: give {accepted}; nothing was changed");
+            throw new UsageException($"{option} '{UsageException.Echo(text)}' is too large: give {accepted}; nothing was changed");
         }
 
         return number * multiplier;

@@ -33,6 +33,8 @@ internal sealed partial class DatabaseAudit
         _names = names;
     }
 
+    // IndexedColumns: the columns an index can find rows by: an index's first column, or its second after tenant_id (a
+    // column further right, or behind another column, does not help the policies' filter).
     private sealed record RelationInfo(uint Oid, string Schema, string Name, char Kind, uint Owner, bool RlsEnabled, bool RlsForced, bool SecurityInvoker,
         HashSet<string> Columns, HashSet<string> IndexedColumns)
     {
@@ -125,8 +127,11 @@ internal sealed partial class DatabaseAudit
             SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text, c.relowner, c.relrowsecurity, c.relforcerowsecurity,
                    coalesce(EXISTS (SELECT 1 FROM unnest(c.reloptions) AS o WHERE lower(o) IN ('security_invoker=true', 'security_invoker=on', 'security_invoker=1', 'security_invoker=yes')), false),
                    array(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
-                   array(SELECT DISTINCT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-                         WHERE i.indrelid = c.oid)
+                   array(SELECT DISTINCT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
+                         WHERE i.indrelid = c.oid
+                           AND (a.attnum = i.indkey[0]
+                                OR (a.attnum = i.indkey[1] AND EXISTS (SELECT 1 FROM pg_attribute t
+                                    WHERE t.attrelid = i.indrelid AND t.attnum = i.indkey[0] AND t.attname = 'tenant_id'))))
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {AuditedSchema("n.nspname")}
             ORDER BY 2, 3

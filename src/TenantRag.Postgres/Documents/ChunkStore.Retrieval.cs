@@ -30,7 +30,40 @@ public static partial class ChunkStore
         return new SearchStart(version, terms);
     }
 
-    /// <summary>The embedding models of the chunks the session can see (normally one), with chunk counts.</summary>
+    /// <summary>
+    /// The distinct embedding models of the chunks the session can see (normally one), without counting them: one probe
+    /// of <c>chunks_tenant_model_idx</c> per model (a loose index scan), under row-level security like every read.
+    /// </summary>
+    public static async Task<IReadOnlyList<EmbeddingModel>> DistinctEmbeddingModelsAsync(TenantSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        await using var cmd = session.CreateCommand("""
+            WITH RECURSIVE models AS (
+                (SELECT embedding_model, embedding_dims FROM public.chunks
+                 WHERE tenant_id = $1 AND embedding IS NOT NULL
+                 ORDER BY embedding_model, embedding_dims LIMIT 1)
+                UNION ALL
+                SELECT next.embedding_model, next.embedding_dims FROM models m
+                CROSS JOIN LATERAL (
+                    SELECT c.embedding_model, c.embedding_dims FROM public.chunks c
+                    WHERE c.tenant_id = $1 AND c.embedding IS NOT NULL
+                      AND (c.embedding_model, c.embedding_dims) > (m.embedding_model, m.embedding_dims)
+                    ORDER BY c.embedding_model, c.embedding_dims LIMIT 1) next
+            )
+            SELECT embedding_model, embedding_dims FROM models
+            """);
+        cmd.Parameters.Add(new() { Value = session.TenantId });
+        var models = new List<EmbeddingModel>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            models.Add(new EmbeddingModel(reader.GetString(0), reader.GetInt32(1)));
+        }
+
+        return models;
+    }
+
+    /// <summary>The embedding models of the chunks the session can see (normally one), with chunk counts (reads every row).</summary>
     public static async Task<IReadOnlyList<(EmbeddingModel Model, long Chunks)>> EmbeddingModelsAsync(TenantSession session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);

@@ -32,7 +32,8 @@ public sealed class IndexSnapshotStore(TenantConnectionFactory sessions) : IInde
         return await sessions.WriteAsync(context, async (session, token) =>
         {
             // Only while the version is still current (a write of the tenant's chunks since the build makes the snapshot
-            // useless: versions never repeat), and never over a snapshot of a newer version.
+            // useless: versions never repeat), and never over a snapshot of a newer version; over one of the same version
+            // only when its header (magic, format version, kind: the first 8 bytes) differs, i.e. an older release wrote it.
             await using var cmd = session.CreateCommand("""
                 INSERT INTO public.index_snapshots AS s (tenant_id, index_kind, embedding_model, embedding_dims, data_version, row_count, bytes)
                 SELECT $1, $2, $3, $4, $5, $6, $7
@@ -40,6 +41,7 @@ public sealed class IndexSnapshotStore(TenantConnectionFactory sessions) : IInde
                 ON CONFLICT (tenant_id, partition, index_kind, embedding_model, embedding_dims) DO UPDATE
                     SET data_version = excluded.data_version, row_count = excluded.row_count, bytes = excluded.bytes, built_at = now()
                     WHERE s.data_version < excluded.data_version
+                       OR (s.data_version = excluded.data_version AND substring(s.bytes FROM 1 FOR 8) IS DISTINCT FROM substring(excluded.bytes FROM 1 FOR 8))
                 """);
             AddKey(cmd.Parameters, session.TenantId, key);
             cmd.Parameters.Add(new() { Value = dataVersion });

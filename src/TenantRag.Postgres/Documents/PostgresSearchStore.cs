@@ -43,6 +43,9 @@ public sealed class PostgresSearchStore(TenantConnectionFactory sessions) : ISea
         public Task<IReadOnlyList<(EmbeddingModel Model, long Chunks)>> EmbeddingModelsAsync(CancellationToken cancellationToken = default) =>
             ChunkStore.EmbeddingModelsAsync(session, cancellationToken);
 
+        public Task<IReadOnlyList<EmbeddingModel>> DistinctEmbeddingModelsAsync(CancellationToken cancellationToken = default) =>
+            ChunkStore.DistinctEmbeddingModelsAsync(session, cancellationToken);
+
         public Task<int> LoadVectorsAsync(IndexPartition partition, EmbeddingModel model, Action<long, string, bool, float[]> sink, CancellationToken cancellationToken = default) =>
             ChunkStore.LoadVectorsAsync(session, partition, model, sink, cancellationToken);
 

@@ -5,24 +5,34 @@ namespace TenantRag.Postgres.Tenancy;
 /// <summary>
 /// Entries read from the catalog, trusted for a while and dropped as soon as the catalog says they changed
 /// (<see cref="CatalogListener"/>). A read that an invalidation overlapped is not kept: it may have been answered
-/// before the change committed and would otherwise stay, stale, for the whole lifetime.
+/// before the change committed and would otherwise stay, stale, for the whole lifetime. While the listener confirms
+/// it has heard every change (<see cref="CatalogFreshness"/>), an entry is trusted up to <see cref="ListenedMaxAge"/>:
+/// every change the product makes is notified, and the bound is for one that is not (an operator's hand-written SQL).
 /// </summary>
-internal sealed class CatalogEntryCache<TKey, TValue>(IEqualityComparer<TKey>? comparer = null)
+internal sealed class CatalogEntryCache<TKey, TValue>(CatalogFreshness freshness, IEqualityComparer<TKey>? comparer = null)
     where TKey : notnull
 {
+    /// <summary>The oldest an entry is trusted while the listener hears every change.</summary>
+    public static readonly TimeSpan ListenedMaxAge = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<TKey, (TValue Value, long At)> _entries = new(comparer);
     private long _invalidations;
 
-    /// <summary>Whether <paramref name="key"/> has an entry younger than <paramref name="lifetime"/>.</summary>
+    /// <summary>
+    /// Whether <paramref name="key"/> has an entry younger than <paramref name="lifetime"/>, or one younger than
+    /// <see cref="ListenedMaxAge"/> while every catalog change older than <paramref name="lifetime"/> is known to have
+    /// been heard.
+    /// </summary>
     /// <param name="key">The entry's key.</param>
-    /// <param name="lifetime">How long an entry is trusted.</param>
+    /// <param name="lifetime">How stale an entry may be at most.</param>
     /// <param name="value">The entry, even an expired one; default when there is none.</param>
     public bool TryGet(TKey key, TimeSpan lifetime, out TValue? value)
     {
         if (_entries.TryGetValue(key, out var entry))
         {
             value = entry.Value;
-            return Environment.TickCount64 - entry.At <= (long)lifetime.TotalMilliseconds;
+            var age = Environment.TickCount64 - entry.At;
+            return age <= (long)lifetime.TotalMilliseconds || (age <= (long)ListenedMaxAge.TotalMilliseconds && freshness.HeardWithin(lifetime));
         }
 
         value = default;

@@ -20,9 +20,10 @@ public sealed partial class CatalogListener
     /// <summary>The longest wait before opening a lost connection again.</summary>
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(15);
 
-    // A connection quiet this long is asked a question: the answer tells a live connection from one whose server went
-    // away without a word (a reboot, a cut network), which waiting alone would never notice.
-    private static readonly TimeSpan QuietCheck = TimeSpan.FromSeconds(30);
+    // The listening connection is asked a question this often at most: the answer tells a live connection from one whose
+    // server went away without a word (a reboot, a cut network), which waiting alone would never notice, and confirms that
+    // every change committed before the question was heard (CatalogFreshness).
+    private static readonly TimeSpan MaxCheckInterval = TimeSpan.FromSeconds(30);
 
     private readonly Installation.Installation _installation;
     private readonly TenantConnectionFactory _sessions;
@@ -124,13 +125,25 @@ public sealed partial class CatalogListener
         }
 
         _listening.TrySetResult();
-        while (true)
+        try
         {
-            if (!await connection.WaitAsync(QuietCheck, cancellationToken).ConfigureAwait(false))
+            // A round trip twice per cache lifetime: cached entries stay trusted for as long as it keeps answering.
+            var interval = TimeSpan.FromMilliseconds(Math.Clamp(_installation.Options.CatalogCacheTtl.TotalMilliseconds / 2, 100, MaxCheckInterval.TotalMilliseconds));
+            await using var check = new NpgsqlCommand("SELECT 1", connection);
+            while (true)
             {
-                await using var check = new NpgsqlCommand("SELECT 1", connection);
+                var started = Environment.TickCount64;
                 await check.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                _sessions.Freshness.Heard(started);
+                for (var left = interval; left > TimeSpan.Zero; left = interval - TimeSpan.FromMilliseconds(Environment.TickCount64 - started))
+                {
+                    await connection.WaitAsync(left, cancellationToken).ConfigureAwait(false);
+                }
             }
+        }
+        finally
+        {
+            _sessions.Freshness.Lost();
         }
     }
 

@@ -16,13 +16,14 @@ public sealed class ServerDirectory
 {
     private readonly Installation.Installation _primary;
     private readonly DataSourceRegistry _registry;
-    private readonly CatalogEntryCache<string, Installation.Installation> _servers = new(StringComparer.Ordinal);
+    private readonly CatalogEntryCache<string, Installation.Installation> _servers;
 
     /// <summary>Creates the directory of <paramref name="primary"/>'s fleet, reading the catalog through <paramref name="registry"/>.</summary>
-    public ServerDirectory(Installation.Installation primary, DataSourceRegistry registry)
+    internal ServerDirectory(Installation.Installation primary, DataSourceRegistry registry, CatalogFreshness freshness)
     {
         _primary = primary;
         _registry = registry;
+        _servers = new(freshness, StringComparer.Ordinal);
     }
 
     /// <summary>The installation on server <paramref name="serverId"/>.</summary>

@@ -15,7 +15,7 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
 {
     private readonly Installation.Installation _installation;
     private readonly DataSourceRegistry _registry;
-    private readonly CatalogEntryCache<TenantSlug, TenantInfo?> _cache = new();
+    private readonly CatalogEntryCache<TenantSlug, TenantInfo?> _cache;
     private readonly ConcurrentDictionary<TenantSlug, long> _lastActiveWritten = new();
 
     // Sessions open now per tenant id, and the pool key of each dedicated tenant this process opened a pool for.
@@ -27,8 +27,12 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
     {
         _installation = installation;
         _registry = registry;
-        Servers = new ServerDirectory(installation, registry);
+        _cache = new(Freshness);
+        Servers = new ServerDirectory(installation, registry, Freshness);
     }
+
+    /// <summary>How recently the catalog listener heard every change (without one, never: entries live for the TTL).</summary>
+    internal CatalogFreshness Freshness { get; } = new();
 
     /// <summary>Where each server of the fleet is: the tenant catalog and the job queue route by it too.</summary>
     public ServerDirectory Servers { get; }

@@ -28,6 +28,19 @@ public sealed record BeirDataset
     public IReadOnlyDictionary<string, string>? QueryTenants { get; init; }
 
     /// <summary>
+    /// For a question set (<see cref="QuestionSetLoader"/>): the full path of the directory of HTML pages the corpus is
+    /// made of. Each document of <see cref="Corpus"/> is then a page, its id the page's path below this directory, its
+    /// title and text empty (the page is read from the file when it is ingested). Null for a BEIR-format set.
+    /// </summary>
+    public string? PagesDirectory { get; init; }
+
+    /// <summary>
+    /// For a question set: query id → the page, section and key fact its answer is checked against. Null for a
+    /// retrieval-only set, whose queries get no answers.
+    /// </summary>
+    public IReadOnlyDictionary<string, AnswerKey>? AnswerKeys { get; init; }
+
+    /// <summary>
     /// The queries that can be scored, in file order: those with at least one relevant judgement and, when
     /// <paramref name="perTenant"/>, a tenant (a query whose relevant documents span tenants has none and is left out).
     /// </summary>
@@ -63,6 +76,7 @@ public sealed record BeirDataset
             Queries = kept,
             Qrels = Qrels.Where(p => keptIds.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
             QueryTenants = QueryTenants?.Where(p => keptIds.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+            AnswerKeys = AnswerKeys?.Where(p => keptIds.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
         };
     }
 }

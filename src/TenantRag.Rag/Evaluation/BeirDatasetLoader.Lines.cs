@@ -120,7 +120,7 @@ public static partial class BeirDatasetLoader
     }
 
     /// <summary>Non-blank lines with their 1-based numbers; LF, CRLF and CR all end a line.</summary>
-    private static async IAsyncEnumerable<(int Number, string Line)> ReadLinesAsync(
+    internal static async IAsyncEnumerable<(int Number, string Line)> ReadLinesAsync(
         string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
@@ -167,7 +167,7 @@ public static partial class BeirDatasetLoader
         }
     }
 
-    private static JsonDocument ParseObject(string path, int number, string line)
+    internal static JsonDocument ParseObject(string path, int number, string line)
     {
         JsonDocument json;
         try
@@ -190,7 +190,7 @@ public static partial class BeirDatasetLoader
     }
 
     // The same rule as the BEIR corpus extractor, so an evaluation id matches the stored external id.
-    private static string ReadId(string path, int number, JsonElement root)
+    internal static string ReadId(string path, int number, JsonElement root)
     {
         if (!root.TryGetProperty("_id", out var element))
         {
@@ -208,7 +208,7 @@ public static partial class BeirDatasetLoader
             : id;
     }
 
-    private static string ReadString(string path, int number, JsonElement root, string name, bool required)
+    internal static string ReadString(string path, int number, JsonElement root, string name, bool required)
     {
         if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
         {

@@ -15,6 +15,9 @@ public sealed record EvaluationIngestion
     /// <summary>Documents already stored with the same content, skipped.</summary>
     public int DocumentsUnchanged { get; init; }
 
+    /// <summary>Documents the pipeline refused in a way the corpus expects (a page that only redirects to another).</summary>
+    public int DocumentsRefused { get; init; }
+
     /// <summary>Chunks of the added or replaced documents.</summary>
     public long Chunks { get; init; }
 
@@ -33,6 +36,7 @@ public sealed record EvaluationIngestion
             Documents = Documents + other.Documents,
             DocumentsStored = DocumentsStored + other.DocumentsStored,
             DocumentsUnchanged = DocumentsUnchanged + other.DocumentsUnchanged,
+            DocumentsRefused = DocumentsRefused + other.DocumentsRefused,
             Chunks = Chunks + other.Chunks,
             ChunksEmbedded = ChunksEmbedded + other.ChunksEmbedded,
             Elapsed = Elapsed + other.Elapsed,

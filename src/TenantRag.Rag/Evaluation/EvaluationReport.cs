@@ -1,10 +1,14 @@
+using System.Text.Json.Serialization;
+
 namespace TenantRag.Rag.Evaluation;
 
 /// <summary>
 /// The result of an evaluation run. Serialised with camel-case names it is the JSON of <c>tenantrag eval --json</c>:
 /// <c>ndcgAt10</c>, <c>recallAt10</c>, <c>mrrAt10</c>, <c>crossTenantResults</c>, <c>queryLatencyMs</c> {<c>p50</c>,
 /// <c>p95</c>}, <c>ingest</c> {<c>chunks</c>, <c>seconds</c>, <c>chunksPerSecond</c>}, <c>embeddingOnlyChunksPerSecond</c>,
-/// then details.
+/// then details. A question set (one with answer keys) adds <c>top3</c>, <c>keyFact</c>, <c>everySentenceCited</c>,
+/// <c>notFound</c>, <c>answerLatencyMs</c> and <c>questions</c> (one entry per question); a retrieval-only set has none
+/// of them.
 /// </summary>
 public sealed record EvaluationReport
 {
@@ -16,6 +20,26 @@ public sealed record EvaluationReport
 
     /// <summary>Mean reciprocal rank within the first 10.</summary>
     public required double MrrAt10 { get; init; }
+
+    /// <summary>Question sets: share of the questions whose page was among the first three pages (hit@3).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Top3 { get; init; }
+
+    /// <summary>Question sets: share of the questions whose answer states the key fact ("not found" counts as not).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? KeyFact { get; init; }
+
+    /// <summary>Question sets: share of the answers given in which every sentence carries a citation.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? EverySentenceCited { get; init; }
+
+    /// <summary>Question sets: questions answered "not found".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? NotFound { get; init; }
+
+    /// <summary>Question sets: answer latency percentiles in milliseconds (as <c>ask</c>: its search included).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LatencyPercentiles? AnswerLatencyMs { get; init; }
 
     /// <summary>Returned documents that belong to another tenant than their query's (must be 0; always 0 without per-tenant runs).</summary>
     public required int CrossTenantResults { get; init; }
@@ -63,8 +87,12 @@ public sealed record EvaluationReport
     public required int EmbeddingSample { get; init; }
 
     /// <summary>Each query's result, for analysis; not part of the JSON.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public IReadOnlyList<QueryEvaluation> PerQuery { get; init; } = [];
+
+    /// <summary>Question sets: each question's page rank and answer, in the order asked.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<QuestionResult>? Questions { get; init; }
 
     /// <summary>Ingestion figures: <c>chunks</c>, <c>seconds</c> and <c>chunksPerSecond</c>, then details.</summary>
     public sealed record IngestFigures
@@ -87,6 +115,10 @@ public sealed record EvaluationReport
         /// <summary>Documents skipped because they were already stored with the same content.</summary>
         public required int DocumentsUnchanged { get; init; }
 
+        /// <summary>Pages of a question set refused as they would be on upload (only a redirect); left out when none.</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+        public int DocumentsRefused { get; init; }
+
         /// <summary>Figures for <paramref name="ingestion"/>.</summary>
         public static IngestFigures Of(EvaluationIngestion ingestion)
         {
@@ -100,6 +132,7 @@ public sealed record EvaluationReport
                 ChunksEmbedded = ingestion.ChunksEmbedded,
                 DocumentsStored = ingestion.DocumentsStored,
                 DocumentsUnchanged = ingestion.DocumentsUnchanged,
+                DocumentsRefused = ingestion.DocumentsRefused,
             };
         }
     }

@@ -35,11 +35,21 @@ public sealed class PipelineEvaluationIngestor : IEvaluationIngestor
         ArgumentNullException.ThrowIfNull(documents);
         var request = new IngestionRequest { Context = context, Inputs = [IngestionInput.FromBytes(CorpusFileName, ToJsonLines(documents))] };
         var summary = await _pipeline.IngestAsync(request, _progress, cancellationToken).ConfigureAwait(false);
-        if (summary.Rejected.Count > 0 || summary.Issues.Count > 0)
+        return Checked(context, summary, documents.Count);
+    }
+
+    /// <summary>
+    /// What <paramref name="summary"/> says the run did; a rejection <paramref name="expected"/> does not accept, or any
+    /// skipped line, means the corpus is not what the evaluation measures, and is a <see cref="TenantRagException"/>.
+    /// </summary>
+    internal static EvaluationIngestion Checked(TenantContext context, IngestionSummary summary, int offered, Func<IngestionRejection, bool>? expected = null)
+    {
+        var unexpected = summary.Rejected.Where(r => expected is null || !expected(r)).ToList();
+        if (unexpected.Count > 0 || summary.Issues.Count > 0)
         {
-            var first = summary.Rejected.Count > 0 ? summary.Rejected[0].ToString() : summary.Issues[0].ToString();
+            var first = unexpected.Count > 0 ? unexpected[0].ToString() : summary.Issues[0].ToString();
             throw new TenantRagException(
-                $"ingestion into {context.Tenant} rejected {summary.Rejected.Count} and skipped {summary.Issues.Count} of {documents.Count} evaluation documents (first: {first}): fix the corpus and run eval again");
+                $"ingestion into {context.Tenant} rejected {unexpected.Count} and skipped {summary.Issues.Count} of {offered} evaluation documents (first: {first}): fix the corpus and run eval again");
         }
 
         return new EvaluationIngestion
@@ -47,6 +57,7 @@ public sealed class PipelineEvaluationIngestor : IEvaluationIngestor
             Documents = summary.Documents,
             DocumentsStored = summary.Added + summary.Replaced,
             DocumentsUnchanged = summary.Unchanged,
+            DocumentsRefused = summary.Rejected.Count,
             Chunks = summary.Chunks,
             ChunksEmbedded = summary.ChunksEmbedded,
             Elapsed = summary.Elapsed,

@@ -4,7 +4,7 @@ namespace TenantRag.Rag.Evaluation;
 public sealed record RetrievedDocuments
 {
     /// <summary>
-    /// The external ids (BEIR <c>_id</c>) of the documents of the returned results, best first: one per chunk (a
+    /// The external ids (BEIR <c>_id</c>, or a page's path for a question set) of the documents of the returned results, best first: one per chunk (a
     /// document may repeat; it ranks at its first appearance) or one per document.
     /// </summary>
     public required IReadOnlyList<string?> DocumentIds { get; init; }

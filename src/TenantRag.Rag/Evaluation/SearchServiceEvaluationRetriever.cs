@@ -5,7 +5,9 @@ namespace TenantRag.Rag.Evaluation;
 
 /// <summary>
 /// Answers evaluation queries with <see cref="SearchService.SearchDocumentsAsync"/>: the service's own document-level
-/// ranking (each retriever's chunks collapsed to documents before fusion), the top 10.
+/// ranking (each retriever's chunks collapsed to documents before fusion), the top 10. A document is named by its
+/// external id (a BEIR <c>_id</c>), or when it has none by its source (a page's path below the directory it was
+/// ingested from, as a question set names pages).
 /// </summary>
 public sealed class SearchServiceEvaluationRetriever : IEvaluationRetriever
 {
@@ -43,7 +45,7 @@ public sealed class SearchServiceEvaluationRetriever : IEvaluationRetriever
         var timings = result.Timings;
         return new RetrievedDocuments
         {
-            DocumentIds = [.. result.Documents.Select(d => d.ExternalId)],
+            DocumentIds = [.. result.Documents.Select(d => d.ExternalId ?? d.BestChunk.Source)],
             StageMs = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["embedding"] = timings.EmbeddingMs,

@@ -1,8 +1,13 @@
+using System.Numerics.Tensors;
+
 namespace TenantRag.Rag.Retrieval;
 
 public sealed partial class LexicalIndex
 {
     internal const byte SnapshotKind = 2;
+
+    // The most distinct term frequencies written as a table and a byte per posting.
+    private const int FrequencyTableSize = 256;
 
     /// <summary>Serializes the index as it is in memory: rows (chunk ids, private owners, length norms), terms and postings.</summary>
     internal byte[] ToSnapshot()
@@ -25,21 +30,40 @@ public sealed partial class LexicalIndex
 
         writer.Write<int>(ownerOfRow);
         writer.Write<float>(_lengthNorms);
-        var terms = new string[_terms.Count];
-        foreach (var (term, id) in _terms)
-        {
-            terms[id] = term;
-        }
-
-        writer.Write(terms.Length);
-        foreach (var term in terms)
-        {
-            writer.Write(term);
-        }
-
+        writer.Write(_terms.Count);
+        writer.Write<int>(_terms.Starts);
+        writer.Write<byte>(_terms.Utf8);
         writer.Write<int>(_postingStarts);
-        writer.Write<int>(_postingRows);
-        writer.Write<float>(_postingFrequencies);
+
+        // Rows as 16-bit numbers when every row fits (a partition of up to 65,536 chunks): half the bytes to read.
+        if (Count <= ushort.MaxValue + 1)
+        {
+            writer.Write(sizeof(ushort));
+            var narrow = new ushort[_postingRows.Length];
+            TensorPrimitives.ConvertTruncating<int, ushort>(_postingRows, narrow);
+            writer.Write<ushort>(narrow);
+        }
+        else
+        {
+            writer.Write(sizeof(int));
+            writer.Write<int>(_postingRows);
+        }
+
+        // Term frequencies take few distinct values (counts times a handful of weights): a table and a byte each.
+        var table = _postingFrequencies.Distinct().Take(FrequencyTableSize + 1).ToArray();
+        if (table.Length <= FrequencyTableSize)
+        {
+            writer.Write(table.Length);
+            writer.Write<float>(table);
+            var slots = table.Select((value, slot) => (value, slot)).ToDictionary(e => e.value, e => (byte)e.slot);
+            writer.Write<byte>(Array.ConvertAll(_postingFrequencies, f => slots[f]));
+        }
+        else
+        {
+            writer.Write(0);
+            writer.Write<float>(_postingFrequencies);
+        }
+
         return writer.ToArray();
     }
 
@@ -82,16 +106,8 @@ public sealed partial class LexicalIndex
         }
 
         var termCount = reader.ReadCount(Array.MaxLength - 1);
-        var terms = new Dictionary<string, int>(termCount, StringComparer.Ordinal);
-        for (var id = 0; id < termCount; id++)
-        {
-            var term = reader.ReadString();
-            if (term.Length == 0 || !terms.TryAdd(term, id))
-            {
-                throw new InvalidDataException("the snapshot lists an empty or repeated term");
-            }
-        }
-
+        var termStarts = reader.ReadArray<int>(termCount + 1L);
+        var terms = SortedTerms.Read(reader.ReadArray<byte>(termStarts[^1]), termStarts);
         var postingStarts = reader.ReadArray<int>(termCount + 1L);
         var postings = postingStarts[^1];
         if (postingStarts[0] != 0 || postings < 0)
@@ -107,17 +123,52 @@ public sealed partial class LexicalIndex
             }
         }
 
-        var postingRows = reader.ReadArray<int>(postings);
-        foreach (var row in postingRows)
+        var postingRows = ReadRows(ref reader, postings, count);
+        var postingFrequencies = ReadFrequencies(ref reader, postings);
+        if (!reader.AtEnd)
         {
-            if ((uint)row >= (uint)count)
+            throw new InvalidDataException("the snapshot has bytes after its index");
+        }
+
+        return new LexicalIndex(chunkIds, privateOwners, lengthNorms, terms, postingStarts, postingRows, postingFrequencies);
+    }
+
+    private static int[] ReadRows(ref SnapshotReader reader, int postings, int count)
+    {
+        var width = reader.ReadInt32();
+        int[] rows;
+        if (width == sizeof(ushort) && count <= ushort.MaxValue + 1)
+        {
+            var narrow = reader.ReadArray<ushort>(postings);
+            rows = new int[postings];
+            TensorPrimitives.ConvertChecked<ushort, int>(narrow, rows);
+        }
+        else if (width == sizeof(int))
+        {
+            rows = reader.ReadArray<int>(postings);
+            if (postings > 0 && TensorPrimitives.Min<int>(rows) < 0)
             {
                 throw new InvalidDataException("a posting of the snapshot names no row");
             }
         }
+        else
+        {
+            throw new InvalidDataException($"the snapshot's rows are {width} bytes wide");
+        }
 
-        var postingFrequencies = reader.ReadArray<float>(postings);
-        foreach (var frequency in postingFrequencies)
+        if (postings > 0 && TensorPrimitives.Max<int>(rows) >= count)
+        {
+            throw new InvalidDataException("a posting of the snapshot names no row");
+        }
+
+        return rows;
+    }
+
+    private static float[] ReadFrequencies(ref SnapshotReader reader, int postings)
+    {
+        var tableSize = reader.ReadCount(FrequencyTableSize);
+        var frequencies = tableSize == 0 ? reader.ReadArray<float>(postings) : reader.ReadArray<float>(tableSize);
+        foreach (var frequency in frequencies)
         {
             if (!(frequency > 0f) || !float.IsFinite(frequency))
             {
@@ -125,12 +176,24 @@ public sealed partial class LexicalIndex
             }
         }
 
-        if (!reader.AtEnd)
+        if (tableSize == 0)
         {
-            throw new InvalidDataException("the snapshot has bytes after its index");
+            return frequencies;
         }
 
-        return new LexicalIndex(chunkIds, privateOwners, lengthNorms, terms, postingStarts, postingRows, postingFrequencies);
+        var slots = reader.ReadArray<byte>(postings);
+        if (postings > 0 && TensorPrimitives.Max<byte>(slots) >= tableSize)
+        {
+            throw new InvalidDataException("a term frequency of the snapshot is not in its table");
+        }
+
+        var expanded = new float[postings];
+        for (var p = 0; p < expanded.Length; p++)
+        {
+            expanded[p] = frequencies[slots[p]];
+        }
+
+        return expanded;
     }
 
     private static int OrdinalOf(Dictionary<string, int> ordinals, string key)

@@ -34,12 +34,12 @@ public sealed partial class LexicalIndex : IRetrievalIndex
     private readonly long[] _chunkIds;
     private readonly string?[] _privateOwners;
     private readonly float[] _lengthNorms;
-    private readonly Dictionary<string, int> _terms;
+    private readonly SortedTerms _terms;
     private readonly int[] _postingStarts;
     private readonly int[] _postingRows;
     private readonly float[] _postingFrequencies;
 
-    internal LexicalIndex(long[] chunkIds, string?[] privateOwners, float[] lengthNorms, Dictionary<string, int> terms,
+    internal LexicalIndex(long[] chunkIds, string?[] privateOwners, float[] lengthNorms, SortedTerms terms,
         int[] postingStarts, int[] postingRows, float[] postingFrequencies)
     {
         _chunkIds = chunkIds;
@@ -51,19 +51,11 @@ public sealed partial class LexicalIndex : IRetrievalIndex
         _postingFrequencies = postingFrequencies;
 
         const long ArrayOverhead = 24;
-        const long StringOverhead = 22;
-        const long PerDictionaryEntry = 28;
-        long termBytes = 0;
-        foreach (var term in terms.Keys)
-        {
-            termBytes += StringOverhead + (2L * term.Length) + PerDictionaryEntry;
-        }
-
-        EstimatedBytes = (7 * ArrayOverhead)
+        EstimatedBytes = (6 * ArrayOverhead)
             + ((sizeof(long) + IntPtr.Size + sizeof(float)) * (long)chunkIds.Length)
             + (sizeof(int) * (long)postingStarts.Length)
             + ((sizeof(int) + sizeof(float)) * (long)postingRows.Length)
-            + termBytes;
+            + terms.EstimatedBytes;
     }
 
     /// <summary>Gets the number of chunks.</summary>
@@ -85,7 +77,8 @@ public sealed partial class LexicalIndex : IRetrievalIndex
     public int DocumentFrequency(string term)
     {
         ArgumentNullException.ThrowIfNull(term);
-        return _terms.TryGetValue(term, out var id) ? _postingStarts[id + 1] - _postingStarts[id] : 0;
+        var id = _terms.IndexOf(term);
+        return id >= 0 ? _postingStarts[id + 1] - _postingStarts[id] : 0;
     }
 
     /// <summary>
@@ -151,7 +144,8 @@ public sealed partial class LexicalIndex : IRetrievalIndex
             var touchedCount = 0;
             foreach (var (term, idf) in weighted)
             {
-                if (!_terms.TryGetValue(term, out var id))
+                var id = _terms.IndexOf(term);
+                if (id < 0)
                 {
                     continue;
                 }

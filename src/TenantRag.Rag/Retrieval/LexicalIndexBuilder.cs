@@ -107,6 +107,8 @@ public sealed class LexicalIndexBuilder
             }
         }
 
+        // Terms in byte order (an index's term ids are their ranks): the index finds a term by binary search.
+        var terms = SortedTerms.Sort(_terms, out var termIdOf);
         var privateOwners = new string?[count];
         var lengthNorms = new float[count];
         var postingStarts = new int[_terms.Count + 1];
@@ -117,7 +119,7 @@ public sealed class LexicalIndexBuilder
             lengthNorms[row] = LexicalIndex.LengthNorm(_distinctTerms[added]);
             for (var p = _rowStarts[added]; p < _rowStarts[added + 1]; p++)
             {
-                postingStarts[_rowTermIds[p] + 1]++;
+                postingStarts[termIdOf[_rowTermIds[p]] + 1]++;
             }
         }
 
@@ -135,13 +137,12 @@ public sealed class LexicalIndexBuilder
             var added = order[row];
             for (var p = _rowStarts[added]; p < _rowStarts[added + 1]; p++)
             {
-                var slot = next[_rowTermIds[p]]++;
+                var slot = next[termIdOf[_rowTermIds[p]]]++;
                 postingRows[slot] = row;
                 postingFrequencies[slot] = _rowFrequencies[p];
             }
         }
 
-        var terms = new Dictionary<string, int>(_termIds, StringComparer.Ordinal);
         return new LexicalIndex(sortedIds, privateOwners, lengthNorms, terms, postingStarts, postingRows, postingFrequencies);
     }
 }

@@ -1,5 +1,5 @@
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace TenantRag.Rag.Retrieval;
@@ -31,9 +31,9 @@ internal ref struct SnapshotReader
         }
 
         _payload = snapshot[SnapshotWriter.HeaderSize..];
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(_payload, hash);
-        if (!hash.SequenceEqual(snapshot.Slice(16, SHA256.HashSizeInBytes)))
+        Span<byte> hash = stackalloc byte[SnapshotWriter.HashSize];
+        XxHash128.Hash(_payload, hash);
+        if (!hash.SequenceEqual(snapshot.Slice(16, SnapshotWriter.HashSize)))
         {
             throw new InvalidDataException("the index snapshot's bytes do not match its hash");
         }

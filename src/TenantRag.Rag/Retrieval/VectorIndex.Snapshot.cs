@@ -99,13 +99,16 @@ public sealed partial class VectorIndex
             throw new InvalidDataException("the snapshot has bytes after its index");
         }
 
-        // The vectors are the int8 levels times their scale; the int8 copy is then exact but for float rounding, which
-        // the norms the search's error bound needs are computed from, as the constructor computes them.
+        // The vectors are the int8 levels times their scale, so the int8 copy is exact but for the float rounding of each
+        // product: |fl(l × s) − l × s| ≤ 2^-24 × |l × s| per component, so the residual's norm is at most 2^-24 times the
+        // quantized row's norm, which is |s| × sqrt(Σ l²) with Σ l² an exact integer. The search's error bound needs only
+        // upper bounds of both; computing them so instead of component by component keeps the decoding memory-bound.
         var stride = (dimensions + QuantizedDot.Granularity - 1) / QuantizedDot.Granularity * QuantizedDot.Granularity;
         var vectors = new float[(long)count * dimensions];
         var quantized = new sbyte[(long)count * stride];
         var residualNorms = new float[count];
         var quantizedNorms = new float[count];
+        Span<short> wide = stackalloc short[stride];
         for (var row = 0; row < count; row++)
         {
             var source = levels.AsSpan(row * dimensions, dimensions);
@@ -114,26 +117,23 @@ public sealed partial class VectorIndex
                 throw new InvalidDataException("a vector of the snapshot holds an int8 level out of range");
             }
 
-            source.CopyTo(quantized.AsSpan(row * stride));
+            var padded = quantized.AsSpan(row * stride, stride);
+            source.CopyTo(padded);
             var vector = vectors.AsSpan(row * dimensions, dimensions);
             TensorPrimitives.ConvertChecked<sbyte, float>(source, vector);
             TensorPrimitives.Multiply(vector, scales[row], vector);
-            double residualSquares = 0, quantizedSquares = 0;
-            for (var i = 0; i < dimensions; i++)
-            {
-                var reconstructed = (double)scales[row] * source[i];
-                var residual = vector[i] - reconstructed;
-                residualSquares += residual * residual;
-                quantizedSquares += reconstructed * reconstructed;
-            }
-
-            residualNorms[row] = RoundedUpNorm(residualSquares);
+            TensorPrimitives.ConvertChecked<sbyte, short>(padded, wide);
+            var quantizedSquares = (double)scales[row] * scales[row] * QuantizedDot.Dot(wide, padded);
             quantizedNorms[row] = RoundedUpNorm(quantizedSquares);
+            residualNorms[row] = RoundedUpNorm(quantizedSquares * FloatRoundingSquared);
         }
 
         return new VectorIndex(dimensions, count, vectors, chunkIds, visibility, owners, ordinals,
             new QuantizedRows(quantized, stride, scales, residualNorms, quantizedNorms));
     }
+
+    // (2^-24)²: the squared relative error of rounding a product to float (round to nearest).
+    private const double FloatRoundingSquared = 1.0 / (1L << 48);
 
     // The int8 copy of the vectors and what its error bound needs, as the constructor keeps them.
     private sealed record QuantizedRows(sbyte[] Rows, int Stride, float[] Scales, float[] ResidualNorms, float[] QuantizedNorms);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using TenantRag.Testing;
 
 namespace TenantRag.Integration.Tests.Evaluation;
 
@@ -29,6 +30,74 @@ public sealed class EvalCommandTests
         Assert.Contains(expected, stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Eval_QuestionSetWithoutPages_ExitsTwoAskingForThem()
+    {
+        using var set = QuestionSet();
+
+        var (exit, stderr) = await RunAsync("eval", "--data", set.Path);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("is a question set over HTML pages: give --pages", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_QuestionSetWithMissingPagesDirectory_ExitsTwoNamingIt()
+    {
+        using var set = QuestionSet();
+        var missing = System.IO.Path.Combine(set.Path, "no-such-book");
+
+        var (exit, stderr) = await RunAsync("eval", "--data", set.Path, "--pages", missing);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"--pages directory '{missing}' does not exist", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_QuestionSetWithTenants_ExitsTwo()
+    {
+        using var set = QuestionSet();
+
+        var (exit, stderr) = await RunAsync("eval", "--data", set.Path, "--pages", set.Path, "--tenants");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("has no tenant files: drop --tenants", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_PagesForABeirSet_ExitsTwo()
+    {
+        var (exit, stderr) = await RunAsync("eval", "--data", System.IO.Path.GetTempPath(), "--pages", System.IO.Path.GetTempPath());
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--pages is for question sets", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunScript_BookNotInstalled_ExitsTwoSayingHowToInstallIt()
+    {
+        using var empty = new ScratchDirectory();
+        var script = System.IO.Path.Combine(CargoBook.SetDirectory, "run");
+        var psi = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add(script);
+        psi.Environment["TENANTRAG_CARGO_BOOK"] = empty.Path;
+
+        using var process = Process.Start(psi)!;
+        var stderr = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("rustup component add rust-docs", stderr, StringComparison.Ordinal);
+    }
+
+    private static ScratchDirectory QuestionSet()
+    {
+        var set = new ScratchDirectory();
+        File.WriteAllText(System.IO.Path.Combine(set.Path, "questions.jsonl"),
+            """{"_id": "q1", "text": "How do I run one test?", "page": "tests.html", "section": "Tests", "keyFacts": ["cargo test foo"], "split": "test"}""" + "\n");
+        return set;
+    }
+
     private static async Task<(int Exit, string Stderr)> RunAsync(params string[] args)
     {
         var host = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
@@ -47,5 +116,12 @@ public sealed class EvalCommandTests
         _ = process.StandardOutput.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
         return (process.ExitCode, await stderr);
+    }
+
+    private sealed class ScratchDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("tenantrag-evalcli-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }

@@ -43,6 +43,9 @@ internal sealed class CountingSearchStore(ISearchStore inner) : ISearchStore
         public Task<IReadOnlyList<(EmbeddingModel Model, long Chunks)>> EmbeddingModelsAsync(CancellationToken cancellationToken = default) =>
             inner.EmbeddingModelsAsync(cancellationToken);
 
+        public Task<IReadOnlyList<EmbeddingModel>> DistinctEmbeddingModelsAsync(CancellationToken cancellationToken = default) =>
+            inner.DistinctEmbeddingModelsAsync(cancellationToken);
+
         public Task<int> LoadVectorsAsync(IndexPartition partition, EmbeddingModel model, Action<long, string, bool, float[]> sink, CancellationToken cancellationToken = default)
         {
             owner.Loaded(partition);

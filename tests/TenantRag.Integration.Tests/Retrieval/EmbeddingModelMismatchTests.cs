@@ -38,6 +38,43 @@ public sealed class EmbeddingModelMismatchTests(PostgresServer server)
         Assert.Single(lexical.Hits);
     }
 
+    [Theory]
+    [InlineData(TenancyMode.Shared)]
+    [InlineData(TenancyMode.Dedicated)]
+    public async Task DistinctEmbeddingModelsAsync_SeveralModels_ListsExactlyTheModelsTheUserSees(TenancyMode mode)
+    {
+        // The loose index scan every search runs once per data version: each (model, dimensions) pair once, another
+        // user's private chunks and another tenant's chunks not seen, the same set as the counting query.
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await server.OpenInstallationAsync(Prefix);
+        var tenant = await Corpus.TenantAsync(database, mode);
+        var neighbour = await Corpus.TenantAsync(database, TenancyMode.Shared);
+        var alice = Corpus.As(tenant, "alice");
+        var bob = Corpus.As(tenant, "bob");
+        await Corpus.AddAsync(database, alice, new BagOfWordsEmbeddingGenerator("bow-a", 128), "One", "Comets grow tails.\n\nTails point away.");
+        await Corpus.AddAsync(database, alice, new BagOfWordsEmbeddingGenerator("bow-a", 64), "Two", "Planets orbit the sun.");
+        await Corpus.AddAsync(database, alice, new BagOfWordsEmbeddingGenerator("bow-b", 32), "Three", "Moons orbit planets.");
+        await Corpus.AddAsync(database, bob, new BagOfWordsEmbeddingGenerator("bow-c", 16), "Diary", "Bob saw a comet.", DocumentVisibility.Private);
+        await Corpus.AddAsync(database, Corpus.As(neighbour, "alice"), new BagOfWordsEmbeddingGenerator("bow-d", 8), "Elsewhere", "Another tenant's text.");
+
+        async Task<(EmbeddingModel[] Distinct, EmbeddingModel[] Counted)> ModelsAsync(TenantContext who)
+        {
+            await using var session = await database.Search.OpenAsync(who, ct);
+            var distinct = await session.DistinctEmbeddingModelsAsync(ct);
+            var counted = await session.EmbeddingModelsAsync(ct);
+            return ([.. distinct.OrderBy(m => m.Name).ThenBy(m => m.Dimensions)], [.. counted.Select(m => m.Model).OrderBy(m => m.Name).ThenBy(m => m.Dimensions)]);
+        }
+
+        var asAlice = await ModelsAsync(alice);
+        var asBob = await ModelsAsync(bob);
+
+        EmbeddingModel[] shared = [new("bow-a", 64), new("bow-a", 128), new("bow-b", 32)];
+        Assert.Equal(shared, asAlice.Distinct);
+        Assert.Equal(asAlice.Counted, asAlice.Distinct);
+        Assert.Equal([.. shared, new("bow-c", 16)], asBob.Distinct);
+        Assert.Equal(asBob.Counted, asBob.Distinct);
+    }
+
     [Fact]
     public async Task ReembedAsync_EveryOwnersChunks_MakesSearchWorkWithTheNewModel()
     {

@@ -117,6 +117,31 @@ public sealed class IndexSnapshotTests(PostgresServer server)
         Assert.Equal(expected.Hits.Select(h => h.Chunk.Id), actual.Hits.Select(h => h.Chunk.Id));
     }
 
+    [Fact]
+    public async Task SearchAsync_SnapshotOfAnOlderFormat_LoadsFromTheChunksAndStoresTheCurrentFormat()
+    {
+        // As after an upgrade: the snapshots at the current version were written in format 1 (bytes 5-6 of the header).
+        await using var database = await server.OpenInstallationAsync(Prefix);
+        await using var f = await Fixture.CreateAsync(database, TenancyMode.Shared);
+        await f.Snapshots.RebuildAsync(f.Alice, Ct);
+        var expected = await f.Search.SearchAsync(f.Bob, Query, 10, cancellationToken: Ct);
+        await server.ExecuteAsync(f.Tenant.Database, "UPDATE index_snapshots SET bytes = overlay(bytes placing '\\x0100'::bytea from 5 for 2) WHERE tenant_id = $1", f.Tenant.Id);
+        f.Cache.Clear();
+        f.Store.Reset();
+
+        var actual = await f.Search.SearchAsync(f.Bob, Query, 10, cancellationToken: Ct);
+        await f.Snapshots.WhenIdleAsync(Ct);
+        f.Cache.Clear();
+        f.Store.Reset();
+        var next = await f.Search.SearchAsync(f.Bob, Query, 10, cancellationToken: Ct);
+
+        Assert.Equal(expected.Hits.Select(h => h.Chunk.Id), actual.Hits.Select(h => h.Chunk.Id));
+        Assert.Equal((2, 0), (f.Store.SnapshotReads, f.Store.TenantLoads)); // the rewritten snapshots are read
+        Assert.Equal(expected.Hits.Select(h => h.Chunk.Id), next.Hits.Select(h => h.Chunk.Id));
+        Assert.Equal(0L, await server.ScalarAsync<long>(f.Tenant.Database,
+            "SELECT count(*) FROM index_snapshots WHERE tenant_id = $1 AND get_byte(bytes, 4) <> 2", f.Tenant.Id));
+    }
+
     [Theory]
     [InlineData(TenancyMode.Shared)]
     [InlineData(TenancyMode.Dedicated)]

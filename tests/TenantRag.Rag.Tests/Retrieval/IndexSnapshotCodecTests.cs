@@ -1,3 +1,4 @@
+using System.Text;
 using TenantRag.Rag.Retrieval;
 using TenantRag.Retrieval;
 
@@ -38,6 +39,89 @@ public sealed class IndexSnapshotCodecTests
             {
                 Assert.Equal(LexicalIndex.Search([original], query, 20, user), LexicalIndex.Search([copy], query, 20, user));
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(3_000)] // rows written as 16-bit numbers
+    [InlineData(70_000)] // more rows than 16 bits number: written as 32-bit numbers
+    public void LexicalIndex_FromSnapshot_FrequenciesFromATable_SearchesExactlyAsTheOriginal(int rows)
+    {
+        // Term frequencies as the database gives them: counts times a few weights, so the snapshot writes them as a table.
+        var random = new Random(rows);
+        var vocabulary = Enumerable.Range(0, 2_000).Select(i => i % 3 == 0 ? "wörd" + i : "w" + i).ToArray();
+        var builder = new LexicalIndexBuilder();
+        for (var id = 0; id < rows; id++)
+        {
+            var terms = Enumerable.Range(0, random.Next(1, 12)).Select(_ => vocabulary[(int)(Math.Pow(random.NextDouble(), 2) * vocabulary.Length)])
+                .Distinct().Select(t => (t, random.Next(1, 6) * (random.Next(2) == 0 ? 1f : 0.4f))).ToList();
+            builder.Add(new ChunkTerms(id, "alice", false, terms.Count, terms));
+        }
+
+        var original = builder.Build();
+        var snapshot = original.ToSnapshot();
+
+        var copy = LexicalIndex.FromSnapshot(snapshot);
+
+        Assert.Equal(original.Count, copy.Count);
+        foreach (var term in vocabulary)
+        {
+            Assert.Equal(original.DocumentFrequency(term), copy.DocumentFrequency(term));
+        }
+
+        // Narrowed: per posting a row of 2 bytes (4 past 65,536 rows) and a byte of frequency, instead of 4 + 4 bytes.
+        var postings = vocabulary.Sum(original.DocumentFrequency);
+        var perRow = sizeof(long) + sizeof(int) + sizeof(float);
+        var perTerm = (2 * sizeof(int)) + vocabulary.Max(t => Encoding.UTF8.GetByteCount(t));
+        var most = ((rows > 65_536 ? 4 : 2) + 1L) * postings + (perRow * (long)rows) + (perTerm * vocabulary.Length) + 1_024 + 8;
+        Assert.InRange(snapshot.Length, 1, most);
+
+        Assert.Equal(0, copy.DocumentFrequency("absent"));
+        for (var q = 0; q < 50; q++)
+        {
+            var query = Enumerable.Range(0, random.Next(1, 6)).Select(_ => vocabulary[random.Next(vocabulary.Length)]).ToArray();
+            Assert.Equal(LexicalIndex.Search([original], query, 20, "alice"), LexicalIndex.Search([copy], query, 20, "alice"));
+        }
+    }
+
+    [Fact]
+    public void LexicalIndex_FromSnapshot_InconsistentButCorrectlyHashed_ThrowsInvalidData()
+    {
+        // Two rows, terms "a" and "b": each field's place is known, so one value can be broken and the hash made right
+        // again. The reader must check the structure itself, not trust the hash.
+        var builder = new LexicalIndexBuilder();
+        builder.Add(new ChunkTerms(1, "alice", false, 2, [("a", 1f), ("b", 2f)]));
+        builder.Add(new ChunkTerms(2, "alice", false, 1, [("b", 1f)]));
+        var snapshot = builder.Build().ToSnapshot();
+        var payload = SnapshotWriter.HeaderSize;
+        var terms = payload + 4 + 16 + 4 + 8 + 8; // count, chunk ids, owners (none), owner of each row, length norms
+        var termBytes = terms + 4 + 12; // term count, 3 offsets: "a" then "b"
+        var postingStarts = termBytes + 2;
+        var rows = postingStarts + 12 + 4; // 3 offsets, row width: 3 postings of 2 bytes
+        var table = rows + 6; // table size, 2 values, then a byte per posting
+        Assert.Equal(snapshot.Length, table + 4 + 8 + 3);
+        LexicalIndex.FromSnapshot(snapshot);
+
+        foreach (var (at, value, what) in new (int At, byte Value, string What)[]
+        {
+            (termBytes, (byte)'c', "terms out of order"),
+            (termBytes, (byte)'b', "a repeated term"),
+            (terms + 4 + 4, 0, "an empty term"),
+            (terms + 4 + 4, 3, "term offsets going backwards"),
+            (terms + 4 + 8, 9, "term offsets past the fields that follow"),
+            (postingStarts + 4, 4, "postings going backwards"),
+            (rows, 2, "a row that does not exist"),
+            (rows + 5, 0x80, "a row that does not exist"),
+            (rows - 4, 3, "a row width that is neither 2 nor 4"),
+            (table + 4 + 8, 2, "a frequency not in the table"),
+            (table + 4 + 3, 0xBF, "a negative frequency"),
+        })
+        {
+            var broken = snapshot.ToArray();
+            broken[at] = value;
+            System.IO.Hashing.XxHash128.Hash(broken.AsSpan(payload), broken.AsSpan(16, SnapshotWriter.HashSize));
+            var ex = Record.Exception(() => LexicalIndex.FromSnapshot(broken));
+            Assert.True(ex is InvalidDataException, $"{what} (byte {at} = {value}): {ex?.GetType().Name ?? "read without error"}");
         }
     }
 

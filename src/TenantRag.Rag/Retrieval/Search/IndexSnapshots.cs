@@ -93,7 +93,7 @@ public sealed partial class IndexSnapshots : IAsyncDisposable
             if (lexical.Count >= MinRows)
             {
                 built.Add((IndexSnapshotKey.Lexical, lexical.Count, lexical.ToSnapshot()));
-                foreach (var (model, _) in await session.EmbeddingModelsAsync(cancellationToken).ConfigureAwait(false))
+                foreach (var model in await session.DistinctEmbeddingModelsAsync(cancellationToken).ConfigureAwait(false))
                 {
                     var vectors = await VectorRetriever.LoadFromChunksAsync(session, IndexPartition.Tenant, model, cancellationToken).ConfigureAwait(false);
                     built.Add((IndexSnapshotKey.Vector(model), vectors.Count, vectors.ToSnapshot()));
@@ -160,6 +160,14 @@ public sealed partial class IndexSnapshots : IAsyncDisposable
         var bytes = await session.ReadSnapshotAsync(key, dataVersion, cancellationToken).ConfigureAwait(false);
         if (bytes is null)
         {
+            return null;
+        }
+
+        if (SnapshotWriter.IsOtherFormat(bytes))
+        {
+            // Written by an older release: expected once per tenant after an upgrade, so no warning. The caller loads from
+            // the chunks and offers the index, which replaces this snapshot in the current format.
+            LogOtherFormat(session.TenantId, key.ToString(), dataVersion);
             return null;
         }
 
@@ -284,6 +292,9 @@ public sealed partial class IndexSnapshots : IAsyncDisposable
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The {Kind} index snapshot of tenant {Tenant} at version {Version} is unusable ({Reason}); the index loads from its chunks")]
     private partial void LogUnusable(string tenant, string kind, long version, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "The {Kind} index snapshot of tenant {Tenant} at version {Version} is of an older format; the index loads from its chunks and is stored again")]
+    private partial void LogOtherFormat(string tenant, string kind, long version);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Building index snapshot {Key} failed; searches load the index from its chunks")]
     private partial void LogBuildFailed(Exception exception, string key);

@@ -38,7 +38,7 @@ public sealed partial class SearchService
     private readonly ForegroundActivity? _foreground;
     private readonly SemaphoreSlim? _embeddingSlots;
     private readonly SearchMetrics _metrics;
-    private readonly ConcurrentDictionary<(TenantSlug, UserId), (long Version, IReadOnlyList<(EmbeddingModel Model, long Chunks)> Models)> _models = new();
+    private readonly ConcurrentDictionary<(TenantSlug, UserId), (long Version, IReadOnlyList<EmbeddingModel> Models)> _models = new();
 
     /// <summary>Creates the service.</summary>
     /// <param name="store">Opens the caller's read sessions.</param>
@@ -311,7 +311,7 @@ public sealed partial class SearchService
         var key = (session.Context.Tenant, session.Context.User);
         if (!_models.TryGetValue(key, out var entry) || entry.Version != version)
         {
-            var models = await session.EmbeddingModelsAsync(cancellationToken).ConfigureAwait(false);
+            var models = await session.DistinctEmbeddingModelsAsync(cancellationToken).ConfigureAwait(false);
             if (_models.Count >= MaxModelEntries)
             {
                 _models.Clear();
@@ -326,9 +326,11 @@ public sealed partial class SearchService
             return false;
         }
 
-        if (entry.Models.Any(m => m.Model != QueryModel))
+        if (entry.Models.Any(m => m != QueryModel))
         {
-            throw new EmbeddingModelMismatchException(session.Context.Tenant, QueryModel, entry.Models);
+            // Rare (the model was changed and the tenant not yet re-embedded): count the chunks for the error's words.
+            throw new EmbeddingModelMismatchException(session.Context.Tenant, QueryModel,
+                await session.EmbeddingModelsAsync(cancellationToken).ConfigureAwait(false));
         }
 
         return true;
