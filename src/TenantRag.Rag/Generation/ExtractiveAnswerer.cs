@@ -30,6 +30,7 @@ namespace TenantRag.Rag.Generation;
 public sealed class ExtractiveAnswerer
 {
     private const float RankBonus = 0.03f;
+    private const int MaxEmbeddingThreads = 2;
 
     // The cheap first ranking: heading words count half as much as the candidate's own; code and rank break ties.
     private const float HeadingPriorWeight = 0.5f;
@@ -160,17 +161,16 @@ public sealed class ExtractiveAnswerer
             .ToList();
     }
 
-    // The question's vector first, then each candidate's, all unit length. Candidates are embedded one at a time: a
-    // batch pads every input to the longest, which on the CPU costs more than the runs it saves.
+    // The question's vector first, then each candidate's, all unit length. Candidates are embedded one at a time (a batch
+    // pads every input to the longest, which on the CPU costs more than the runs it saves), two at once: on the 2-core
+    // machine 12 candidates took 42 ms on two threads, 77 ms on one and 106 ms as one batch (load average 3).
     private async Task<float[][]> EmbedAsync(string question, ReadOnlyMemory<float>? questionVector, List<AnswerCandidate> shortlist, CancellationToken cancellationToken)
     {
         var vectors = new float[shortlist.Count + 1][];
         vectors[0] = questionVector is { } known ? Normalised(known.Span) : await EmbedOneAsync(question, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < shortlist.Count; i++)
-        {
-            vectors[i + 1] = await EmbedOneAsync(shortlist[i].Context, cancellationToken).ConfigureAwait(false);
-        }
-
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(MaxEmbeddingThreads, Environment.ProcessorCount), CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, shortlist.Count), parallel, async (i, ct) =>
+            vectors[i + 1] = await EmbedOneAsync(shortlist[i].Context, ct).ConfigureAwait(false)).ConfigureAwait(false);
         return vectors;
     }
 

@@ -104,7 +104,11 @@ public sealed partial class ExtractiveAnswererTests
         public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
         {
             var list = values.ToList();
-            Texts.AddRange(list);
+            lock (Texts)
+            {
+                Texts.AddRange(list); // the answerer embeds on two threads
+            }
+
             return _inner.GenerateAsync(list, options, cancellationToken);
         }
 
