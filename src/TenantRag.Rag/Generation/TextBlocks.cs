@@ -115,7 +115,7 @@ internal static partial class TextBlocks
         }
 
         // "... by passing a filter:" then "cargo test foo": what a colon introduces, when it is not a sentence.
-        return introduced && words <= MaxIntroducedLineWords && !EndsClause(line) && !char.IsUpper(line[0])
+        return introduced && words <= MaxIntroducedLineWords && !EndsClause(line) && char.IsAscii(line[0]) && !char.IsUpper(line[0])
             ? TextBlockKind.Code
             : TextBlockKind.Prose;
     }
