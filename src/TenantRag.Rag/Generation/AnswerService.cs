@@ -49,7 +49,10 @@ public sealed partial class AnswerService
     /// <summary>Answers <paramref name="question"/> for the caller.</summary>
     /// <param name="context">The caller: tenant and user.</param>
     /// <param name="question">The question: 1 to <see cref="SearchLimits.MaxQueryLength"/> characters, no control characters.</param>
-    /// <param name="k">How many chunks to retrieve as context, 1 to <see cref="SearchLimits.MaxResults"/>.</param>
+    /// <param name="k">
+    /// How many chunks to retrieve as context, 1 to <see cref="SearchLimits.MaxResults"/>; an extractive answer reads at
+    /// least <see cref="AnswerOptions.ExtractiveChunks"/>.
+    /// </param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>The answer with its citations, or a "no answer" with the reason (never an exception for that).</returns>
     /// <exception cref="UsageException">The question or <paramref name="k"/> is invalid.</exception>
@@ -80,7 +83,8 @@ public sealed partial class AnswerService
         question = SearchLimits.ValidateQuery(question, "question");
         SearchLimits.ValidateCount(k);
 
-        var found = await _search.SearchAsync(context, question, k, _options.Retrieval, cancellationToken).ConfigureAwait(false);
+        var depth = _chat is null ? Math.Max(k, _options.ExtractiveChunks) : k;
+        var found = await _search.SearchAsync(context, question, depth, _options.Retrieval, cancellationToken).ConfigureAwait(false);
         if (NothingRelevant(found) is { } reason)
         {
             LogNoAnswer(context.Tenant.Value, found.Hits.Count);
@@ -90,7 +94,7 @@ public sealed partial class AnswerService
 
         if (_chat is null)
         {
-            var answer = await _extractive.AnswerAsync(question, found.Hits, cancellationToken).ConfigureAwait(false);
+            var answer = await _extractive.AnswerAsync(question, found.QueryVector, found.Hits, cancellationToken).ConfigureAwait(false);
             if (answer.IsAnswered)
             {
                 yield return new AnswerUpdate { Sources = answer.Citations };

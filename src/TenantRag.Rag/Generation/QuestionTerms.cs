@@ -1,10 +1,12 @@
+using System.Text.RegularExpressions;
+
 namespace TenantRag.Rag.Generation;
 
 /// <summary>
 /// The content words of a text, lower-cased and crudely stemmed (plural and verb endings), without stop words: enough
 /// to measure how many of a question's words a sentence contains.
 /// </summary>
-public static class QuestionTerms
+public static partial class QuestionTerms
 {
     private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {
@@ -43,6 +45,17 @@ public static class QuestionTerms
         return terms;
     }
 
+    /// <summary>
+    /// Whether <paramref name="question"/> asks how to do something (how, which option, where does it go, what do I
+    /// pass...) rather than what something is or why: what an instruction, a command or an option answers. A claim
+    /// without a question word (as SciFact's are) does not.
+    /// </summary>
+    public static bool AsksHowTo(string question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        return HowToCue().IsMatch(question) && !WhatOrWhy().IsMatch(question);
+    }
+
     /// <summary>The share (0 to 1) of <paramref name="question"/>'s terms found in <paramref name="sentence"/>; 0 for a question without terms.</summary>
     public static float Overlap(HashSet<string> question, HashSet<string> sentence)
     {
@@ -64,6 +77,12 @@ public static class QuestionTerms
 
         return (float)found / question.Count;
     }
+
+    [GeneratedRegex(@"\b(how|which|where|what (do|does|should|can|command|flag|option|setting|key)|can i|should i|is there a way|i want to|i need to|i'd like to)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex HowToCue();
+
+    [GeneratedRegex(@"^\s*(why|who|when|what (is|are|was|were)|what does \S+ mean)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex WhatOrWhy();
 
     // Suffix stripping, then a final silent 'e' dropped, so reduce, reduces, reduced and reducing all become 'reduc'.
     private static string Stem(string word)

@@ -4,8 +4,9 @@ namespace TenantRag.Rag.Generation;
 
 /// <summary>
 /// Splits prose into sentences: at <c>. ! ?</c> followed by a space and an upper-case letter, digit or opening
-/// bracket, and at line breaks; not after common abbreviations (<c>e.g.</c>, <c>et al.</c>, <c>Fig.</c>) or initials.
-/// Good enough for picking supporting sentences; it is not a linguistic parser.
+/// bracket, and at line breaks; not after common abbreviations (<c>e.g.</c>, <c>et al.</c>, <c>Fig.</c>) or initials,
+/// and never inside code quoted in backticks (<c>`cargo test -- --exact`</c>, or a <c>```</c> block written on one line),
+/// so a quoted command stays whole. Good enough for picking supporting sentences; it is not a linguistic parser.
 /// </summary>
 public static class SentenceSplitter
 {
@@ -28,11 +29,55 @@ public static class SentenceSplitter
         return sentences;
     }
 
+    /// <summary>
+    /// Where the code span opening at <paramref name="start"/> (a run of backticks) closes: the index just after the
+    /// next run of as many backticks on the line, or -1 when it does not close (then the backticks are plain text).
+    /// </summary>
+    internal static int CodeSpanEnd(string line, int start)
+    {
+        var ticks = 0;
+        while (start + ticks < line.Length && line[start + ticks] == '`')
+        {
+            ticks++;
+        }
+
+        var i = start + ticks;
+        while (i < line.Length)
+        {
+            var close = line.IndexOf('`', i);
+            if (close < 0)
+            {
+                return -1;
+            }
+
+            var run = 0;
+            while (close + run < line.Length && line[close + run] == '`')
+            {
+                run++;
+            }
+
+            if (run == ticks)
+            {
+                return close + run;
+            }
+
+            i = close + run;
+        }
+
+        return -1;
+    }
+
     private static void SplitLine(string line, List<string> sentences)
     {
         var start = 0;
         for (var i = 0; i < line.Length; i++)
         {
+            if (line[i] == '`' && CodeSpanEnd(line, i) is var spanEnd and > 0)
+            {
+                i = spanEnd - 1;
+                continue;
+            }
+
             if (line[i] is not ('.' or '!' or '?'))
             {
                 continue;
@@ -69,7 +114,7 @@ public static class SentenceSplitter
         Add(line.AsSpan(start), sentences);
     }
 
-    private static bool StartsSentence(char c) => char.IsUpper(c) || char.IsDigit(c) || c is '(' or '[' or '"' or '\u201C';
+    private static bool StartsSentence(char c) => char.IsUpper(c) || char.IsDigit(c) || c is '(' or '[' or '"' or '\u201C' or '`';
 
     // The word before the period: a known abbreviation, or a single letter (an initial, as in "J. Smith").
     private static bool IsAbbreviation(string line, int period)

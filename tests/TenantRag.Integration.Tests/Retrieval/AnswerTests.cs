@@ -85,6 +85,22 @@ public sealed partial class AnswerTests(PostgresServer server, MiniLmFixture mod
     }
 
     [Fact]
+    public async Task AskAsync_ExtractiveAnswerAskedForOneChunk_QuotesFromTheBestTen()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (answers, alice, search) = await LibraryAsync();
+        const string question = "What do cells and plants make to live?";
+
+        var one = await answers.AskAsync(alice, question, 1, ct);
+        var ten = await answers.AskAsync(alice, question, 10, ct);
+        var best = await search.SearchAsync(alice, question, 10, cancellationToken: ct);
+
+        Assert.Equal(ten.Text, one.Text);
+        Assert.True(one.Citations.Count > 1, one.Text);
+        Assert.All(one.Citations, c => Assert.Contains(best.Hits, h => h.Chunk.Id == c.ChunkId));
+    }
+
+    [Fact]
     public async Task AskStreamingAsync_WithChatClient_StreamsSourcesThenTextAndKeepsOnlyRealCitations()
     {
         var ct = TestContext.Current.CancellationToken;

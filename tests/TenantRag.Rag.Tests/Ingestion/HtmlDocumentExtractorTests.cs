@@ -73,4 +73,25 @@ public sealed class HtmlDocumentExtractorTests
         Assert.Equal("fragment", document.Title);
         Assert.Equal("Just a paragraph.", Assert.Single(document.Sections).Text);
     }
+
+    [Fact]
+    public async Task MdBook_help_popup_and_menu_bar_are_noise_not_the_first_section()
+    {
+        // As mdBook writes every page of a book: its help popup (hidden by the stylesheet) comes first, with a heading.
+        const string page = """
+            <html><head><title>cargo clean - The Cargo Book</title></head><body>
+            <div id="mdbook-help-container"><div id="mdbook-help-popup"><h2 class="mdbook-help-title">Keyboard shortcuts</h2>
+              <div><p>Press <kbd>S</kbd> or <kbd>/</kbd> to search in the book</p></div></div></div>
+            <div id="mdbook-page-wrapper"><div id="mdbook-menu-bar" class="menu-bar"><h1 class="menu-title">The Cargo Book</h1></div>
+            <main><h1>cargo-clean(1)</h1><h2>DESCRIPTION</h2><p>With no options, cargo clean will delete the entire target directory.</p></main></div>
+            </body></html>
+            """;
+        using var dir = new TempDirectory();
+
+        var document = await Extract.SingleAsync(dir.Write("cargo-clean.html", page));
+
+        var section = Assert.Single(document.Sections);
+        Assert.Equal("cargo-clean(1) > DESCRIPTION", section.HeadingPath);
+        Assert.Equal("With no options, cargo clean will delete the entire target directory.", section.Text);
+    }
 }

@@ -8,7 +8,7 @@ namespace TenantRag.Rag.Tests.Ingestion;
 /// <summary>Builds real PDF files with PdfPig's writer.</summary>
 internal static class TestPdfs
 {
-    /// <summary>One page per entry; each page holds its lines top to bottom.</summary>
+    /// <summary>One page per entry; each page holds its lines top to bottom, an empty line leaving a paragraph's gap.</summary>
     public static byte[] Build(string? title, params string[][] pages)
     {
         var builder = new PdfDocumentBuilder();
@@ -24,8 +24,12 @@ internal static class TestPdfs
             var y = 780.0;
             foreach (var line in lines)
             {
-                page.AddText(line, 12, new PdfPoint(40, y), font);
-                y -= 18;
+                if (line.Length > 0)
+                {
+                    page.AddText(line, 12, new PdfPoint(40, y), font);
+                }
+
+                y -= line.Length > 0 ? 18 : 24;
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
 using TenantRag.Rag.Generation;
 
 namespace TenantRag.Rag.Tests.Search;
@@ -58,6 +59,22 @@ public sealed partial class ExtractiveAnswererTests
     }
 
     [Fact]
+    public async Task AnswerAsync_ManyCandidatesAndTheSearchsQuestionVector_EmbedsOnlyTheShortlist()
+    {
+        var embeddings = new CountingEmbeddings();
+        var answerer = new ExtractiveAnswerer(embeddings, new AnswerOptions { EmbeddedCandidates = 5 });
+        var passage = string.Join(' ', Enumerable.Range(1, 20).Select(i => $"Glacier number {i} carves a valley over many centuries."));
+        var question = "How do glaciers carve valleys?";
+        var questionVector = (await new Hits.WordEmbeddings().GenerateAsync([question], cancellationToken: Ct))[0].Vector;
+
+        var answer = await answerer.AnswerAsync(question, questionVector, [Hits.Of(1, "Glaciers", passage)], Ct);
+
+        Assert.True(answer.IsAnswered);
+        Assert.Equal(5, embeddings.Texts.Count);
+        Assert.DoesNotContain(question, embeddings.Texts);
+    }
+
+    [Fact]
     public void Pack_OverBudget_KeepsWholeSourcesThatFitAndCutsOnlyAFirstOversizedOne()
     {
         var packer = new ContextPacker();
@@ -76,4 +93,27 @@ public sealed partial class ExtractiveAnswererTests
 
     [GeneratedRegex(@"\[(\d+)\]")]
     private static partial Regex Markers();
+
+    /// <summary>The word embeddings, remembering every text they embed.</summary>
+    private sealed class CountingEmbeddings : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private readonly Hits.WordEmbeddings _inner = new();
+
+        public List<string> Texts { get; } = [];
+
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var list = values.ToList();
+            lock (Texts)
+            {
+                Texts.AddRange(list); // the answerer embeds on two threads
+            }
+
+            return _inner.GenerateAsync(list, options, cancellationToken);
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => _inner.GetService(serviceType, serviceKey);
+
+        public void Dispose() => _inner.Dispose();
+    }
 }

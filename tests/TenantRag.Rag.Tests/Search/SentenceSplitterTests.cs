@@ -31,4 +31,20 @@ public sealed class SentenceSplitterTests
     {
         Assert.Equal(["One two.", "Three."], SentenceSplitter.Split("  One \t two.\n\n   Three.  "));
     }
+
+    [Fact]
+    public void Split_CodeInBackticks_StaysWholeInItsSentence()
+    {
+        var sentences = SentenceSplitter.Split("The run ends with `test result: ok. 1 passed; 0 failed`. Nothing else is printed. Add ``` [dependencies] # Pinned. Do not bump. serde = \"1\" ``` to it.");
+
+        Assert.Equal(
+            ["The run ends with `test result: ok. 1 passed; 0 failed`.", "Nothing else is printed.", "Add ``` [dependencies] # Pinned. Do not bump. serde = \"1\" ``` to it."],
+            sentences);
+    }
+
+    [Fact]
+    public void Split_BacktickThatNeverCloses_IsPlainText()
+    {
+        Assert.Equal(["It costs 5` at most.", "Then it stops."], SentenceSplitter.Split("It costs 5` at most. Then it stops."));
+    }
 }

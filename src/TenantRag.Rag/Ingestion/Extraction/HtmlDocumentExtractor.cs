@@ -8,7 +8,7 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 
 /// <summary>
 /// Extracts the readable text of HTML pages (.html, .htm) with AngleSharp. Scripts, styles, navigation, headers,
-/// footers, asides, forms, iframes, SVG and hidden elements are dropped; h1-h6 start sections; block elements
+/// footers, asides, forms, iframes, SVG, hidden elements and mdBook's help popup and menu bar are dropped; h1-h6 start sections; block elements
 /// separate paragraphs; whitespace is normalised. The title comes from &lt;title&gt;, else the first h1, else the file name.
 /// UTF-8 is assumed; other encodings are detected by AngleSharp from the BOM or &lt;meta charset&gt;. Nesting depth,
 /// element count and extracted text are bounded by <see cref="IngestionOptions"/>. A page with no body text is refused
@@ -26,7 +26,10 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
 
     private const string NoiseSelector =
         "script, style, noscript, template, nav, header, footer, aside, form, iframe, frame, frameset, svg, math, canvas, " +
-        "object, embed, applet, audio, video, map, button, select, dialog, link, meta, [hidden], [aria-hidden='true']";
+        "object, embed, applet, audio, video, map, button, select, dialog, link, meta, [hidden], [aria-hidden='true'], " +
+        // mdBook's keyboard-help popup and menu bar, hidden or repeated on every page by its stylesheet: the popup's
+        // "Keyboard shortcuts" heading would head the page's first chunk, and its text would be searched.
+        "#mdbook-help-container, #mdbook-menu-bar";
 
     private static readonly FrozenSet<string> BlockElements = FrozenSet.ToFrozenSet(
     [

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using TenantRag.Rag.Ingestion.Extraction.Pdf;
 using UglyToad.PdfPig;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
@@ -8,9 +7,10 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 
 /// <summary>
 /// Extracts PDF text with PdfPig, one section per page (in content order, with paragraph breaks where PdfPig
-/// detects them and words hyphenated across lines re-joined). The title comes from the document information
-/// dictionary, else the file name. Corrupt or encrypted files are rejected; a page that fails to parse is skipped
-/// and reported as an issue.
+/// detects them), repaired as a reader sees it (<see cref="PdfTextRepair"/>): running headers, footers and page numbers
+/// removed, words hyphenated across lines re-joined, and lines that wrap at the margin joined into their sentence. The
+/// title comes from the document information dictionary, else the file name. Corrupt or encrypted files are rejected;
+/// a page that fails to parse is skipped and reported as an issue.
 /// </summary>
 /// <remarks>
 /// A PDF is a small file that can ask for a lot: compressed streams that expand a thousandfold, a page that draws a
@@ -20,7 +20,7 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 /// inflates, the document's text after each page. PdfPig calls back at every read and every decompression, where
 /// cancellation, the extraction deadline and a memory backstop are checked.
 /// </remarks>
-public sealed partial class PdfDocumentExtractor : IDocumentExtractor
+public sealed class PdfDocumentExtractor : IDocumentExtractor
 {
     private static readonly ContentOrderTextExtractor.Options TextOptions = new()
     {
@@ -67,7 +67,7 @@ public sealed partial class PdfDocumentExtractor : IDocumentExtractor
         var pageCount = PageCount(pdf, fileName, budget);
         var costs = new PdfPageCosts(pdf, budget);
         pdf.AddPageFactory(costs);
-        var sections = new List<DocumentSection>();
+        var pages = new List<(int Number, string Text)>();
         var issues = new List<ExtractionIssue>();
         long characters = 0;
         for (var pageNumber = 1; pageNumber <= pageCount; pageNumber++)
@@ -80,18 +80,20 @@ public sealed partial class PdfDocumentExtractor : IDocumentExtractor
                 continue;
             }
 
-            var text = HyphenatedLineBreak().Replace(TextContent.NormalizeBlockText(raw), "$1$2");
+            var text = TextContent.NormalizeBlockText(raw);
             characters += text.Length;
             if (characters > _options.MaxCharactersPerDocument)
             {
                 throw LimitRejections.TooManyCharacters(fileName, _options.MaxCharactersPerDocument);
             }
 
-            if (text.Length > 0)
-            {
-                sections.Add(new DocumentSection { Text = text, PageNumber = pageNumber });
-            }
+            pages.Add((pageNumber, text));
         }
+
+        // Headers and footers are told by recurring on many pages, so the repair needs them all.
+        budget.Checkpoint();
+        var repaired = PdfTextRepair.Repair(pages.Select(p => p.Text).ToArray());
+        var sections = pages.Select((p, i) => new DocumentSection { Text = repaired[i], PageNumber = p.Number }).Where(s => s.Text.Length > 0).ToList();
 
         if (sections.Count == 0 && issues.Count > 0 && issues.Count == pageCount)
         {
@@ -170,7 +172,4 @@ public sealed partial class PdfDocumentExtractor : IDocumentExtractor
             return string.Empty;
         }
     }
-
-    [GeneratedRegex(@"(\p{Ll})-\n(\p{Ll})", RegexOptions.CultureInvariant)]
-    private static partial Regex HyphenatedLineBreak();
 }

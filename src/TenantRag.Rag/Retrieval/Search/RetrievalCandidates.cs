@@ -9,6 +9,9 @@ internal sealed record RetrievalCandidates
 
     public double EmbeddingMs { get; init; }
 
+    /// <summary>The query's unit vector, when the vector retriever embedded it.</summary>
+    public float[]? QueryVector { get; init; }
+
     public double LexicalMs { get; init; }
 
     public double VectorMs { get; init; }

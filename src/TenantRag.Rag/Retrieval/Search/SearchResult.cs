@@ -18,6 +18,12 @@ public sealed record SearchResult
     /// <summary>How many full-text candidates were found (up to the candidate depth); 0 when the lexical retriever did not run.</summary>
     public int LexicalCandidates { get; init; }
 
+    /// <summary>
+    /// The query's embedding (unit length) by <see cref="SearchService.QueryModel"/> when the vector retriever ran, else
+    /// null; an extractive answer compares its sentences with it instead of embedding the question again.
+    /// </summary>
+    public ReadOnlyMemory<float>? QueryVector { get; init; }
+
     /// <summary>Where the time went.</summary>
     public required SearchTimings Timings { get; init; }
 }

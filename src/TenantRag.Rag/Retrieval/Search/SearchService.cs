@@ -185,6 +185,7 @@ public sealed partial class SearchService
             Hits = hits,
             TopVectorScore = candidates.Vector.Count > 0 ? candidates.Vector[0].Score : null,
             LexicalCandidates = candidates.Lexical.Count,
+            QueryVector = candidates.QueryVector,
             Timings = timings,
         };
     }
@@ -228,9 +229,10 @@ public sealed partial class SearchService
             var vectorMs = 0.0;
             var vectorIndexMs = 0.0;
             var embeddingMs = 0.0;
+            float[]? queryVector = null;
             if (embedding is not null)
             {
-                (var queryVector, embeddingMs) = await embedding.ConfigureAwait(false);
+                (queryVector, embeddingMs) = await embedding.ConfigureAwait(false);
                 if (hasVectors)
                 {
                     var vectorStarted = Stopwatch.GetTimestamp();
@@ -244,6 +246,7 @@ public sealed partial class SearchService
                 Vector = vector,
                 Lexical = lexical,
                 EmbeddingMs = embeddingMs,
+                QueryVector = queryVector,
                 LexicalMs = lexicalMs,
                 VectorMs = vectorMs,
                 LexicalIndexMs = lexicalIndexMs,
