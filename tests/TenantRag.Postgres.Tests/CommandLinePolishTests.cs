@@ -92,6 +92,8 @@ public sealed class CommandLinePolishTests(PostgresServer server) : IAsyncLifeti
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.False(run.ToString().Contains("   at ", StringComparison.Ordinal) || run.ToString().Contains("Exception", StringComparison.Ordinal), run.ToString());
         Assert.DoesNotContain("serving on", run.StdOut, StringComparison.Ordinal);
+        // At the default level: no Trace or Debug lines (they once carried the exception texts of connections the stop cut).
+        Assert.DoesNotContain(Lines(run.StdOut), l => l.StartsWith("trce:", StringComparison.Ordinal) || l.StartsWith("dbug:", StringComparison.Ordinal));
         var error = Assert.Single(Lines(run.StdErr), l => !l.StartsWith("note: ", StringComparison.Ordinal));
         Assert.StartsWith($"error: {url} is in use: ", error, StringComparison.Ordinal);
     }

@@ -55,8 +55,12 @@ internal static class ServeCommand
 
         // A port in use fails the start with "Hosting failed to start" and a stack trace in the log; the exception
         // comes out of StartAsync all the same and is said in one line below. After the start, the host logs as always.
+        // This rule stands in for the configured default level (Logging:LogLevel:Default, Information when unset), which
+        // it would otherwise replace: without the level, a failed start printed every Trace line, exception texts of
+        // connections cut by the stop included. Categories configured on their own keep their own levels.
         var started = false;
-        builder.Logging.AddFilter((_, category, level) => started || level < LogLevel.Error || category != HostCategory);
+        var minimum = builder.Configuration.GetValue("Logging:LogLevel:Default", LogLevel.Information);
+        builder.Logging.AddFilter((_, category, level) => level >= minimum && (started || level < LogLevel.Error || category != HostCategory));
 
         // Bad settings (no identity provider above all) are refused before the database is started.
         TenantRagServer.ValidateSettings(builder.Configuration);
