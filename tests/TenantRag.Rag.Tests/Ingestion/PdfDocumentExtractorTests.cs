@@ -100,4 +100,15 @@ public sealed class PdfDocumentExtractorTests
         Assert.StartsWith("1 Getting started", document.Sections[2].Text, StringComparison.Ordinal);
         Assert.Equal("2 widgets are enough for a small team, and ten for a large one.", document.Sections[3].Text);
     }
+
+    [Fact]
+    public async Task A_line_that_is_all_its_pages_hold_is_their_text_not_a_running_header()
+    {
+        using var dir = new TempDirectory();
+        string[][] pages = [["Page text."], ["Page text.", "", "2"], ["Page text."]];
+
+        var document = await Extract.SingleAsync(dir.Write("slides.pdf", TestPdfs.Build("Slides", pages)));
+
+        Assert.Equal(["Page text.", "Page text.", "Page text."], document.Sections.Select(s => s.Text.Trim()));
+    }
 }

@@ -15,7 +15,9 @@ namespace TenantRag.Rag.Ingestion.Extraction.Pdf;
 /// needs three letters, so a lone <c>}</c> closing a listing at the foot of pages is kept. A line there that is only a
 /// page number (<c>7</c>, <c>- 7 -</c>, <c>Page 7 of 40</c>, <c>vii</c>) goes too, and so does one that starts or
 /// ends with the page's printed number ("Chapter 3: Utilities 6") when the rest of it recurs there on another page and
-/// enough pages show numbers that lag their position by the same amount (front matter is numbered apart).
+/// enough pages show numbers that lag their position by the same amount (front matter is numbered apart). A page
+/// whose every line would go keeps them, bare page numbers aside: a line repeated on pages that hold nothing else is
+/// the document's text, not a header over it.
 /// </para>
 /// <para>
 /// A line is joined to the next line of its paragraph when it reached the margin (at least 70% of the document's long
@@ -116,6 +118,13 @@ internal static partial class PdfTextRepair
                 || (printedNumber is { } n && page[i].Length <= MaxRunningLineLength && EdgeNumbers(page[i]).Contains(n)
                     && numbered.Contains(Shape(EdgeNumber().Replace(page[i], " ")))))
             .ToHashSet();
+        if (Enumerable.Range(0, page.Length).All(i => drop.Contains(i) || string.IsNullOrWhiteSpace(page[i])))
+        {
+            // A header runs above a page's text: a line that is all a page holds (slides, a one-line form repeated) is
+            // its text. Only a bare page number goes from such a page.
+            drop.RemoveWhere(i => !PageNumber().IsMatch(page[i]));
+        }
+
         return page.Where((_, i) => !drop.Contains(i)).ToList();
     }
 
