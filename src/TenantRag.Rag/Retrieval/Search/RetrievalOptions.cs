@@ -45,9 +45,14 @@ public sealed record RetrievalOptions
             throw new ArgumentOutOfRangeException(nameof(RrfK), RrfK, "must be a finite number, 0 or more");
         }
 
-        if (!double.IsFinite(VectorWeight) || VectorWeight < 0 || !double.IsFinite(LexicalWeight) || LexicalWeight < 0)
+        if (!double.IsFinite(VectorWeight) || VectorWeight < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(VectorWeight), $"{VectorWeight}/{LexicalWeight}", "weights must be finite and 0 or more");
+            throw new ArgumentOutOfRangeException(nameof(VectorWeight), VectorWeight, "weights must be finite and 0 or more");
+        }
+
+        if (!double.IsFinite(LexicalWeight) || LexicalWeight < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LexicalWeight), LexicalWeight, "weights must be finite and 0 or more");
         }
     }
 }
