@@ -2,8 +2,8 @@ namespace TenantRag.Testing;
 
 /// <summary>
 /// Real HTML pages copied from the Rust documentation installed with the toolchain (<c>rustup doc --path</c>, Rust
-/// 1.95.0; MIT or Apache-2.0): two pages that only redirect, as mdBook and rustdoc write them, and a short page with
-/// text of its own. In <c>Fixtures/RustDocs</c> of the test output.
+/// 1.95.0; MIT or Apache-2.0): two pages that only redirect, as mdBook and rustdoc write them, a short page with
+/// text of its own, and a chapter of the Cargo Book as mdBook writes it. In <c>Fixtures/RustDocs</c> of the test output.
 /// </summary>
 public static class RustDocPages
 {
@@ -18,6 +18,12 @@ public static class RustDocPages
 
     /// <summary>A sentence of <see cref="ContentPage"/>'s text.</summary>
     public const string ContentSentence = "Historically, programming [concurrency] has been difficult and error prone: Rust hopes to change that.";
+
+    /// <summary>
+    /// The Cargo Book's chapter "Tests" (<c>guide/tests.html</c>): the chapter in <c>&lt;main&gt;</c>, around it a sidebar,
+    /// a menu bar naming the book and a keyboard-shortcuts popup that only the book's stylesheet hides.
+    /// </summary>
+    public const string BookChapter = "cargo-guide-tests.html";
 
     /// <summary>The path of one of the pages.</summary>
     public static string Path(string name) => System.IO.Path.Combine(AppContext.BaseDirectory, "Fixtures", "RustDocs", name);

@@ -24,6 +24,9 @@ internal static class EvalCommand
     /// <summary>Documents not judged for any kept query, per kept query, that a <c>--limit</c> slice adds as distractors.</summary>
     internal const int DistractorsPerQuery = 5;
 
+    /// <summary>The most combinations of fusion settings one run scores.</summary>
+    internal const int MaxGridSize = 1000;
+
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
 
     public static Command Create()
@@ -37,10 +40,10 @@ internal static class EvalCommand
         var limit = new Option<int?>("--limit") { Description = $"Only the first N queries, their judged documents and {DistractorsPerQuery} other documents per query (in tenants of their own)" };
         var quick = new Option<bool>("--quick") { Description = "Do not measure the embedding model alone (ingestion throughput is then not compared with it): for runs that compare settings, e.g. fusion on --split train" };
         var fresh = new Option<bool>("--fresh") { Description = "Delete the evaluation tenants first, so ingestion is measured from scratch" };
-        var vectorWeight = new Option<double?>("--vector-weight") { Description = "Fusion weight of the vector ranking (tune on --split train only)" };
-        var lexicalWeight = new Option<double?>("--lexical-weight") { Description = "Fusion weight of the full-text ranking (tune on --split train only)" };
-        var rrfK = new Option<double?>("--rrf-k") { Description = "The k of reciprocal rank fusion (tune on --split train only)" };
-        var depth = new Option<int?>("--depth") { Description = "Candidates each retriever contributes before fusion" };
+        var vectorWeight = new Option<string?>("--vector-weight") { Description = "Fusion weight of the vector ranking (tune on --split train only). Several values, comma-separated, here or in the other fusion settings, score every combination on the same queries (a fusion grid, see scripts/tune-fusion)" };
+        var lexicalWeight = new Option<string?>("--lexical-weight") { Description = "Fusion weight of the full-text ranking (tune on --split train only); comma-separated values for a fusion grid" };
+        var rrfK = new Option<string?>("--rrf-k") { Description = "The k of reciprocal rank fusion (tune on --split train only); comma-separated values for a fusion grid" };
+        var depth = new Option<string?>("--depth") { Description = "Candidates each retriever contributes before fusion; comma-separated values for a fusion grid" };
         var queryPrecision = new Option<string>("--query-precision") { Description = "int8 (as the server embeds queries) or float32; documents always embed in float32", DefaultValueFactory = _ => "int8" };
         var eval = new Command("eval", "Retrieval quality on a BEIR-format set (nDCG@10, Recall@10, MRR@10, query latency, ingestion throughput), and answer quality on a question set (page in the top 3, key fact stated)")
         {
@@ -72,7 +75,8 @@ internal static class EvalCommand
         var ct = cli.CancellationToken;
         var split = BeirSplits.Parse(arguments.Split);
         var mode = TenancyModes.Parse(arguments.Mode);
-        var retrieval = Retrieval(arguments);
+        var grid = Retrieval(arguments);
+        var retrieval = grid[0];
         var queryPrecision = QueryPrecision(arguments.QueryPrecision);
         if (arguments.Limit is < 1)
         {
@@ -107,9 +111,10 @@ internal static class EvalCommand
             : new PipelineEvaluationIngestor(host.Get<IngestionPipeline>(), progress.Ingestion);
 
         // A question set's answers are made as 'ask' makes them without a chat model, from the same search settings.
-        var answerer = data.AnswerKeys is null ? null
+        // A fusion grid compares rankings only: no answers.
+        var answerer = data.AnswerKeys is null || grid.Count > 1 ? null
             : new AnswerServiceEvaluationAnswerer(new AnswerService(search, chat: null, new AnswerOptions { Retrieval = retrieval }));
-        var evaluator = new RetrievalEvaluator(host.Get<ITenantCatalog>(), ingestor, new SearchServiceEvaluationRetriever(search, retrieval), queries, answerer);
+        var evaluator = new RetrievalEvaluator(host.Get<ITenantCatalog>(), ingestor, new SearchServiceEvaluationRetriever(search, grid), queries, answerer);
 
         var report = await evaluator.RunAsync(data, options, progress.Stages, ct).ConfigureAwait(false);
         if (cli.Json)
@@ -145,28 +150,61 @@ internal static class EvalCommand
             : await QuestionSetLoader.LoadAsync(arguments.Data!, arguments.Pages, split, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The search service's defaults, with what the command line overrides; out-of-range values are usage errors.</summary>
-    private static RetrievalOptions Retrieval(EvalArguments arguments)
+    /// <summary>
+    /// The search service's defaults, with what the command line overrides: one setting, or with several values of any
+    /// fusion setting every combination (k, then vector weight, then full-text weight, then depth, each in the order
+    /// given). Out-of-range values are usage errors.
+    /// </summary>
+    private static List<RetrievalOptions> Retrieval(EvalArguments arguments)
     {
-        var defaults = RetrievalOptions.Default;
-        var options = defaults with
+        var defaults = RetrievalOptions.Default with { Retriever = RetrieverKinds.Parse(arguments.Retriever) };
+        var grid =
+            (from k in Values(arguments.RrfK, "--rrf-k", defaults.RrfK)
+             from vector in Values(arguments.VectorWeight, "--vector-weight", defaults.VectorWeight)
+             from lexical in Values(arguments.LexicalWeight, "--lexical-weight", defaults.LexicalWeight)
+             from depth in Values(arguments.Depth, "--depth", defaults.CandidateDepth)
+             select defaults with { RrfK = k, VectorWeight = vector, LexicalWeight = lexical, CandidateDepth = (int)depth }).ToList();
+        if (grid.Count > MaxGridSize)
         {
-            Retriever = RetrieverKinds.Parse(arguments.Retriever),
-            VectorWeight = arguments.VectorWeight ?? defaults.VectorWeight,
-            LexicalWeight = arguments.LexicalWeight ?? defaults.LexicalWeight,
-            RrfK = arguments.RrfK ?? defaults.RrfK,
-            CandidateDepth = arguments.Depth ?? defaults.CandidateDepth,
-        };
+            throw new UsageException($"the fusion settings make {grid.Count} combinations: give at most {MaxGridSize}");
+        }
+
         try
         {
-            options.Validate();
+            grid.ForEach(options => options.Validate());
         }
         catch (ArgumentOutOfRangeException ex)
         {
             throw new UsageException($"retrieval setting {ex.ParamName} is out of range ({ex.ActualValue}): weights and --rrf-k must be 0 or more, --depth 1 to 1000");
         }
 
-        return options;
+        return grid;
+    }
+
+    /// <summary>The comma-separated numbers of a fusion setting (repeats dropped), or its default when it is not given.</summary>
+    private static List<double> Values(string? text, string option, double fallback)
+    {
+        if (text is null)
+        {
+            return [fallback];
+        }
+
+        var values = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value)
+                || (option == "--depth" && value != Math.Floor(value)))
+            {
+                throw new UsageException($"{option} '{UsageException.Echo(text)}' is not a number or a comma-separated list of numbers{(option == "--depth" ? " (whole numbers)" : string.Empty)}, e.g. {option} 5,10,20");
+            }
+
+            if (!values.Contains(value))
+            {
+                values.Add(value);
+            }
+        }
+
+        return values;
     }
 
     private static EmbeddingPrecision QueryPrecision(string? text) => text?.Trim().ToLowerInvariant() switch
@@ -203,13 +241,13 @@ internal static class EvalCommand
 
         public bool Quick { get; init; }
 
-        public double? VectorWeight { get; init; }
+        public string? VectorWeight { get; init; }
 
-        public double? LexicalWeight { get; init; }
+        public string? LexicalWeight { get; init; }
 
-        public double? RrfK { get; init; }
+        public string? RrfK { get; init; }
 
-        public int? Depth { get; init; }
+        public string? Depth { get; init; }
 
         public string? QueryPrecision { get; init; }
     }

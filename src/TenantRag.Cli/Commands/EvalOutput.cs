@@ -28,6 +28,11 @@ internal static class EvalOutput
             PrintQuestions(report, questions);
         }
 
+        if (report.Grid is { } grid)
+        {
+            PrintGrid(grid);
+        }
+
         Line($"  {"cross-tenant results",-22} {report.CrossTenantResults}{(report.PerTenant ? string.Empty : " (one tenant: use --tenants to test isolation)")}");
         Line($"  {"query latency",-22} p50 {report.QueryLatencyMs.P50:F1} ms, p95 {report.QueryLatencyMs.P95:F1} ms (query embedding included)");
         if (report.QueryStagesMsP50.Count > 0)
@@ -67,6 +72,19 @@ internal static class EvalOutput
         {
             var unstated = questions.Where(q => q.KeyFactFound != true).Select(q => q.Answered == true ? q.Id : $"{q.Id} (not found)").ToList();
             Line($"  {"key fact not stated",-22} {(unstated.Count == 0 ? "none" : string.Join(", ", unstated))}");
+        }
+    }
+
+    /// <summary>Every setting of a fusion grid with its figures, in the order given; the best nDCG@10 marked.</summary>
+    private static void PrintGrid(IReadOnlyList<FusionGridPoint> grid)
+    {
+        var best = grid.Max(p => p.NdcgAt10);
+        Line($"  {"fusion grid",-22} {grid.Count} settings on the same queries (the figures above are the first's; no answers made):");
+        foreach (var point in grid)
+        {
+            var settings = string.Join(", ", point.Settings.Select(s => FormattableString.Invariant($"{s.Key} {s.Value}")));
+            var top3 = point.Top3 is { } share ? FormattableString.Invariant($", top3 {share:F4}") : string.Empty;
+            Line($"    {settings}: nDCG@10 {point.NdcgAt10:F4}, Recall@10 {point.RecallAt10:F4}, MRR@10 {point.MrrAt10:F4}{top3}{(point.NdcgAt10 == best ? "  <- best nDCG@10" : string.Empty)}");
         }
     }
 

@@ -94,6 +94,13 @@ public sealed record EvaluationReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<QuestionResult>? Questions { get; init; }
 
+    /// <summary>
+    /// A fusion grid (several settings compared on the same queries, retrieving once): each setting's quality, in the
+    /// order given. The report's other figures are those of the first setting; no answers are made. Null otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FusionGridPoint>? Grid { get; init; }
+
     /// <summary>Ingestion figures: <c>chunks</c>, <c>seconds</c> and <c>chunksPerSecond</c>, then details.</summary>
     public sealed record IngestFigures
     {

@@ -88,7 +88,7 @@ public sealed partial class RetrievalEvaluator
             embeddingOnly = ((before.ChunksPerSecond + after.ChunksPerSecond) / 2, before.Sample);
         }
 
-        var (results, questions) = await RunQueriesAsync(data, tenants, user, progress, cancellationToken).ConfigureAwait(false);
+        var (results, questions, grid) = await RunQueriesAsync(data, tenants, user, progress, cancellationToken).ConfigureAwait(false);
         var quality = RetrievalQuality.Of(results);
         var answers = questions is { Count: > 0 } ? AnswerQuality.Of(questions) : null;
         return new EvaluationReport
@@ -117,10 +117,11 @@ public sealed partial class RetrievalEvaluator
             Documents = data.Corpus.Count,
             EmbeddingSample = embeddingOnly.Sample,
             PerQuery = results,
+            Grid = grid?.Points(),
         };
     }
 
-    private async Task<(List<QueryEvaluation> Results, List<QuestionResult>? Questions)> RunQueriesAsync(BeirDataset data,
+    private async Task<(List<QueryEvaluation> Results, List<QuestionResult>? Questions, GridScores? Grid)> RunQueriesAsync(BeirDataset data,
         IReadOnlyList<EvaluationTenant> tenants, UserId user, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         // The first search in a tenant loads its vector index: warm each tenant once, untimed, so latency is the steady state.
@@ -139,6 +140,7 @@ public sealed partial class RetrievalEvaluator
         progress?.Report($"running {total} {data.Split.ToName()} queries with the {_retriever.Name} retriever in {tenants.Count} tenant(s){answering}");
         var results = new List<QueryEvaluation>(total);
         var questions = data.AnswerKeys is null ? null : new List<QuestionResult>(total);
+        GridScores? grid = null;
         foreach (var tenant in tenants)
         {
             var context = TenantContext.For(tenant.Slug, user);
@@ -150,6 +152,12 @@ public sealed partial class RetrievalEvaluator
                 var scored = QueryEvaluation.Score(query.Id, tenant.Slug.Value, found.DocumentIds, data.Qrels[query.Id], latencyMs,
                     tenant.Name is null ? null : data.DocumentTenants, tenant.Name);
                 results.Add(scored with { StageMs = found.StageMs });
+                if (found.Variants.Count > 0)
+                {
+                    grid ??= new GridScores(found.Variants.Select(v => v.Settings).ToList(), data.AnswerKeys is not null);
+                    grid.Add(query, tenant.Slug.Value, found.Variants, data.Qrels[query.Id], data.AnswerKeys?[query.Id]);
+                }
+
                 if (questions is not null)
                 {
                     questions.Add(await AnswerAsync(context, query, data.AnswerKeys![query.Id], scored, answerer, cancellationToken).ConfigureAwait(false));
@@ -157,7 +165,7 @@ public sealed partial class RetrievalEvaluator
             }
         }
 
-        return (results, questions);
+        return (results, questions, grid);
     }
 
     private static async Task<QuestionResult> AnswerAsync(TenantContext context, BeirQuery query, AnswerKey key, QueryEvaluation scored,

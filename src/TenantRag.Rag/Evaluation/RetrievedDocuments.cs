@@ -11,4 +11,10 @@ public sealed record RetrievedDocuments
 
     /// <summary>Milliseconds per stage of the search (e.g. <c>embedding</c>, <c>lexical</c>), when the retriever reports them.</summary>
     public IReadOnlyDictionary<string, double> StageMs { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>
+    /// When the retriever compares several settings on each query (a fusion grid): the documents under each, in the same
+    /// order for every query, the first being <see cref="DocumentIds"/>. Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<RetrievedVariant> Variants { get; init; } = [];
 }

@@ -22,6 +22,9 @@ public sealed class EvalCommandTests
     [InlineData("--split", "validation", "unknown split 'validation'")]
     [InlineData("--retriever", "bm25", "unknown retriever 'bm25'")]
     [InlineData("--limit", "0", "--limit 0 is out of range")]
+    [InlineData("--rrf-k", "5,x", "--rrf-k '5,x' is not a number or a comma-separated list of numbers")]
+    [InlineData("--depth", "20,2.5", "(whole numbers)")]
+    [InlineData("--lexical-weight", "1,-0.5", "retrieval setting LexicalWeight is out of range (-0.5)")]
     public async Task Eval_BadOption_ExitsTwoSayingWhatToUse(string option, string value, string expected)
     {
         var (exit, stderr) = await RunAsync("eval", "--data", Path.GetTempPath(), option, value);

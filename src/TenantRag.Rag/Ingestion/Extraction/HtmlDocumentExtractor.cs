@@ -8,8 +8,12 @@ namespace TenantRag.Rag.Ingestion.Extraction;
 
 /// <summary>
 /// Extracts the readable text of HTML pages (.html, .htm) with AngleSharp. Scripts, styles, navigation, headers,
-/// footers, asides, forms, iframes, SVG, hidden elements and mdBook's help popup and menu bar are dropped; h1-h6 start sections; block elements
-/// separate paragraphs; whitespace is normalised. The title comes from &lt;title&gt;, else the first h1, else the file name.
+/// footers, asides, forms, iframes, SVG, dialogs, menus and hidden elements (the <c>hidden</c> attribute,
+/// <c>aria-hidden="true"</c>, an inline <c>display: none</c> or <c>visibility: hidden</c>) are dropped, and so are
+/// their ARIA equivalents (<c>role="navigation"</c>, <c>"dialog"</c>, ...). A page with one <c>&lt;main&gt;</c> (or
+/// <c>role="main"</c>) element is read from it alone: the rest is the site's chrome around the content (a help popup
+/// that only the site's stylesheet hides, a menu bar naming the site), repeated on every page. h1-h6 start sections;
+/// block elements separate paragraphs; whitespace is normalised. The title comes from &lt;title&gt;, else the first h1, else the file name.
 /// UTF-8 is assumed; other encodings are detected by AngleSharp from the BOM or &lt;meta charset&gt;. Nesting depth,
 /// element count and extracted text are bounded by <see cref="IngestionOptions"/>. A page with no body text is refused
 /// (<see cref="DocumentRejectionReason.NoExtractableText"/>), and so is a page that only sends the reader elsewhere: a
@@ -26,9 +30,10 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
 
     private const string NoiseSelector =
         "script, style, noscript, template, nav, header, footer, aside, form, iframe, frame, frameset, svg, math, canvas, " +
-        "object, embed, applet, audio, video, map, button, select, dialog, link, meta, [hidden], [aria-hidden='true'], " +
-        // mdBook's keyboard-help popup and menu bar, hidden or repeated on every page by its stylesheet: the popup's
-        // "Keyboard shortcuts" heading would head the page's first chunk, and its text would be searched.
+        "object, embed, applet, audio, video, map, button, select, dialog, link, meta, [hidden], [aria-hidden='true' i], " +
+        "[aria-modal='true' i], [role='dialog' i], [role='alertdialog' i], [role='navigation' i], [role='banner' i], " +
+        "[role='contentinfo' i], [role='complementary' i], [role='search' i], [role='menu' i], [role='menubar' i], " +
+        // mdBook's keyboard-help popup and menu bar, for a page that has them but no <main>.
         "#mdbook-help-container, #mdbook-menu-bar";
 
     private static readonly FrozenSet<string> BlockElements = FrozenSet.ToFrozenSet(
@@ -72,12 +77,14 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
         var redirects = document.QuerySelectorAll("meta[http-equiv]").Any(meta =>
             string.Equals(meta.GetAttribute("http-equiv")?.Trim(), "refresh", StringComparison.OrdinalIgnoreCase) && RefreshNamesAddress(meta.GetAttribute("content")));
 
-        foreach (var noise in document.QuerySelectorAll(NoiseSelector).ToArray())
+        var hiddenByStyle = document.QuerySelectorAll("[style]").Where(e => HiddenByStyle(e.GetAttribute("style")));
+        foreach (var noise in document.QuerySelectorAll(NoiseSelector).Concat(hiddenByStyle).ToArray())
         {
             noise.Remove();
         }
 
-        var firstH1 = document.QuerySelector("h1");
+        var main = MainContent(document);
+        var firstH1 = main.QuerySelector("h1");
         var title = TextContent.CollapseWhitespace(document.Title ?? string.Empty);
         var titleIsFirstH1 = false;
         if (title.Length == 0 && firstH1 is not null)
@@ -96,7 +103,7 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
         }
 
         var walker = new Walker(titleIsFirstH1 ? firstH1 : null, new SectionAccumulator(fileName, _options.MaxCharactersPerDocument));
-        walker.Visit(document.Body ?? document.DocumentElement);
+        walker.Visit(main);
         var sections = walker.Finish();
         if (redirects && sections.Sum(s => CountWords(s.Text)) <= MaxRedirectPageWords)
         {
@@ -143,6 +150,47 @@ public sealed class HtmlDocumentExtractor : IDocumentExtractor
         }
 
         return rest.Trim(Whitespace).Trim("'\"").Length > 0;
+    }
+
+    /// <summary>
+    /// Whether an inline style hides the element: a <c>display</c> of <c>none</c> or a <c>visibility</c> of
+    /// <c>hidden</c> or <c>collapse</c> (case aside, <c>!important</c> or not). Only the element's own style counts: a
+    /// stylesheet is not read.
+    /// </summary>
+    internal static bool HiddenByStyle(string? style)
+    {
+        foreach (var declaration in (style ?? string.Empty).Split(';'))
+        {
+            var colon = declaration.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                continue;
+            }
+
+            var property = declaration[..colon].Trim();
+            var value = declaration[(colon + 1)..].Replace("!important", string.Empty, StringComparison.OrdinalIgnoreCase).Trim();
+            if ((property.Equals("display", StringComparison.OrdinalIgnoreCase) && value.Equals("none", StringComparison.OrdinalIgnoreCase))
+                || (property.Equals("visibility", StringComparison.OrdinalIgnoreCase)
+                    && (value.Equals("hidden", StringComparison.OrdinalIgnoreCase) || value.Equals("collapse", StringComparison.OrdinalIgnoreCase))))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The element that holds the page's content: its one <c>&lt;main&gt;</c> (or <c>role="main"</c>) element left
+    /// after the noise is gone (the HTML standard allows one shown, and it is "the dominant contents of the document"),
+    /// else the whole body. With two or more, the page does not say which, so nothing is cut.
+    /// </summary>
+    private static IElement MainContent(IHtmlDocument document)
+    {
+        var root = document.Body ?? document.DocumentElement;
+        var mains = root.QuerySelectorAll("main, [role='main' i]");
+        var outermost = mains.Where(m => !mains.Any(other => other != m && other.Contains(m))).Take(2).ToArray();
+        return outermost.Length == 1 ? outermost[0] : root;
     }
 
     private static int CountWords(string text)

@@ -20,12 +20,38 @@ public sealed partial class SearchService
     /// <exception cref="UsageException">The query or <paramref name="k"/> is invalid.</exception>
     /// <exception cref="TenantNotFoundException">The tenant does not exist.</exception>
     /// <exception cref="EmbeddingModelMismatchException">The tenant's vectors were made with another model (vector and hybrid search).</exception>
-    public async Task<DocumentSearchResult> SearchDocumentsAsync(TenantContext context, string query, int k, RetrievalOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<DocumentSearchResult> SearchDocumentsAsync(TenantContext context, string query, int k, RetrievalOptions? options = null, CancellationToken cancellationToken = default) =>
+        (await SearchDocumentsAsync(context, query, k, [options ?? Defaults], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// As <see cref="SearchDocumentsAsync(TenantContext, string, int, RetrievalOptions?, CancellationToken)"/> under each
+    /// of <paramref name="settings"/>, retrieving once: each retriever runs once (to the largest candidate depth asked),
+    /// and each setting fuses its own depth of the candidates, so each result is the one a search with that setting alone
+    /// returns. For comparing fusion settings on the same queries (<c>tenantrag eval</c> with several values); the
+    /// timings are those of the one retrieval.
+    /// </summary>
+    /// <param name="context">The caller: tenant and user.</param>
+    /// <param name="query">The query: 1 to <see cref="SearchLimits.MaxQueryLength"/> characters, no control characters.</param>
+    /// <param name="k">How many documents, 1 to <see cref="SearchLimits.MaxResults"/>.</param>
+    /// <param name="settings">One or more retrieval settings.</param>
+    /// <param name="cancellationToken">Cancels the search.</param>
+    /// <returns>The ranked documents under each setting, in the order of <paramref name="settings"/>.</returns>
+    /// <exception cref="UsageException">The query or <paramref name="k"/> is invalid.</exception>
+    /// <exception cref="TenantNotFoundException">The tenant does not exist.</exception>
+    /// <exception cref="EmbeddingModelMismatchException">The tenant's vectors were made with another model (vector and hybrid search).</exception>
+    public async Task<IReadOnlyList<DocumentSearchResult>> SearchDocumentsAsync(TenantContext context, string query, int k, IReadOnlyList<RetrievalOptions> settings,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfZero(settings.Count);
         var started = Stopwatch.GetTimestamp();
-        (query, options, var depth) = Validate(context, query, k, options);
+        var validated = settings.Select(options => Validate(context, query, k, options)).ToList();
+        query = validated[0].Query;
+        var depth = validated.Max(v => v.Depth);
+        var retrievers = validated.Select(v => v.Options.Retriever).Distinct().ToList();
+        var retriever = retrievers.Count == 1 ? retrievers[0] : RetrieverKind.Hybrid;
         await using var session = await _store.OpenAsync(context, cancellationToken).ConfigureAwait(false);
-        var candidates = await RetrieveAsync(session, query, depth, options.Retriever, cancellationToken).ConfigureAwait(false);
+        var candidates = await RetrieveAsync(session, query, depth, retriever, cancellationToken).ConfigureAwait(false);
 
         var fetchStarted = Stopwatch.GetTimestamp();
         var ids = candidates.Vector.Select(h => h.ChunkId).Concat(candidates.Lexical.Select(h => h.ChunkId)).Distinct().ToList();
@@ -33,8 +59,23 @@ public sealed partial class SearchService
         var fetchMs = Stopwatch.GetElapsedTime(fetchStarted).TotalMilliseconds;
         var byId = chunks.ToDictionary(c => c.Id);
 
-        var vectorDocuments = Collapse(candidates.Vector.Select(h => (h.ChunkId, h.Score)), byId);
-        var lexicalDocuments = Collapse(candidates.Lexical, byId);
+        var results = new List<DocumentSearchResult>(validated.Count);
+        var timings = new SearchTimings(Stopwatch.GetElapsedTime(started).TotalMilliseconds, candidates.EmbeddingMs, candidates.LexicalMs, candidates.VectorMs, fetchMs);
+        foreach (var (_, options, optionDepth) in validated)
+        {
+            var documents = FuseDocuments(candidates, byId, options, optionDepth, k);
+            results.Add(new DocumentSearchResult { Query = query, Retriever = options.Retriever, Documents = documents, Timings = timings });
+        }
+
+        LogSearched(context.Tenant.Value, retriever.ToName(), results[0].Documents.Count, timings.TotalMs, timings.EmbeddingMs, timings.LexicalMs, timings.VectorMs);
+        return results;
+    }
+
+    /// <summary>The <paramref name="k"/> best documents under one setting, from the first <paramref name="depth"/> candidates of each retriever it uses.</summary>
+    private static List<DocumentHit> FuseDocuments(RetrievalCandidates candidates, Dictionary<long, ChunkDetails> byId, RetrievalOptions options, int depth, int k)
+    {
+        var vectorDocuments = options.Retriever == RetrieverKind.Lexical ? [] : Collapse(candidates.Vector.Take(depth).Select(h => (h.ChunkId, h.Score)), byId);
+        var lexicalDocuments = options.Retriever == RetrieverKind.Vector ? [] : Collapse(candidates.Lexical.Take(depth), byId);
         IEnumerable<(Guid Key, double Score)> ranked = options.Retriever switch
         {
             RetrieverKind.Vector => vectorDocuments.Select(d => (d.Key, (double)d.Value.Score)),
@@ -72,9 +113,7 @@ public sealed partial class SearchService
             });
         }
 
-        var timings = new SearchTimings(Stopwatch.GetElapsedTime(started).TotalMilliseconds, candidates.EmbeddingMs, candidates.LexicalMs, candidates.VectorMs, fetchMs);
-        LogSearched(context.Tenant.Value, options.Retriever.ToName(), documents.Count, timings.TotalMs, timings.EmbeddingMs, timings.LexicalMs, timings.VectorMs);
-        return new DocumentSearchResult { Query = query, Retriever = options.Retriever, Documents = documents, Timings = timings };
+        return documents;
     }
 
     /// <summary>A chunk ranking as a document ranking: each document where its first (best) chunk was, with that chunk.</summary>
