@@ -74,7 +74,15 @@ public sealed class BenchFleetCommandTests(PostgresServer server) : IDisposable
             Assert.True(figures.GetProperty("requests").GetInt32() > 0, $"{phase}: {run.StdOut}");
             Assert.Equal(0, figures.GetProperty("errors").GetInt32());
             Assert.True(figures.GetProperty("hot").GetProperty("count").GetInt32() > 0, $"{phase}: {run.StdOut}");
+
+            // Every hot search asked its tenant either a new question or one it answered within the idle timeout.
+            Assert.Equal(figures.GetProperty("hot").GetProperty("count").GetInt32(),
+                figures.GetProperty("hotNew").GetProperty("count").GetInt32() + figures.GetProperty("hotRepeated").GetProperty("count").GetInt32());
         }
+
+        // 10 tenants and 16 questions: the first phase repeats questions; the full fleet asks most of them anew.
+        Assert.True(search.GetProperty("tenants10").GetProperty("hotRepeated").GetProperty("count").GetInt32() > 0, run.StdOut);
+        Assert.True(search.GetProperty("tenantsN").GetProperty("hotNew").GetProperty("count").GetInt32() > 0, run.StdOut);
 
         Assert.Equal(10, search.GetProperty("tenants10").GetProperty("fleetTenants").GetInt32());
         Assert.Equal(Tenants, search.GetProperty("tenantsN").GetProperty("fleetTenants").GetInt32());
