@@ -142,6 +142,36 @@ public sealed class UsageMeteringTests(PostgresServer server)
         Assert.Equal(0L, await server.ScalarAsync<long>(fenced.Database, "SELECT count(*) FROM usage_daily WHERE tenant_id = $1", fenced.Id));
     }
 
+    [Theory]
+    [InlineData(TenancyMode.Shared)]
+    [InlineData(TenancyMode.Dedicated)]
+    public async Task RollUp_OfTenantsActiveSince_LeavesLongIdleTenantsForTheFullRound(TenancyMode mode)
+    {
+        await using var database = await server.OpenInstallationAsync(Prefix);
+        var active = await database.Catalog.CreateAsync(Slugs.Unique("recent"), mode, Ct);
+        var idle = await database.Catalog.CreateAsync(Slugs.Unique("idle"), mode, Ct);
+        foreach (var t in new[] { active, idle })
+        {
+            await server.ExecuteAsync(t.Database, """
+                INSERT INTO public.usage_events (tenant_id, day, documents, chunks, bytes, queries, embedding_tokens, generated_tokens)
+                VALUES ($1, (now() AT TIME ZONE 'UTC')::date - 3, 1, 2, 100, 3, 40, 5)
+                """, t.Id);
+        }
+
+        var catalog = database.Installation.Names.Catalog;
+        await server.ExecuteAsync(catalog, "UPDATE tenantrag.tenants SET last_active_at = now() - interval '1 hour' WHERE id = $1", active.Id);
+        await server.ExecuteAsync(catalog, "UPDATE tenantrag.tenants SET last_active_at = now() - interval '3 days' WHERE id = $1", idle.Id);
+        long Events(TenantInfo t) => server.ScalarAsync<long>(t.Database, "SELECT count(*) FROM usage_events WHERE tenant_id = $1", t.Id).GetAwaiter().GetResult();
+
+        await database.UsageLedger.RollUpAsync(null, DateTimeOffset.UtcNow.AddDays(-2), Ct);
+        var (activeAfterHourly, idleAfterHourly) = (Events(active), Events(idle));
+        await database.UsageLedger.RollUpAsync(null, null, Ct);
+
+        Assert.Equal((0L, 1L), (activeAfterHourly, idleAfterHourly));
+        Assert.Equal(0L, Events(idle));
+        Assert.Equal(1L, await server.ScalarAsync<long>(idle.Database, "SELECT count(*) FROM usage_daily WHERE tenant_id = $1", idle.Id));
+    }
+
     [Fact]
     public async Task RecordQuery_InADatabaseTheTenantLeft_IsRefusedThereAndNeverWrittenThere()
     {

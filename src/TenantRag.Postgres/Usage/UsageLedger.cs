@@ -58,11 +58,28 @@ public sealed class UsageLedger(TenantRagDatabase database)
     /// now: the next roll-up takes them. Idempotent, and safe to run in several processes at once.
     /// </summary>
     /// <exception cref="TenantNotFoundException">No active tenant has that slug.</exception>
-    public async Task<long> RollUpAsync(TenantSlug? tenant = null, CancellationToken cancellationToken = default)
+    public Task<long> RollUpAsync(TenantSlug? tenant = null, CancellationToken cancellationToken = default) =>
+        RollUpAsync(tenant, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RollUpAsync(TenantSlug?, CancellationToken)"/>, but only for tenants the catalog saw active
+    /// (<see cref="TenantInfo.LastActiveAt"/>) at or after <paramref name="activeSince"/> (null: every tenant), so a
+    /// periodic roll-up does not open a connection to the database of every tenant that has been idle for days: a tenant
+    /// writes usage events only while it is active. A tenant never seen active is skipped then; an occasional roll-up
+    /// of every tenant takes whatever such a filter passed over.
+    /// </summary>
+    /// <exception cref="TenantNotFoundException">No active tenant has that slug.</exception>
+    public async Task<long> RollUpAsync(TenantSlug? tenant, DateTimeOffset? activeSince, CancellationToken cancellationToken = default)
     {
         var moving = await MovingAsync(cancellationToken).ConfigureAwait(false);
         long rolled = 0;
-        foreach (var (_, tenants) in await PlacesAsync(tenant, cancellationToken).ConfigureAwait(false))
+        var places = await PlacesAsync(tenant, cancellationToken).ConfigureAwait(false);
+        if (activeSince is { } since)
+        {
+            places = [.. places.Select(p => (p.Place, Tenants: p.Tenants.Where(t => t.LastActiveAt >= since).ToList())).Where(p => p.Tenants.Count > 0)];
+        }
+
+        foreach (var (_, tenants) in places)
         {
             using var admin = await AdminAsync(tenants[0], cancellationToken).ConfigureAwait(false);
             await using var cmd = admin.DataSource.CreateCommand(RollUpSql);
