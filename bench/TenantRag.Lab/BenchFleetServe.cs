@@ -21,6 +21,14 @@ internal sealed partial class BenchFleetServe : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource<Uri> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Everything the server writes, when TENANTRAG_BENCH_SERVE_LOG names a file (for reading its Debug timings after a run).
+    private readonly StreamWriter? _log = Environment.GetEnvironmentVariable(ServeLogVariable) is { Length: > 0 } path
+        ? new StreamWriter(path, append: true) { AutoFlush = true }
+        : null;
+
+    /// <summary>The environment variable naming a file that receives the server's whole output.</summary>
+    public const string ServeLogVariable = "TENANTRAG_BENCH_SERVE_LOG";
+
     private BenchFleetServe(Process process)
     {
         _process = process;
@@ -125,6 +133,10 @@ internal sealed partial class BenchFleetServe : IAsyncDisposable
         }
 
         _process.Dispose();
+        lock (_gate)
+        {
+            _log?.Dispose();
+        }
     }
 
     // The command line that runs this bench: the apphost (tenantrag) itself, or 'dotnet tenantrag.dll'.
@@ -169,6 +181,7 @@ internal sealed partial class BenchFleetServe : IAsyncDisposable
 
         lock (_gate)
         {
+            _log?.WriteLine(line);
             _lines.Enqueue(line.Length > 300 ? line[..300] : line);
             while (_lines.Count > KeptLines)
             {
