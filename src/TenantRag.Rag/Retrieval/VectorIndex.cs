@@ -26,7 +26,9 @@ public sealed partial class VectorIndex : IRetrievalIndex
 
     private const int Int8Max = 127;
 
-    private readonly float[] _vectors;
+    // The rows' vectors; null for an index read from a snapshot, whose rows are their int8 levels times their scale
+    // (RowVector makes one when it is needed: the second pass scores a few hundred rows, not all of them).
+    private readonly float[]? _vectors;
     private readonly long[] _chunkIds;
 
     // Per row: the owner's ordinal if the row is private, its bitwise complement (negative) if public, so the hot
@@ -60,7 +62,7 @@ public sealed partial class VectorIndex : IRetrievalIndex
     private VectorIndex(
         int dimensions,
         int count,
-        float[] vectors,
+        float[]? vectors,
         long[] chunkIds,
         int[] visibility,
         string[] owners,
@@ -101,7 +103,7 @@ public sealed partial class VectorIndex : IRetrievalIndex
         }
 
         EstimatedBytes = (4 * ObjectOverhead) + 256
-            + (sizeof(float) * (long)vectors.Length)
+            + (sizeof(float) * (vectors?.LongLength ?? 0))
             + (sizeof(long) * (long)chunkIds.Length)
             + (sizeof(int) * (long)visibility.Length)
             + (_quantized?.LongLength ?? 0)
@@ -160,7 +162,22 @@ public sealed partial class VectorIndex : IRetrievalIndex
     public ReadOnlySpan<float> GetVector(int row)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Count, nameof(row));
-        return _vectors.AsSpan(row * Dimensions, Dimensions);
+        return _vectors is null ? RowVector(row, new float[Dimensions]) : _vectors.AsSpan(row * Dimensions, Dimensions);
+    }
+
+    // A row's vector: the stored one, or for an index read from a snapshot its int8 levels times its scale, computed into
+    // scratch exactly (the same rounded products) each time.
+    private ReadOnlySpan<float> RowVector(int row, Span<float> scratch)
+    {
+        if (_vectors is not null)
+        {
+            return _vectors.AsSpan(row * Dimensions, Dimensions);
+        }
+
+        var vector = scratch[..Dimensions];
+        TensorPrimitives.ConvertChecked<sbyte, float>(_quantized.AsSpan(row * _quantizedStride, Dimensions), vector);
+        TensorPrimitives.Multiply(vector, _rowScales![row], vector);
+        return vector;
     }
 
     /// <summary>
@@ -227,8 +244,7 @@ public sealed partial class VectorIndex : IRetrievalIndex
 
     private void SearchExhaustive(ReadOnlySpan<float> query, int userOrdinal, ref TopKSelection selection)
     {
-        var dimensions = Dimensions;
-        var vectors = _vectors.AsSpan();
+        var scratch = new float[Dimensions];
         for (var row = 0; row < Count; row++)
         {
             if (_hasPrivateRows && !IsVisible(row, userOrdinal))
@@ -236,7 +252,7 @@ public sealed partial class VectorIndex : IRetrievalIndex
                 continue;
             }
 
-            selection.Offer(TensorPrimitives.Dot(query, vectors.Slice(row * dimensions, dimensions)), row);
+            selection.Offer(TensorPrimitives.Dot(query, RowVector(row, scratch)), row);
         }
     }
 
@@ -286,13 +302,12 @@ public sealed partial class VectorIndex : IRetrievalIndex
         }
 
         var floor = floors.Floor;
-        var dimensions = Dimensions;
-        var vectors = _vectors.AsSpan();
+        var scratch = new float[Dimensions];
         foreach (var (row, upper) in candidates)
         {
             if (upper >= floor)
             {
-                selection.Offer(TensorPrimitives.Dot(query, vectors.Slice(row * dimensions, dimensions)), row);
+                selection.Offer(TensorPrimitives.Dot(query, RowVector(row, scratch)), row);
             }
         }
 
@@ -334,7 +349,7 @@ public sealed partial class VectorIndex : IRetrievalIndex
 
     private void QuantizeRow(int row)
     {
-        _rowScales![row] = Quantize(_vectors.AsSpan(row * Dimensions, Dimensions), _quantized.AsSpan(row * _quantizedStride, _quantizedStride),
+        _rowScales![row] = Quantize(_vectors!.AsSpan(row * Dimensions, Dimensions), _quantized.AsSpan(row * _quantizedStride, _quantizedStride),
             out _rowResidualNorms![row], out _rowQuantizedNorms![row]);
     }
 
