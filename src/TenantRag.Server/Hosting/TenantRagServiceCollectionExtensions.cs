@@ -74,8 +74,11 @@ public static class TenantRagServiceCollectionExtensions
         services.AddHostedService<AfterStartup<ServingPresenceService>>();
 
         // The code a cold tenant's first search runs, compiled before the first one comes.
-        services.AddSingleton<RetrievalWarmUpService>();
-        services.AddHostedService<AfterStartup<RetrievalWarmUpService>>();
+        if (setup.WarmUpRetrieval)
+        {
+            services.AddSingleton<RetrievalWarmUpService>();
+            services.AddHostedService<AfterStartup<RetrievalWarmUpService>>();
+        }
         services.AddTenantRagTelemetry(configuration.GetSection($"{TenantRagSettings.SectionName}:Telemetry"));
         return services;
     }
