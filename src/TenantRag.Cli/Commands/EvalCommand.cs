@@ -43,11 +43,12 @@ internal static class EvalCommand
         var vectorWeight = new Option<string?>("--vector-weight") { Description = "Fusion weight of the vector ranking (tune on --split train only). Several values, comma-separated, here or in the other fusion settings, score every combination on the same queries (a fusion grid, see scripts/tune-fusion)" };
         var lexicalWeight = new Option<string?>("--lexical-weight") { Description = "Fusion weight of the full-text ranking (tune on --split train only); comma-separated values for a fusion grid" };
         var rrfK = new Option<string?>("--rrf-k") { Description = "The k of reciprocal rank fusion (tune on --split train only); comma-separated values for a fusion grid" };
+        var secondChunkWeight = new Option<string?>("--second-chunk-weight") { Description = "How much a page's second-best chunk counts when chunks are ranked as pages, 0 to 1 (tune on --split train only); comma-separated values for a grid" };
         var depth = new Option<string?>("--depth") { Description = "Candidates each retriever contributes before fusion; comma-separated values for a fusion grid" };
         var queryPrecision = new Option<string>("--query-precision") { Description = "int8 (as the server embeds queries) or float32; documents always embed in float32", DefaultValueFactory = _ => "int8" };
         var eval = new Command("eval", "Retrieval quality on a BEIR-format set (nDCG@10, Recall@10, MRR@10, query latency, ingestion throughput), and answer quality on a question set (page in the top 3, key fact stated)")
         {
-            data, pages, split, tenants, mode, retriever, limit, fresh, quick, vectorWeight, lexicalWeight, rrfK, depth, queryPrecision,
+            data, pages, split, tenants, mode, retriever, limit, fresh, quick, vectorWeight, lexicalWeight, rrfK, depth, secondChunkWeight, queryPrecision,
         };
         eval.SetAction(CliContext.Action(cli => RunAsync(cli, new EvalArguments
         {
@@ -64,6 +65,7 @@ internal static class EvalCommand
             LexicalWeight = cli.Parse.GetValue(lexicalWeight),
             RrfK = cli.Parse.GetValue(rrfK),
             Depth = cli.Parse.GetValue(depth),
+            SecondChunkWeight = cli.Parse.GetValue(secondChunkWeight),
             QueryPrecision = cli.Parse.GetValue(queryPrecision),
         })));
         return eval;
@@ -152,7 +154,7 @@ internal static class EvalCommand
 
     /// <summary>
     /// The search service's defaults, with what the command line overrides: one setting, or with several values of any
-    /// fusion setting every combination (k, then vector weight, then full-text weight, then depth, each in the order
+    /// fusion setting every combination (k, then vector weight, then full-text weight, then depth, then second-chunk weight, each in the order
     /// given). Out-of-range values are usage errors.
     /// </summary>
     private static List<RetrievalOptions> Retrieval(EvalArguments arguments)
@@ -163,7 +165,8 @@ internal static class EvalCommand
              from vector in Values(arguments.VectorWeight, "--vector-weight", defaults.VectorWeight)
              from lexical in Values(arguments.LexicalWeight, "--lexical-weight", defaults.LexicalWeight)
              from depth in Values(arguments.Depth, "--depth", defaults.CandidateDepth)
-             select defaults with { RrfK = k, VectorWeight = vector, LexicalWeight = lexical, CandidateDepth = (int)depth }).ToList();
+             from second in Values(arguments.SecondChunkWeight, "--second-chunk-weight", defaults.SecondChunkWeight)
+             select defaults with { RrfK = k, VectorWeight = vector, LexicalWeight = lexical, CandidateDepth = (int)depth, SecondChunkWeight = second }).ToList();
         if (grid.Count > MaxGridSize)
         {
             throw new UsageException($"the fusion settings make {grid.Count} combinations: give at most {MaxGridSize}");
@@ -175,7 +178,7 @@ internal static class EvalCommand
         }
         catch (ArgumentOutOfRangeException ex)
         {
-            throw new UsageException($"retrieval setting {ex.ParamName} is out of range ({ex.ActualValue}): weights and --rrf-k must be 0 or more, --depth 1 to 1000");
+            throw new UsageException($"retrieval setting {ex.ParamName} is out of range ({ex.ActualValue}): weights and --rrf-k must be 0 or more, --depth 1 to 1000, --second-chunk-weight 0 to 1");
         }
 
         return grid;
@@ -248,6 +251,8 @@ internal static class EvalCommand
         public string? RrfK { get; init; }
 
         public string? Depth { get; init; }
+
+        public string? SecondChunkWeight { get; init; }
 
         public string? QueryPrecision { get; init; }
     }

@@ -69,6 +69,7 @@ public sealed class SearchServiceEvaluationRetriever : IEvaluationRetriever
             ["lexicalWeight"] = options.LexicalWeight,
             ["rrfK"] = options.RrfK,
             ["candidateDepth"] = options.CandidateDepth,
+            ["secondChunkWeight"] = options.SecondChunkWeight,
         }
-        : new Dictionary<string, double>(StringComparer.Ordinal) { ["candidateDepth"] = options.CandidateDepth };
+        : new Dictionary<string, double>(StringComparer.Ordinal) { ["candidateDepth"] = options.CandidateDepth, ["secondChunkWeight"] = options.SecondChunkWeight };
 }

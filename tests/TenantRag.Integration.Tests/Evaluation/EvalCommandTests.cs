@@ -25,6 +25,7 @@ public sealed class EvalCommandTests
     [InlineData("--rrf-k", "5,x", "--rrf-k '5,x' is not a number or a comma-separated list of numbers")]
     [InlineData("--depth", "20,2.5", "(whole numbers)")]
     [InlineData("--lexical-weight", "1,-0.5", "retrieval setting LexicalWeight is out of range (-0.5)")]
+    [InlineData("--second-chunk-weight", "0,1.5", "retrieval setting SecondChunkWeight is out of range (1.5)")]
     public async Task Eval_BadOption_ExitsTwoSayingWhatToUse(string option, string value, string expected)
     {
         var (exit, stderr) = await RunAsync("eval", "--data", Path.GetTempPath(), option, value);

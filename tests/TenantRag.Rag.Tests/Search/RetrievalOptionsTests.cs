@@ -39,4 +39,16 @@ public sealed class RetrievalOptionsTests
 
         Assert.Equal(["v1", "v2", "v3", "code", "v4"], fused.Take(5).Select(f => f.Key));
     }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Validate_SecondChunkWeightOutOfRange_NamesIt(double weight)
+    {
+        var options = RetrievalOptions.Default with { SecondChunkWeight = weight };
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+        Assert.Equal(nameof(RetrievalOptions.SecondChunkWeight), error.ParamName);
+    }
 }

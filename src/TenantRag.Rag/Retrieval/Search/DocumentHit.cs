@@ -8,7 +8,10 @@ public sealed record DocumentHit
     /// <summary>Position in the results, from 1.</summary>
     public required int Rank { get; init; }
 
-    /// <summary>The score the results are ordered by (fusion score, cosine similarity or full-text rank, as for chunks).</summary>
+    /// <summary>
+    /// The score the results are ordered by (fusion score, cosine similarity or full-text rank, as for chunks; for one
+    /// retriever with a <see cref="RetrievalOptions.SecondChunkWeight"/>, the document's score from its two best chunks' ranks).
+    /// </summary>
     public required double Score { get; init; }
 
     /// <summary>The document id.</summary>

@@ -35,6 +35,14 @@ public sealed record RetrievalOptions
     /// </summary>
     public double LexicalWeight { get; init; } = 0.75;
 
+    /// <summary>
+    /// Document rankings only (<see cref="SearchService.SearchDocumentsAsync(TenantRag.Tenancy.TenantContext, string, int, RetrievalOptions?, CancellationToken)"/>):
+    /// how much a document's second-best chunk counts when each retriever's chunk ranking is collapsed to documents. A
+    /// document scores 1 / (k + r1) + weight / (k + r2) in a retriever's ranking (r1 and r2 the ranks of its two best
+    /// chunks, k <see cref="RrfK"/>); 0 ranks a document where its best chunk ranks.
+    /// </summary>
+    public double SecondChunkWeight { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -53,6 +61,11 @@ public sealed record RetrievalOptions
         if (!double.IsFinite(LexicalWeight) || LexicalWeight < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(LexicalWeight), LexicalWeight, "weights must be finite and 0 or more");
+        }
+
+        if (!double.IsFinite(SecondChunkWeight) || SecondChunkWeight < 0 || SecondChunkWeight > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SecondChunkWeight), SecondChunkWeight, "must be a finite number from 0 to 1");
         }
     }
 }

@@ -74,8 +74,8 @@ public sealed partial class SearchService
     /// <summary>The <paramref name="k"/> best documents under one setting, from the first <paramref name="depth"/> candidates of each retriever it uses.</summary>
     private static List<DocumentHit> FuseDocuments(RetrievalCandidates candidates, Dictionary<long, ChunkDetails> byId, RetrievalOptions options, int depth, int k)
     {
-        var vectorDocuments = options.Retriever == RetrieverKind.Lexical ? [] : Collapse(candidates.Vector.Take(depth).Select(h => (h.ChunkId, h.Score)), byId);
-        var lexicalDocuments = options.Retriever == RetrieverKind.Vector ? [] : Collapse(candidates.Lexical.Take(depth), byId);
+        var vectorDocuments = options.Retriever == RetrieverKind.Lexical ? [] : Collapse(candidates.Vector.Take(depth).Select(h => (h.ChunkId, h.Score)), byId, options);
+        var lexicalDocuments = options.Retriever == RetrieverKind.Vector ? [] : Collapse(candidates.Lexical.Take(depth), byId, options);
         IEnumerable<(Guid Key, double Score)> ranked = options.Retriever switch
         {
             RetrieverKind.Vector => vectorDocuments.Select(d => (d.Key, (double)d.Value.Score)),
@@ -116,17 +116,43 @@ public sealed partial class SearchService
         return documents;
     }
 
-    /// <summary>A chunk ranking as a document ranking: each document where its first (best) chunk was, with that chunk.</summary>
-    private static List<KeyValuePair<Guid, (float Score, ChunkDetails Chunk)>> Collapse(IEnumerable<(long ChunkId, float Score)> ranking, Dictionary<long, ChunkDetails> chunks)
+    /// <summary>
+    /// A chunk ranking as a document ranking, each document with its best chunk: documents where their best chunk was,
+    /// with that chunk's score, or with a <see cref="RetrievalOptions.SecondChunkWeight"/> by their score
+    /// 1 / (k + r1) + weight / (k + r2) over the ranks of their two best chunks (ties in the order their best chunks came).
+    /// </summary>
+    private static List<KeyValuePair<Guid, (float Score, ChunkDetails Chunk)>> Collapse(IEnumerable<(long ChunkId, float Score)> ranking, Dictionary<long, ChunkDetails> chunks,
+        RetrievalOptions options)
     {
-        var seen = new HashSet<Guid>();
         var documents = new List<KeyValuePair<Guid, (float Score, ChunkDetails Chunk)>>();
+        var pages = new Dictionary<Guid, (int Chunks, double Score)>();
+        var rank = 0;
         foreach (var (chunkId, score) in ranking)
         {
-            if (chunks.TryGetValue(chunkId, out var chunk) && seen.Add(chunk.DocumentId))
+            // A chunk deleted since the index was loaded, or hidden by a policy, takes no rank.
+            if (!chunks.TryGetValue(chunkId, out var chunk))
             {
+                continue;
+            }
+
+            rank++;
+            if (!pages.TryGetValue(chunk.DocumentId, out var page))
+            {
+                pages[chunk.DocumentId] = (1, 1 / (options.RrfK + rank));
                 documents.Add(new(chunk.DocumentId, (score, chunk)));
             }
+            else if (page.Chunks == 1)
+            {
+                pages[chunk.DocumentId] = (2, page.Score + (options.SecondChunkWeight / (options.RrfK + rank)));
+            }
+        }
+
+        if (options.SecondChunkWeight > 0)
+        {
+            // Scored by their chunks' ranks instead; a stable sort, so equal scores keep the order of their best chunks.
+            documents = [.. documents
+                .Select(d => new KeyValuePair<Guid, (float Score, ChunkDetails Chunk)>(d.Key, ((float)pages[d.Key].Score, d.Value.Chunk)))
+                .OrderByDescending(d => d.Value.Score)];
         }
 
         return documents;
