@@ -127,8 +127,7 @@ internal static partial class AnswerCandidates
             }
         }
 
-        private static bool Introduced(List<TextBlock> blocks, int b) =>
-            b > 0 && blocks[b - 1].Kind == TextBlockKind.Prose && blocks[b - 1].Text.TrimEnd().EndsWith(':');
+        private static bool Introduced(List<TextBlock> blocks, int b) => b > 0 && blocks[b - 1].Introduces;
 
         private IEnumerable<AnswerCandidate> Sentences(List<TextBlock> blocks, int b)
         {

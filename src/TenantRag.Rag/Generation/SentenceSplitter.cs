@@ -35,12 +35,18 @@ public static class SentenceSplitter
     /// </summary>
     internal static int CodeSpanEnd(string line, int start)
     {
-        var ticks = 0;
-        while (start + ticks < line.Length && line[start + ticks] == '`')
+        int Run(int at)
         {
-            ticks++;
+            var length = 0;
+            while (at + length < line.Length && line[at + length] == '`')
+            {
+                length++;
+            }
+
+            return length;
         }
 
+        var ticks = Run(start);
         var i = start + ticks;
         while (i < line.Length)
         {
@@ -50,12 +56,7 @@ public static class SentenceSplitter
                 return -1;
             }
 
-            var run = 0;
-            while (close + run < line.Length && line[close + run] == '`')
-            {
-                run++;
-            }
-
+            var run = Run(close);
             if (run == ticks)
             {
                 return close + run;

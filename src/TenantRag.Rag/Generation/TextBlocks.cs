@@ -33,7 +33,7 @@ internal static partial class TextBlocks
                 continue;
             }
 
-            var introduced = blocks.Count > 0 && blocks[^1].Kind == TextBlockKind.Prose && blocks[^1].Text.TrimEnd().EndsWith(':');
+            var introduced = blocks.Count > 0 && blocks[^1].Introduces;
             blocks.Add(new TextBlock(Classify(text, introduced), text));
         }
 
