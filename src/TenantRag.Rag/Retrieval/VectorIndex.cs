@@ -162,11 +162,14 @@ public sealed partial class VectorIndex : IRetrievalIndex
     public ReadOnlySpan<float> GetVector(int row)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Count, nameof(row));
-        return _vectors is null ? RowVector(row, new float[Dimensions]) : _vectors.AsSpan(row * Dimensions, Dimensions);
+        return RowVector(row, Scratch());
     }
 
+    // Room for RowVector to make a row's vector in: none when the vectors are stored.
+    private float[] Scratch() => _vectors is null ? new float[Dimensions] : [];
+
     // A row's vector: the stored one, or for an index read from a snapshot its int8 levels times its scale, computed into
-    // scratch exactly (the same rounded products) each time.
+    // scratch (see Scratch), the same rounded products each time.
     private ReadOnlySpan<float> RowVector(int row, Span<float> scratch)
     {
         if (_vectors is not null)
@@ -244,7 +247,7 @@ public sealed partial class VectorIndex : IRetrievalIndex
 
     private void SearchExhaustive(ReadOnlySpan<float> query, int userOrdinal, ref TopKSelection selection)
     {
-        var scratch = new float[Dimensions];
+        var scratch = Scratch();
         for (var row = 0; row < Count; row++)
         {
             if (_hasPrivateRows && !IsVisible(row, userOrdinal))
@@ -302,7 +305,7 @@ public sealed partial class VectorIndex : IRetrievalIndex
         }
 
         var floor = floors.Floor;
-        var scratch = new float[Dimensions];
+        var scratch = Scratch();
         foreach (var (row, upper) in candidates)
         {
             if (upper >= floor)
