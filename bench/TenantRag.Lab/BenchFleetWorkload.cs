@@ -53,9 +53,9 @@ internal sealed class BenchFleetWorkload(HttpClient http, Func<TenantSlug, Bench
     private readonly ConcurrentDictionary<string, long> _lastStarted = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _lastAnswered = new(StringComparer.Ordinal);
 
-    // When each tenant last answered each question ("slug\nquestion"), a timestamp: a hot search is "repeated" when its
-    // tenant answered the same question within the idle timeout, so the server still holds its query vector.
-    private readonly ConcurrentDictionary<string, long> _lastAsked = new(StringComparer.Ordinal);
+    // When each tenant last answered each question, a timestamp: a hot search is "repeated" when its tenant answered the
+    // same question within the idle timeout, so the server still holds its query vector.
+    private readonly ConcurrentDictionary<(string Slug, string Query), long> _lastAsked = new();
 
     /// <summary>A hot search whose tenant answered at most this long before is "recent" (the catalog cache's default lifetime).</summary>
     public const double RecentSeconds = 2;
@@ -75,7 +75,7 @@ internal sealed class BenchFleetWorkload(HttpClient http, Func<TenantSlug, Bench
         {
             var now = Stopwatch.GetTimestamp();
             _lastAnswered[slug.Value] = now;
-            _lastAsked[slug.Value + "\n" + query] = now;
+            _lastAsked[(slug.Value, query)] = now;
         }
 
         return result;
@@ -119,7 +119,7 @@ internal sealed class BenchFleetWorkload(HttpClient http, Func<TenantSlug, Bench
                 var kind = Classify(tenant.Slug.Value);
                 var answered = _lastAnswered.GetValueOrDefault(tenant.Slug.Value);
                 var since = answered == 0 ? double.PositiveInfinity : Stopwatch.GetElapsedTime(answered).TotalSeconds;
-                var asked = _lastAsked.GetValueOrDefault(tenant.Slug.Value + "\n" + query);
+                var asked = _lastAsked.GetValueOrDefault((tenant.Slug.Value, query));
                 var repeated = asked != 0 && Stopwatch.GetElapsedTime(asked) <= idleTimeout;
                 searched.TryAdd(tenant.Slug.Value, 0);
                 var (ok, ms, failure) = await SearchOnceAsync(tenant.Slug, query, ct).ConfigureAwait(false);

@@ -164,7 +164,7 @@ internal static class EvalCommand
             (from k in Values(arguments.RrfK, "--rrf-k", defaults.RrfK)
              from vector in Values(arguments.VectorWeight, "--vector-weight", defaults.VectorWeight)
              from lexical in Values(arguments.LexicalWeight, "--lexical-weight", defaults.LexicalWeight)
-             from depth in Values(arguments.Depth, "--depth", defaults.CandidateDepth)
+             from depth in Values(arguments.Depth, "--depth", defaults.CandidateDepth, wholeNumbers: true)
              from second in Values(arguments.SecondChunkWeight, "--second-chunk-weight", defaults.SecondChunkWeight)
              select defaults with { RrfK = k, VectorWeight = vector, LexicalWeight = lexical, CandidateDepth = (int)depth, SecondChunkWeight = second }).ToList();
         if (grid.Count > MaxGridSize)
@@ -185,7 +185,7 @@ internal static class EvalCommand
     }
 
     /// <summary>The comma-separated numbers of a fusion setting (repeats dropped), or its default when it is not given.</summary>
-    private static List<double> Values(string? text, string option, double fallback)
+    private static List<double> Values(string? text, string option, double fallback, bool wholeNumbers = false)
     {
         if (text is null)
         {
@@ -196,9 +196,9 @@ internal static class EvalCommand
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
         {
             if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value)
-                || (option == "--depth" && value != Math.Floor(value)))
+                || (wholeNumbers && value != Math.Floor(value)))
             {
-                throw new UsageException($"{option} '{UsageException.Echo(text)}' is not a number or a comma-separated list of numbers{(option == "--depth" ? " (whole numbers)" : string.Empty)}, e.g. {option} 5,10,20");
+                throw new UsageException($"{option} '{UsageException.Echo(text)}' is not a number or a comma-separated list of numbers{(wholeNumbers ? " (whole numbers)" : string.Empty)}, e.g. {option} 5,10,20");
             }
 
             if (!values.Contains(value))
