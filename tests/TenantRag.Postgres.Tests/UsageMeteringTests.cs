@@ -19,6 +19,17 @@ public sealed class UsageMeteringTests(PostgresServer server)
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // Usage events of a tenant dated daysAgo UTC days back, as a day of work leaves them; each 1 document, 2 chunks, 100
+    // bytes, 3 queries, 40 embedding and 5 generated tokens.
+    private Task AddPastEventsAsync(TenantInfo tenant, int daysAgo, int count) => server.ExecuteAsync(tenant.Database, """
+        INSERT INTO public.usage_events (tenant_id, day, documents, chunks, bytes, queries, embedding_tokens, generated_tokens)
+        SELECT $1, (now() AT TIME ZONE 'UTC')::date - $2, 1, 2, 100, 3, 40, 5 FROM generate_series(1, $3)
+        """, tenant.Id, daysAgo, count);
+
+    // The tenant's rows in usage_events or usage_daily (a table name of this class, never outside input).
+    private Task<long> RowsAsync(TenantInfo tenant, string table) =>
+        server.ScalarAsync<long>(tenant.Database, $"SELECT count(*) FROM {table} WHERE tenant_id = $1", tenant.Id);
+
     [Theory]
     [InlineData(TenancyMode.Shared)]
     [InlineData(TenancyMode.Dedicated)]
@@ -111,10 +122,7 @@ public sealed class UsageMeteringTests(PostgresServer server)
         {
             for (var day = 1; day <= 3; day++)
             {
-                await server.ExecuteAsync(t.Database, """
-                    INSERT INTO public.usage_events (tenant_id, day, documents, chunks, bytes, queries, embedding_tokens, generated_tokens)
-                    SELECT $1, (now() AT TIME ZONE 'UTC')::date - $2, 1, 2, 100, 3, 40, 5 FROM generate_series(1, 50)
-                    """, t.Id, day);
+                await AddPastEventsAsync(t, day, 50);
             }
 
             await database.Usage.RecordQueryAsync(TenantContext.For(t.Slug, UserId.Parse("alice")), 7, 0, Ct);
@@ -136,10 +144,10 @@ public sealed class UsageMeteringTests(PostgresServer server)
         Assert.Equal((150L, 300L, 15000L), (days[^1].Documents, days[^1].Chunks, days[^1].Bytes));
         Assert.Equal([150L, 150L, 150L, 1L], days.Select(d => d.Queries));
         Assert.Equal(2, Assert.Single(since).Days.Count);
-        Assert.Equal(1L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM usage_events WHERE tenant_id = $1", tenant.Id));
-        Assert.Equal(3L, await server.ScalarAsync<long>(tenant.Database, "SELECT count(*) FROM usage_daily WHERE tenant_id = $1", tenant.Id));
-        Assert.Equal(151L, await server.ScalarAsync<long>(fenced.Database, "SELECT count(*) FROM usage_events WHERE tenant_id = $1", fenced.Id));
-        Assert.Equal(0L, await server.ScalarAsync<long>(fenced.Database, "SELECT count(*) FROM usage_daily WHERE tenant_id = $1", fenced.Id));
+        Assert.Equal(1L, await RowsAsync(tenant, "usage_events"));
+        Assert.Equal(3L, await RowsAsync(tenant, "usage_daily"));
+        Assert.Equal(151L, await RowsAsync(fenced, "usage_events"));
+        Assert.Equal(0L, await RowsAsync(fenced, "usage_daily"));
     }
 
     [Theory]
@@ -152,24 +160,20 @@ public sealed class UsageMeteringTests(PostgresServer server)
         var idle = await database.Catalog.CreateAsync(Slugs.Unique("idle"), mode, Ct);
         foreach (var t in new[] { active, idle })
         {
-            await server.ExecuteAsync(t.Database, """
-                INSERT INTO public.usage_events (tenant_id, day, documents, chunks, bytes, queries, embedding_tokens, generated_tokens)
-                VALUES ($1, (now() AT TIME ZONE 'UTC')::date - 3, 1, 2, 100, 3, 40, 5)
-                """, t.Id);
+            await AddPastEventsAsync(t, 3, 1);
         }
 
         var catalog = database.Installation.Names.Catalog;
         await server.ExecuteAsync(catalog, "UPDATE tenantrag.tenants SET last_active_at = now() - interval '1 hour' WHERE id = $1", active.Id);
         await server.ExecuteAsync(catalog, "UPDATE tenantrag.tenants SET last_active_at = now() - interval '3 days' WHERE id = $1", idle.Id);
-        long Events(TenantInfo t) => server.ScalarAsync<long>(t.Database, "SELECT count(*) FROM usage_events WHERE tenant_id = $1", t.Id).GetAwaiter().GetResult();
 
         await database.UsageLedger.RollUpAsync(null, DateTimeOffset.UtcNow.AddDays(-2), Ct);
-        var (activeAfterHourly, idleAfterHourly) = (Events(active), Events(idle));
+        var (activeAfterHourly, idleAfterHourly) = (await RowsAsync(active, "usage_events"), await RowsAsync(idle, "usage_events"));
         await database.UsageLedger.RollUpAsync(null, null, Ct);
 
         Assert.Equal((0L, 1L), (activeAfterHourly, idleAfterHourly));
-        Assert.Equal(0L, Events(idle));
-        Assert.Equal(1L, await server.ScalarAsync<long>(idle.Database, "SELECT count(*) FROM usage_daily WHERE tenant_id = $1", idle.Id));
+        Assert.Equal(0L, await RowsAsync(idle, "usage_events"));
+        Assert.Equal(1L, await RowsAsync(idle, "usage_daily"));
     }
 
     [Fact]
