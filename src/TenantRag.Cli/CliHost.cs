@@ -45,9 +45,6 @@ internal sealed class CliHost : IAsyncDisposable
             // A command lives seconds, trusting a looked-up tenant for Database:CatalogCacheTtl at most; 'serve' is not
             // built here and listens.
             setup.ListenForCatalogChanges = false;
-
-            // Nor does it warm up retrieval: a command searches once at most, and compiles what it runs as it goes.
-            setup.WarmUpRetrieval = false;
             configure?.Invoke(setup);
         });
         builder.Services.AddTenantRagOperator();

@@ -72,13 +72,6 @@ public static class TenantRagServiceCollectionExtensions
         // What this process holds per tenant, told to the catalog for 'tenant show' and 'tenant list'.
         services.AddSingleton<ServingPresenceService>();
         services.AddHostedService<AfterStartup<ServingPresenceService>>();
-
-        // The code a cold tenant's first search runs, compiled before the first one comes.
-        if (setup.WarmUpRetrieval)
-        {
-            services.AddSingleton<RetrievalWarmUpService>();
-            services.AddHostedService<AfterStartup<RetrievalWarmUpService>>();
-        }
         services.AddTenantRagTelemetry(configuration.GetSection($"{TenantRagSettings.SectionName}:Telemetry"));
         return services;
     }

@@ -23,13 +23,6 @@ public sealed class TenantRagSetup
     /// </summary>
     public bool ListenForCatalogChanges { get; set; } = true;
 
-    /// <summary>
-    /// Whether this host compiles the code of a cold tenant's first search as it starts, in the background
-    /// (<c>RetrievalWarmUp</c>: a made-up index built, written as snapshots, decoded and searched; no database). Default
-    /// true: a serving host then spends no compilation on a tenant's first search. The command line turns it off.
-    /// </summary>
-    public bool WarmUpRetrieval { get; set; } = true;
-
     /// <summary>Called with each thing the database's start-up repaired or changed (a stale pid file, a taken port), one line each.</summary>
     public Action<string>? OnNotice { get; set; }
 
