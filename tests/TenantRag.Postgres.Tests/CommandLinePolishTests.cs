@@ -9,12 +9,14 @@ namespace TenantRag.Postgres.Tests;
 /// What a new user hit on the command line: errors as JSON under <c>--json</c> and JSON without <c>\u0027</c>,
 /// messages without .NET type names, one error for <c>ask</c> without arguments, a taken port in one line,
 /// <c>tenant delete</c> asking first, an ingest with nothing to ingest, and a demo that ends with an answer.
-/// Shares the 'tenantrag' installation with the other command-line tests, one at a time.
+/// On an installation of its own, beside the other command-line tests.
 /// </summary>
-[Collection(TenantCommandTests.CommandLineCollection)]
 public sealed class CommandLinePolishTests(PostgresServer server) : IAsyncLifetime
 {
-    private readonly CliRunner _cli = TenantRagCli.For(server);
+    // An installation of its own, so that this class runs beside the other command-line tests.
+    private const string Prefix = "trcli_polish";
+
+    private readonly CliRunner _cli = TenantRagCli.For(server, Prefix);
 
     private readonly string _tenant = Slugs.UniqueText("polish");
 

@@ -6,23 +6,25 @@ namespace TenantRag.Postgres.Tests;
 
 /// <summary>
 /// <c>tenantrag documents list|show|delete</c> through the real command line, acting as a user through a tenant
-/// session: what the user may see and delete, and nothing else, in both isolation models. It shares the installation
-/// prefix 'tenantrag' with <see cref="TenantCommandTests"/>, so they run one after the other.
+/// session: what the user may see and delete, and nothing else, in both isolation models. On an installation of its
+/// own, so it runs beside the other command-line tests.
 /// </summary>
-[Collection(TenantCommandTests.CommandLineCollection)]
 [Trait("Category", "Isolation")]
 public sealed class DocumentCommandTests(PostgresServer server) : IAsyncLifetime
 {
+    // An installation of its own, so that this class runs beside the other command-line tests.
+    private const string Prefix = "trcli_docs";
+
     private const string Guide = "# Guide\n\nStart the server with the start command.\n\n## Stopping\n\nStop it with the stop command.\n";
     private const string Faq = "FAQ\n\nThe service keeps every tenant's data apart.\n";
     private const string Corpus = "{\"_id\": \"a1\", \"title\": \"Alpha\", \"text\": \"The first abstract.\"}\n{\"_id\": \"b2\", \"title\": \"Beta\", \"text\": \"The second abstract.\"}\n";
     private const string Salary = "# Salary\n\nBob earns 91,000 euros a year.\n";
 
-    private readonly CliRunner _cli = TenantRagCli.For(server);
+    private readonly CliRunner _cli = TenantRagCli.For(server, Prefix);
 
     private readonly DirectoryInfo _files = Directory.CreateTempSubdirectory("tenantrag-documents-");
 
-    public async ValueTask InitializeAsync() => await server.TrackPrefixAsync("tenantrag");
+    public async ValueTask InitializeAsync() => await server.TrackPrefixAsync(Prefix);
 
     [Theory]
     [InlineData("shared")]

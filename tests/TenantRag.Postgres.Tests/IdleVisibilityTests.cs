@@ -11,17 +11,19 @@ namespace TenantRag.Postgres.Tests;
 /// Issue 15 item 4 end to end: a real <c>tenantrag serve</c> with a short idle timeout, and <c>tenant show</c> /
 /// <c>tenant list</c> run as separate processes. After a search the tenant shows its cache bytes and last activity; once
 /// idle for the timeout it holds 0 cache bytes and 0 connections while the server keeps running; a killed server's last
-/// report stops counting once it expires. Shares the 'tenantrag' installation with the other command-line tests.
+/// report stops counting once it expires. On an installation of its own, beside the other command-line tests.
 /// </summary>
-[Collection(TenantCommandTests.CommandLineCollection)]
 public sealed class IdleVisibilityTests(PostgresServer server) : IDisposable
 {
-    private const string Catalog = "tenantrag_catalog";
+    // An installation of its own, so that this class runs beside the other command-line tests.
+    private const string Prefix = "trcli_idle";
+
+    private const string Catalog = Prefix + "_catalog";
 
     // Far beyond any wait for a state the server reports within a few seconds, on a loaded machine too.
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
-    private readonly CliRunner _cli = TenantRagCli.For(server);
+    private readonly CliRunner _cli = TenantRagCli.For(server, Prefix);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

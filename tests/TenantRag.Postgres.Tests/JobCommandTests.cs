@@ -14,13 +14,14 @@ namespace TenantRag.Postgres.Tests;
 /// user's own upload jobs (list) and those the user may see (show), with their progress, documents and errors, and
 /// nothing of another tenant or a colleague's private upload, in both isolation models. The jobs are made as the API
 /// makes them (<see cref="IngestJobStore.CreateAsync"/>) and moved on as a worker moves them (<see cref="IngestJobQueue"/>),
-/// in this process, on the installation the command line uses (same secrets). It shares the installation prefix
-/// 'tenantrag' with <see cref="TenantCommandTests"/>, so they run one after the other.
+/// in this process, on the installation the command line uses (same secrets), one of this class's own.
 /// </summary>
-[Collection(TenantCommandTests.CommandLineCollection)]
 [Trait("Category", "Isolation")]
 public sealed class JobCommandTests(PostgresServer server) : IAsyncLifetime
 {
+    // An installation of its own, so that this class runs beside the other command-line tests.
+    private const string Prefix = "trcli_jobs";
+
     private const string Worker = "jobs-cli-test";
     private const string Corrupt = "the file scan.pdf is not a PDF that can be read (\u001b[2Jno header); export it again and upload it";
 
@@ -33,7 +34,7 @@ public sealed class JobCommandTests(PostgresServer server) : IAsyncLifetime
 
     private static readonly TimeSpan Lease = TimeSpan.FromHours(1);
 
-    private readonly CliRunner _cli = TenantRagCli.For(server);
+    private readonly CliRunner _cli = TenantRagCli.For(server, Prefix);
 
     private readonly List<TenantSlug> _tenants = [];
     private TenantRagDatabase _database = null!;
@@ -43,9 +44,9 @@ public sealed class JobCommandTests(PostgresServer server) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         // The command line's own secrets (its TENANTRAG_HOME), so that both open the same roles with the same passwords.
-        await server.TrackPrefixAsync("tenantrag");
+        await server.TrackPrefixAsync(Prefix);
         _database = await TenantRagDatabase.OpenAsync(server.Endpoint, Secrets.LoadOrCreate(new TenantRagHome(_cli.Home)),
-            new TenancyOptions { Prefix = "tenantrag" }, cancellationToken: Ct);
+            new TenancyOptions { Prefix = Prefix }, cancellationToken: Ct);
     }
 
     [Theory]

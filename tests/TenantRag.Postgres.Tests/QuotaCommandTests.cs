@@ -9,16 +9,18 @@ namespace TenantRag.Postgres.Tests;
 /// Issue 15, item 3, on the command line: <c>tenant set</c> validates every value before it changes anything, and
 /// <c>tenant show</c> and <c>--json</c> show the quotas; <c>ingest</c>, <c>search</c> and <c>ask</c> refuse work over a
 /// quota with exit 1 and the words of the HTTP API; and a running <c>serve</c> sees a quota set from the command line
-/// without a restart. Shares the 'tenantrag' installation with the other command-line tests, one at a time.
+/// without a restart. On an installation of its own, beside the other command-line tests.
 /// </summary>
-[Collection(TenantCommandTests.CommandLineCollection)]
 public sealed class QuotaCommandTests(PostgresServer server) : IAsyncLifetime
 {
-    private readonly CliRunner _cli = TenantRagCli.For(server);
+    // An installation of its own, so that this class runs beside the other command-line tests.
+    private const string Prefix = "trcli_quota";
+
+    private readonly CliRunner _cli = TenantRagCli.For(server, Prefix);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync() => await server.TrackPrefixAsync("tenantrag");
+    public async ValueTask InitializeAsync() => await server.TrackPrefixAsync(Prefix);
 
     public ValueTask DisposeAsync()
     {
@@ -66,7 +68,7 @@ public sealed class QuotaCommandTests(PostgresServer server) : IAsyncLifetime
         Assert.Equal(10_000_000, quotas.GetProperty("maxBytes").GetInt64());
         Assert.Equal(7, quotas.GetProperty("maxDocuments").GetInt64());
         Assert.Equal(JsonValueKind.Null, quotas.GetProperty("maxQueriesPerDay").ValueKind);
-        Assert.Equal(1L, await server.ScalarAsync<long>("tenantrag_catalog", "SELECT count(*) FROM tenantrag.audit_log WHERE action = 'tenant.set' AND tenant = $1", slug));
+        Assert.Equal(1L, await server.ScalarAsync<long>(Prefix + "_catalog", "SELECT count(*) FROM tenantrag.audit_log WHERE action = 'tenant.set' AND tenant = $1", slug));
         await DeleteAsync(slug);
     }
 
@@ -117,8 +119,8 @@ public sealed class QuotaCommandTests(PostgresServer server) : IAsyncLifetime
     {
         var slug = await CreateAsync("shared");
         Assert.Equal(0, (await _cli.RunAsync("tenant", "set", slug, "--max-queries-per-day", "2")).ExitCode);
-        var id = await server.ScalarAsync<string>("tenantrag_catalog", "SELECT id FROM tenantrag.tenants WHERE slug = $1", slug);
-        await server.ExecuteAsync("tenantrag_shared", "INSERT INTO usage_events (tenant_id, queries) VALUES ($1, 2)", id);
+        var id = await server.ScalarAsync<string>(Prefix + "_catalog", "SELECT id FROM tenantrag.tenants WHERE slug = $1", slug);
+        await server.ExecuteAsync(Prefix + "_shared", "INSERT INTO usage_events (tenant_id, queries) VALUES ($1, 2)", id);
 
         var search = await _cli.RunAsync("search", slug, "vacation days");
         var ask = await _cli.RunAsync("ask", slug, "How many vacation days?", "--json");
@@ -171,6 +173,6 @@ public sealed class QuotaCommandTests(PostgresServer server) : IAsyncLifetime
     private async Task DeleteAsync(string slug) => await _cli.RunAsync("tenant", "delete", slug, "--yes");
 
     private Task<long> CountAsync(string slug, string mode, string table) => mode == "shared"
-        ? server.ScalarAsync<long>("tenantrag_shared", $"SELECT count(*) FROM {table} t JOIN tenantrag.tenant_registry r ON r.id = t.tenant_id WHERE r.slug = $1", slug)
-        : server.ScalarAsync<long>("tenantrag_t_" + slug.Replace('-', '_'), $"SELECT count(*) FROM {table}");
+        ? server.ScalarAsync<long>(Prefix + "_shared", $"SELECT count(*) FROM {table} t JOIN tenantrag.tenant_registry r ON r.id = t.tenant_id WHERE r.slug = $1", slug)
+        : server.ScalarAsync<long>(Prefix + "_t_" + slug.Replace('-', '_'), $"SELECT count(*) FROM {table}");
 }

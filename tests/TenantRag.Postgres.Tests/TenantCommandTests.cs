@@ -4,8 +4,9 @@ using TenantRag.Testing;
 namespace TenantRag.Postgres.Tests;
 
 /// <summary>
-/// The real command line against the test server. It uses the default installation prefix 'tenantrag', shared
-/// only with <see cref="HostileCommandLineTests"/> in one collection (so never at the same time).
+/// The real command line against the test server. It uses the default installation prefix 'tenantrag', shared with
+/// the other classes of <see cref="CommandLineCollection"/> (so never at the same time); classes that do not need the
+/// default use an installation of their own (<see cref="TenantRagCli.For(PostgresServer, string)"/>) and run beside them.
 /// </summary>
 [Collection(CommandLineCollection)]
 public sealed class TenantCommandTests(PostgresServer server) : IAsyncLifetime

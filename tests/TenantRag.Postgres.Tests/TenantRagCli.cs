@@ -13,4 +13,10 @@ internal static class TenantRagCli
 
     /// <summary>A runner of the command line against <paramref name="server"/>.</summary>
     public static CliRunner For(PostgresServer server) => new(server, Assembly);
+
+    /// <summary>
+    /// A runner of the command line against <paramref name="server"/> on an installation of its own,
+    /// <paramref name="prefix"/>, so that its test class need not wait for the others that use the command line.
+    /// </summary>
+    public static CliRunner For(PostgresServer server, string prefix) => new(server, Assembly) { Prefix = prefix };
 }

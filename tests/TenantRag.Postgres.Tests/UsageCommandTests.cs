@@ -8,13 +8,15 @@ namespace TenantRag.Postgres.Tests;
 /// <summary>
 /// <c>tenantrag usage</c>, and metering through a real <c>tenantrag serve</c> process killed outright (SIGKILL) while it
 /// answers searches and questions and stores uploads: every answer a client got is counted exactly once, nothing is
-/// counted that was not sent, and what the tenant stores is exactly what its counted changes add up to. Shares the
-/// 'tenantrag' installation with the other command-line tests, one at a time.
+/// counted that was not sent, and what the tenant stores is exactly what its counted changes add up to. On an
+/// installation of its own, beside the other command-line tests.
 /// </summary>
-[Collection(TenantCommandTests.CommandLineCollection)]
 public sealed class UsageCommandTests(PostgresServer server) : IDisposable
 {
-    private readonly CliRunner _cli = TenantRagCli.For(server);
+    // An installation of its own, so that this class runs beside the other command-line tests.
+    private const string Prefix = "trcli_usage";
+
+    private readonly CliRunner _cli = TenantRagCli.For(server, Prefix);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -105,8 +107,8 @@ public sealed class UsageCommandTests(PostgresServer server) : IDisposable
         var days = usage.Json().GetProperty("tenants")[0].GetProperty("days").EnumerateArray().ToList();
         var counted = days.Sum(d => d.GetProperty("queries").GetInt64());
         var countedStored = days.Count == 0 ? "0 0 0" : $"{days[^1].GetProperty("documents")} {days[^1].GetProperty("chunks")} {days[^1].GetProperty("bytes")}";
-        var database = await server.ScalarAsync<string>("tenantrag_catalog", "SELECT database_name FROM tenantrag.tenants WHERE slug = $1", slug);
-        var id = await server.ScalarAsync<string>("tenantrag_catalog", "SELECT id FROM tenantrag.tenants WHERE slug = $1", slug);
+        var database = await server.ScalarAsync<string>(Prefix + "_catalog", "SELECT database_name FROM tenantrag.tenants WHERE slug = $1", slug);
+        var id = await server.ScalarAsync<string>(Prefix + "_catalog", "SELECT id FROM tenantrag.tenants WHERE slug = $1", slug);
         var stored = await server.ScalarAsync<string>(database, """
             SELECT (SELECT count(*) FROM documents WHERE tenant_id = $1) || ' ' || (SELECT count(*) FROM chunks WHERE tenant_id = $1)
                 || ' ' || (SELECT coalesce(sum(byte_size), 0) FROM documents WHERE tenant_id = $1)

@@ -7,8 +7,8 @@ namespace TenantRag.Testing;
 
 /// <summary>
 /// Runs the real <c>tenantrag</c> command line (a tenantrag.dll this build made) against the test server through
-/// <c>TENANTRAG_DATABASE_URL</c>, with a private <c>TENANTRAG_HOME</c>; its installation prefix is therefore the
-/// default, <c>tenantrag</c>, so one test class per assembly may use it.
+/// <c>TENANTRAG_DATABASE_URL</c>, with a private <c>TENANTRAG_HOME</c>, on the installation <see cref="Prefix"/>
+/// (default <c>tenantrag</c>, the command line's own default): test classes that use one prefix each may run at once.
 /// </summary>
 public sealed class CliRunner : IDisposable
 {
@@ -49,6 +49,15 @@ public sealed class CliRunner : IDisposable
             return File.Exists(host) ? host : "dotnet";
         }
     }
+
+    /// <summary>
+    /// The installation prefix the command line runs on (<c>TenantRag:Database:Prefix</c>); the default, <c>tenantrag</c>, is
+    /// the command line's own default and is not set.
+    /// </summary>
+    public string Prefix { get; init; } = DefaultPrefix;
+
+    /// <summary>The command line's default installation prefix.</summary>
+    public const string DefaultPrefix = "tenantrag";
 
     /// <summary>How long one run may take before it is killed and the test fails (default 90 s).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(90);
@@ -128,7 +137,7 @@ public sealed class CliRunner : IDisposable
         // Remembered (once) so that on an external test server the installation is dropped afterwards.
         if (_server is not null)
         {
-            await _server.TrackPrefixAsync("tenantrag");
+            await _server.TrackPrefixAsync(Prefix);
         }
 
         var psi = new ProcessStartInfo(DotnetHost)
@@ -153,6 +162,11 @@ public sealed class CliRunner : IDisposable
         psi.Environment["TENANTRAG_HOME"] = Home;
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["NO_COLOR"] = "1";
+        if (Prefix != DefaultPrefix)
+        {
+            psi.Environment["TenantRag__Database__Prefix"] = Prefix;
+        }
+
         foreach (var (name, value) in Environment.Concat(environment))
         {
             psi.Environment[name] = value;
