@@ -61,7 +61,7 @@ public sealed class ExtractiveAnswerer
     /// search's, from its cache), or a "no answer" when no sentence supports the question.
     /// </summary>
     /// <param name="question">The question.</param>
-    /// <param name="questionVector">The question's embedding by this answerer's model; null to embed it here.</param>
+    /// <param name="questionVector">The question's embedding by this answerer's model; null (or empty) to embed it here.</param>
     /// <param name="hits">The retrieved chunks, best first.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     public async Task<Answer> AnswerAsync(string question, ReadOnlyMemory<float>? questionVector, IReadOnlyList<SearchHit> hits, CancellationToken cancellationToken = default)
@@ -167,7 +167,7 @@ public sealed class ExtractiveAnswerer
     private async Task<float[][]> EmbedAsync(string question, ReadOnlyMemory<float>? questionVector, List<AnswerCandidate> shortlist, CancellationToken cancellationToken)
     {
         var vectors = new float[shortlist.Count + 1][];
-        vectors[0] = questionVector is { } known ? Normalised(known.Span) : await EmbedOneAsync(question, cancellationToken).ConfigureAwait(false);
+        vectors[0] = questionVector is { Length: > 0 } known ? Normalised(known.Span) : await EmbedOneAsync(question, cancellationToken).ConfigureAwait(false);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(MaxEmbeddingThreads, Environment.ProcessorCount), CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, shortlist.Count), parallel, async (i, ct) =>
             vectors[i + 1] = await EmbedOneAsync(shortlist[i].Context, ct).ConfigureAwait(false)).ConfigureAwait(false);

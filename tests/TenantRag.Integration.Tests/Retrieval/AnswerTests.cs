@@ -84,6 +84,26 @@ public sealed partial class AnswerTests(PostgresServer server, MiniLmFixture mod
         Assert.Contains("chemical energy", answer.Text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(RetrieverKind.Lexical)]
+    [InlineData(RetrieverKind.Vector)]
+    public async Task AskAsync_AnswersRetrievedByOneRetrieverAlone_AreQuotedAndCited(RetrieverKind retriever)
+    {
+        // A full-text search has no question vector to hand on: the answerer embeds the question itself (it once
+        // took the missing vector for an empty one and failed on its length).
+        var ct = TestContext.Current.CancellationToken;
+        var (_, alice, search) = await LibraryAsync();
+        var answers = new AnswerService(search, options: new AnswerOptions { Retrieval = RetrievalOptions.Default with { Retriever = retriever } });
+
+        var found = await search.SearchAsync(alice, "What do mitochondria produce for the cell?", 5, RetrievalOptions.Default with { Retriever = retriever }, ct);
+        var answer = await answers.AskAsync(alice, "What do mitochondria produce for the cell?", 5, ct);
+
+        Assert.Equal(retriever == RetrieverKind.Lexical, found.QueryVector is null);
+        Assert.Equal(AnswerMode.Extractive, answer.Mode);
+        Assert.Equal("Mitochondria", answer.Citations[0].DocumentTitle);
+        Assert.Contains("chemical energy", answer.Text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AskAsync_ExtractiveAnswerAskedForOneChunk_QuotesFromTheBestTen()
     {

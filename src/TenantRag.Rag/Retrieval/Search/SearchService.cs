@@ -185,7 +185,8 @@ public sealed partial class SearchService
             Hits = hits,
             TopVectorScore = candidates.Vector.Count > 0 ? candidates.Vector[0].Score : null,
             LexicalCandidates = candidates.Lexical.Count,
-            QueryVector = candidates.QueryVector,
+            // Not "?: null": the null would become an empty vector through the array conversion. A full-text search has none.
+            QueryVector = candidates.QueryVector is { } queryVector ? queryVector.AsMemory() : default(ReadOnlyMemory<float>?),
             Timings = timings,
         };
     }
