@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using TenantRag.Postgres.Installation;
 using TenantRag.Testing;
 
 namespace TenantRag.Postgres.Tests;
@@ -18,7 +19,7 @@ public sealed class IdleVisibilityTests(PostgresServer server) : IDisposable
     // An installation of its own, so that this class runs beside the other command-line tests.
     private const string Prefix = "trcli_idle";
 
-    private const string Catalog = Prefix + "_catalog";
+    private static readonly string Catalog = new InstallationNames(Prefix).Catalog;
 
     // Far beyond any wait for a state the server reports within a few seconds, on a loaded machine too.
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using TenantRag.Postgres.Installation;
+using TenantRag.Tenancy;
 using TenantRag.Testing;
 
 namespace TenantRag.Postgres.Tests;
@@ -15,6 +17,8 @@ public sealed class QuotaCommandTests(PostgresServer server) : IAsyncLifetime
 {
     // An installation of its own, so that this class runs beside the other command-line tests.
     private const string Prefix = "trcli_quota";
+
+    private static readonly InstallationNames Names = new(Prefix);
 
     private readonly CliRunner _cli = TenantRagCli.For(server, Prefix);
 
@@ -68,7 +72,7 @@ public sealed class QuotaCommandTests(PostgresServer server) : IAsyncLifetime
         Assert.Equal(10_000_000, quotas.GetProperty("maxBytes").GetInt64());
         Assert.Equal(7, quotas.GetProperty("maxDocuments").GetInt64());
         Assert.Equal(JsonValueKind.Null, quotas.GetProperty("maxQueriesPerDay").ValueKind);
-        Assert.Equal(1L, await server.ScalarAsync<long>(Prefix + "_catalog", "SELECT count(*) FROM tenantrag.audit_log WHERE action = 'tenant.set' AND tenant = $1", slug));
+        Assert.Equal(1L, await server.ScalarAsync<long>(Names.Catalog, "SELECT count(*) FROM tenantrag.audit_log WHERE action = 'tenant.set' AND tenant = $1", slug));
         await DeleteAsync(slug);
     }
 
@@ -119,8 +123,8 @@ public sealed class QuotaCommandTests(PostgresServer server) : IAsyncLifetime
     {
         var slug = await CreateAsync("shared");
         Assert.Equal(0, (await _cli.RunAsync("tenant", "set", slug, "--max-queries-per-day", "2")).ExitCode);
-        var id = await server.ScalarAsync<string>(Prefix + "_catalog", "SELECT id FROM tenantrag.tenants WHERE slug = $1", slug);
-        await server.ExecuteAsync(Prefix + "_shared", "INSERT INTO usage_events (tenant_id, queries) VALUES ($1, 2)", id);
+        var id = await server.ScalarAsync<string>(Names.Catalog, "SELECT id FROM tenantrag.tenants WHERE slug = $1", slug);
+        await server.ExecuteAsync(Names.Shared, "INSERT INTO usage_events (tenant_id, queries) VALUES ($1, 2)", id);
 
         var search = await _cli.RunAsync("search", slug, "vacation days");
         var ask = await _cli.RunAsync("ask", slug, "How many vacation days?", "--json");
@@ -173,6 +177,6 @@ public sealed class QuotaCommandTests(PostgresServer server) : IAsyncLifetime
     private async Task DeleteAsync(string slug) => await _cli.RunAsync("tenant", "delete", slug, "--yes");
 
     private Task<long> CountAsync(string slug, string mode, string table) => mode == "shared"
-        ? server.ScalarAsync<long>(Prefix + "_shared", $"SELECT count(*) FROM {table} t JOIN tenantrag.tenant_registry r ON r.id = t.tenant_id WHERE r.slug = $1", slug)
-        : server.ScalarAsync<long>(Prefix + "_t_" + slug.Replace('-', '_'), $"SELECT count(*) FROM {table}");
+        ? server.ScalarAsync<long>(Names.Shared, $"SELECT count(*) FROM {table} t JOIN tenantrag.tenant_registry r ON r.id = t.tenant_id WHERE r.slug = $1", slug)
+        : server.ScalarAsync<long>(Names.DedicatedDatabase(TenantSlug.Parse(slug)), $"SELECT count(*) FROM {table}");
 }

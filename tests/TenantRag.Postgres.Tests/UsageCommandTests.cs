@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using TenantRag.Postgres.Installation;
 using TenantRag.Testing;
 
 namespace TenantRag.Postgres.Tests;
@@ -15,6 +16,8 @@ public sealed class UsageCommandTests(PostgresServer server) : IDisposable
 {
     // An installation of its own, so that this class runs beside the other command-line tests.
     private const string Prefix = "trcli_usage";
+
+    private static readonly InstallationNames Names = new(Prefix);
 
     private readonly CliRunner _cli = TenantRagCli.For(server, Prefix);
 
@@ -107,8 +110,8 @@ public sealed class UsageCommandTests(PostgresServer server) : IDisposable
         var days = usage.Json().GetProperty("tenants")[0].GetProperty("days").EnumerateArray().ToList();
         var counted = days.Sum(d => d.GetProperty("queries").GetInt64());
         var countedStored = days.Count == 0 ? "0 0 0" : $"{days[^1].GetProperty("documents")} {days[^1].GetProperty("chunks")} {days[^1].GetProperty("bytes")}";
-        var database = await server.ScalarAsync<string>(Prefix + "_catalog", "SELECT database_name FROM tenantrag.tenants WHERE slug = $1", slug);
-        var id = await server.ScalarAsync<string>(Prefix + "_catalog", "SELECT id FROM tenantrag.tenants WHERE slug = $1", slug);
+        var database = await server.ScalarAsync<string>(Names.Catalog, "SELECT database_name FROM tenantrag.tenants WHERE slug = $1", slug);
+        var id = await server.ScalarAsync<string>(Names.Catalog, "SELECT id FROM tenantrag.tenants WHERE slug = $1", slug);
         var stored = await server.ScalarAsync<string>(database, """
             SELECT (SELECT count(*) FROM documents WHERE tenant_id = $1) || ' ' || (SELECT count(*) FROM chunks WHERE tenant_id = $1)
                 || ' ' || (SELECT coalesce(sum(byte_size), 0) FROM documents WHERE tenant_id = $1)
