@@ -44,8 +44,10 @@ public sealed class LowPriorityWorkerCpuTests
         Assert.True(idleCpu < sharedCpu / 2, $"idle: {idleCpu.TotalMilliseconds:F0} ms, with a minimum share: {sharedCpu.TotalMilliseconds:F0} ms");
         if (shared.Mode != LowPriorityWorker.Raising.KeptNormal)
         {
-            // Raised while owed, lowered once ahead, raised again: more than once in 4 s.
-            Assert.True(shared.Raises >= 2, $"raised {shared.Raises} times");
+            // Raised while owed. How often it is lowered and raised again in 4 s depends on what else the machine runs (in
+            // CI a raised worker once stayed behind its share all 4 s, raised once); lowering once ahead is asserted by
+            // the policy and cgroup tests below, which wait for it instead of counting on a load.
+            Assert.True(shared.Raises >= 1, $"raised {shared.Raises} times");
         }
     }
 
