@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using TenantRag.Documents;
 using TenantRag.Jobs;
+using TenantRag.Postgres.Jobs;
 using TenantRag.Tenancy;
 using TenantRag.Testing;
 
@@ -167,10 +168,40 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
     [Fact]
     public async Task ClaimedJob_WhoseTenantMovesMidWay_IsFinishedWhereTheTenantNowLives()
     {
+        await using var held = await ClaimedJobAsync();
+
+        // The tenant moves while the worker holds its job: the job's row moves with it, same id and attempt.
+        var move = await fleet.Cli.RunAsync("tenant", "move", held.Slug, "--to-server", "second", "--mode", "dedicated");
+        Assert.True(move.ExitCode == 0, move.ToString());
+
+        Assert.True(await held.Database.JobQueue.ReportAsync(held.Claimed, "embedding", 1, 1, TimeSpan.FromMinutes(10), Ct));
+        Assert.True(await held.Database.JobQueue.CompleteAsync(held.Claimed, [], "{}", 1, Ct));
+        await AssertFinishedOnceOnSecondAsync(held);
+    }
+
+    [Fact]
+    public async Task ClaimedJob_FinishingWhileItsTenantIsFenced_WaitsForTheSwitchAndFinishesWhereTheTenantNowLives()
+    {
+        await using var held = await ClaimedJobAsync();
+
+        // The mover stops holding the fence (the target has every write, the catalog still names the source): the
+        // worker's last write is refused at the source, and the job's end waits for the switch instead of its lease.
+        await KillMoverAfterAsync("fenced", "tenant", "move", held.Slug, "--to-server", "second", "--mode", "dedicated");
+        var completing = held.Database.JobQueue.CompleteAsync(held.Claimed, [], "{}", 1, Ct);
+        var resume = await fleet.Cli.RunAsync("tenant", "move", held.Slug, "--resume");
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+
+        Assert.True(await completing.WaitAsync(TimeSpan.FromSeconds(60), Ct));
+        await AssertFinishedOnceOnSecondAsync(held);
+    }
+
+    // An upload job of a new shared tenant on the primary server, claimed by a worker of this test with a long lease.
+    private async Task<HeldJob> ClaimedJobAsync()
+    {
         await fleet.EnsureSecondAddedAsync();
         var moves = new FleetMoves(fleet);
         var slug = await moves.CreateAsync("shared", "primary");
-        await using var database = await TenantRagDatabase.OpenAsync(Cluster.ServerEndpoint.Parse(fleet.MainUrl),
+        var database = await TenantRagDatabase.OpenAsync(Cluster.ServerEndpoint.Parse(fleet.MainUrl),
             Installation.Secrets.LoadOrCreate(new Installation.TenantRagHome(fleet.Cli.Home)), cancellationToken: Ct);
         var context = new TenantContext { Tenant = TenantSlug.Parse(slug), User = UserId.Parse("alice") };
         var text = "# Walrus ledger\n\nThe walrus ledger lists every tusk.\n"u8.ToArray();
@@ -181,19 +212,25 @@ public sealed class MoveDrillTests(ServerCommandTests.Fleet fleet) : IClassFixtu
         var tenant = await database.Sessions.ResolveAsync(context.Tenant, Ct);
         var claimed = await database.JobQueue.TryClaimAsync(tenant, "drill-worker", TimeSpan.FromMinutes(10), Ct);
         Assert.NotNull(claimed);
+        return new HeldJob(moves, slug, database, created.Id, claimed);
+    }
 
-        // The tenant moves while the worker holds its job: the job's row moves with it, same id and attempt.
-        var move = await fleet.Cli.RunAsync("tenant", "move", slug, "--to-server", "second", "--mode", "dedicated");
-        Assert.True(move.ExitCode == 0, move.ToString());
+    // Succeeded on the second server by the attempt that claimed it (not taken up again), its upload gone, and the
+    // tenant served from there alone; then deleted.
+    private async Task AssertFinishedOnceOnSecondAsync(HeldJob held)
+    {
+        var place = await held.Moves.PlaceAsync(held.Slug);
+        Assert.Equal("second", place.Server);
+        Assert.Equal("succeeded", await fleet.ScalarAsync<string>(fleet.SecondUrl, "SELECT status FROM public.ingest_jobs WHERE id = $1", place.Database, held.JobId));
+        Assert.Equal(1, await fleet.ScalarAsync<int>(fleet.SecondUrl, "SELECT attempt FROM public.ingest_jobs WHERE id = $1", place.Database, held.JobId));
+        Assert.Equal(0L, await fleet.ScalarAsync<long>(fleet.SecondUrl, "SELECT count(*) FROM public.ingest_job_parts WHERE job_id = $1", place.Database, held.JobId));
+        await held.Moves.AssertServedFromOnlyAsync(held.Slug, place);
+        await held.Moves.DeleteAsync(held.Slug);
+    }
 
-        Assert.True(await database.JobQueue.ReportAsync(claimed, "embedding", 1, 1, TimeSpan.FromMinutes(10), Ct));
-        Assert.True(await database.JobQueue.CompleteAsync(claimed, [], "{}", 1, Ct));
-        var place = await moves.PlaceAsync(slug);
-        Assert.Equal("succeeded", await fleet.ScalarAsync<string>(fleet.SecondUrl, "SELECT status FROM public.ingest_jobs WHERE id = $1", place.Database, created.Id));
-        Assert.Equal(1, await fleet.ScalarAsync<int>(fleet.SecondUrl, "SELECT attempt FROM public.ingest_jobs WHERE id = $1", place.Database, created.Id));
-        Assert.Equal(0L, await fleet.ScalarAsync<long>(fleet.SecondUrl, "SELECT count(*) FROM public.ingest_job_parts WHERE job_id = $1", place.Database, created.Id));
-        await moves.AssertServedFromOnlyAsync(slug, place);
-        await moves.DeleteAsync(slug);
+    private sealed record HeldJob(FleetMoves Moves, string Slug, TenantRagDatabase Database, Guid JobId, IngestJobQueue.ClaimedJob Claimed) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Database.DisposeAsync();
     }
 
     // Starts 'tenant move <args> --pause-after <step>', waits until it says it paused there, and kills it (SIGKILL).

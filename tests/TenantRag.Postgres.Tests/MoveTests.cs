@@ -36,9 +36,6 @@ public sealed class MoveTests(ServerCommandTests.Fleet fleet) : IClassFixture<Se
             ["TenantRag__Limits__RequestsPerSecond"] = "10000",
             ["TenantRag__Limits__Burst"] = "10000",
             ["TenantRag__Limits__IngestConcurrency"] = "16",
-            // A job running at the fence cannot record its end at the source; the target takes it up again once its
-            // lease runs out (30 s by default, which made the wait for the last jobs most of this test).
-            ["TenantRag__Jobs__LeaseSeconds"] = "6",
         }, "serve", "--dev-auth", "--urls", "http://127.0.0.1:0");
         using var http = await FleetMoves.SignInAsync(serve, slug, "alice");
 

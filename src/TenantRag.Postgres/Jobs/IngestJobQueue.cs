@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using TenantRag.Documents;
 using TenantRag.Jobs;
@@ -335,14 +336,26 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// How long a worker's write on its job waits for a moving tenant's fence to end (the move switching, or rolled back)
+    /// before it gives up and leaves the job to its lease. Longer than a request's wait
+    /// (<see cref="TenantConnectionFactory.MovingWriteWait"/>): nobody waits on the answer, and waiting out the switch
+    /// finishes the job at once where waiting out the lease would take it up again a lease later.
+    /// </summary>
+    public static TimeSpan MovingWriteWait { get; } = TimeSpan.FromSeconds(30);
+
     // Runs a write of the worker's on the job's row where its tenant lives. A tenant moved since the job was claimed
     // (tenant move) took the job's row along, same id and attempt: its old database refuses the write (the registry
     // fence of 009_online_moves.sql) or no longer has the row, so the write runs again where the catalog says the
-    // tenant is now. False when the row is not this attempt's there either (the lease was lost).
+    // tenant is now. Fenced where the catalog still names (the move is switching), it waits for the switch, up to
+    // MovingWriteWait. False when the row is not this attempt's where the tenant lives (the lease was lost).
     private async Task<bool> AtTenantAsync(ClaimedJob job, Func<DataSourceRegistry.Lease, Task<bool>> work, CancellationToken cancellationToken)
     {
         var tenant = job.Tenant;
-        for (var attempt = 1; ; attempt++)
+        var relocated = false;
+        var waited = Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(25);
+        while (true)
         {
             bool done;
             try
@@ -350,18 +363,30 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
                 using var admin = await AdminAsync(tenant, cancellationToken).ConfigureAwait(false);
                 done = await work(admin).ConfigureAwait(false);
             }
-            catch (PostgresException ex) when (attempt == 1 && (TenantRegistry.IsFenced(ex) || TenantRegistry.IsMoving(ex)))
+            catch (PostgresException ex) when (TenantRegistry.IsFenced(ex) || TenantRegistry.IsMoving(ex))
             {
-                if (await MovedAsync(tenant, cancellationToken).ConfigureAwait(false) is not { } moved)
+                if (waited.Elapsed + pause > MovingWriteWait)
                 {
                     throw;
                 }
 
-                tenant = moved;
+                if (await MovedAsync(tenant, cancellationToken).ConfigureAwait(false) is { } moved)
+                {
+                    (tenant, relocated) = (moved, true);
+                    continue;
+                }
+
+                if (!TenantRegistry.IsMoving(ex))
+                {
+                    throw;
+                }
+
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
                 continue;
             }
 
-            if (done || attempt > 1)
+            if (done || relocated)
             {
                 return done;
             }
@@ -371,7 +396,7 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
                 return false;
             }
 
-            tenant = now;
+            (tenant, relocated) = (now, true);
         }
     }
 
