@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 using TenantRag.Documents;
 using TenantRag.Jobs;
@@ -353,8 +352,7 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
     {
         var tenant = job.Tenant;
         var relocated = false;
-        var waited = Stopwatch.StartNew();
-        var pause = TimeSpan.FromMilliseconds(25);
+        var fence = new FenceWait(MovingWriteWait);
         while (true)
         {
             bool done;
@@ -365,7 +363,7 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
             }
             catch (PostgresException ex) when (TenantRegistry.IsFenced(ex) || TenantRegistry.IsMoving(ex))
             {
-                if (waited.Elapsed + pause > MovingWriteWait)
+                if (fence.Expired)
                 {
                     throw;
                 }
@@ -376,13 +374,11 @@ public sealed class IngestJobQueue(TenantRagDatabase database)
                     continue;
                 }
 
-                if (!TenantRegistry.IsMoving(ex))
+                if (!TenantRegistry.IsMoving(ex) || !await fence.PauseAsync(cancellationToken).ConfigureAwait(false))
                 {
                     throw;
                 }
 
-                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
-                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
                 continue;
             }
 

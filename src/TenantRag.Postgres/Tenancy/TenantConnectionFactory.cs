@@ -111,8 +111,7 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
     public async Task<T> WriteAsync<T>(TenantContext context, Func<TenantSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        var pause = TimeSpan.FromMilliseconds(25);
+        var fence = new FenceWait(MovingWriteWait);
         while (true)
         {
             TenantInfo? at = null;
@@ -145,13 +144,10 @@ public sealed class TenantConnectionFactory : ITenantConnectionFactory
                 }
 
                 // Fenced, and the catalog does not name the new place yet: the move is switching. Wait a little.
-                if (waited.Elapsed + pause > MovingWriteWait)
+                if (!await fence.PauseAsync(cancellationToken).ConfigureAwait(false))
                 {
                     throw new TenantMovingException(context.Tenant) { IsTransient = true };
                 }
-
-                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
-                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
             }
         }
     }
